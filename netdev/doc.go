@@ -1,0 +1,12 @@
+// Package netdev is the bottom of the stack: the virtual NIC ("veth" in
+// tapip), the packet buffer every layer shares, Ethernet II framing, and the
+// Driver interface through which frames reach a real or simulated wire.
+//
+// A NetDev owns one Driver. Its poller goroutine (the "interrupt" of tapip)
+// reads frames and runs the receive path synchronously: Ethernet checks here,
+// then the handler registered for the frame's EtherType (ARP, IPv4), which
+// the stack installs. Output goes the other way through NetDev.Transmit.
+//
+// netdev imports no protocol package; protocols register with it.
+// Ethernet II framing: IEEE 802.3, RFC 894 (IP over Ethernet).
+package netdev

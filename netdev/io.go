@@ -1,0 +1,106 @@
+package netdev
+
+import "fmt"
+
+// This file is the device's data path: the poller, receive and transmit.
+
+// poll reads frames until the driver is closed and runs the receive path for
+// each on this goroutine (no channel hop per packet).
+func (d *NetDev) poll() {
+	defer close(d.done)
+	for {
+		p := d.pool.Get(EthernetHeaderLen + EthernetMaxMTU)
+		n, err := d.drv.ReadFrame(p.buf[p.head:])
+		if err != nil {
+			p.Free()
+			if err == ErrClosed {
+				return
+			}
+			d.Stats.RxErrors.Add(1)
+			continue
+		}
+		p.tail = p.head + n
+		d.Receive(p)
+	}
+}
+
+// Receive runs the receive path for one frame in p: count it, check the
+// Ethernet header, classify the destination and hand the payload to the
+// handler registered for its EtherType. Drops are counted, never returned.
+func (d *NetDev) Receive(p *Packet) {
+	p.Dev = d
+	d.Stats.RxPackets.Add(1)
+	d.Stats.RxBytes.Add(uint64(p.Len()))
+	if s := d.sniffer.Load(); s != nil {
+		(*s)(In, d, p.Data())
+	}
+	if !d.up.Load() {
+		d.drop(p, &d.Stats.RxDown)
+		return
+	}
+	eth, err := ParseEthernet(p.Data())
+	if err != nil {
+		d.Stats.RxErrors.Add(1)
+		d.Stats.RxRunt.Add(1)
+		p.Free()
+		return
+	}
+	dst := eth.Dst()
+	switch {
+	case dst == d.mac || d.IsLoopback():
+		p.Type = PacketHost
+	case dst.IsBroadcast():
+		p.Type = PacketBroadcast
+	case dst.IsMulticast():
+		p.Type = PacketMulticast
+	default:
+		d.drop(p, &d.Stats.RxOtherHost)
+		return
+	}
+	h := d.demux.Lookup(eth.EtherType())
+	if h == nil {
+		d.drop(p, &d.Stats.RxUnknownType)
+		return
+	}
+	p.Pull(EthernetHeaderLen)
+	p.MarkNetwork()
+	h(p)
+}
+
+func (d *NetDev) drop(p *Packet, reason interface{ Add(uint64) uint64 }) {
+	d.Stats.RxDropped.Add(1)
+	reason.Add(1)
+	p.Free()
+}
+
+// Transmit prepends an Ethernet header (our MAC to dst, etherType) to p and
+// writes the frame, padding it to the 60-byte minimum. It consumes p.
+func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
+	defer p.Free()
+	if !d.up.Load() {
+		d.Stats.TxDropped.Add(1)
+		return errDown(d)
+	}
+	if p.Len() > d.MTU() {
+		d.Stats.TxDropped.Add(1)
+		return fmt.Errorf("%s: %d-byte packet: %w: larger than the device MTU %d", d.name, p.Len(), ErrMTU, d.MTU())
+	}
+	eth := Ethernet(p.Push(EthernetHeaderLen))
+	eth.SetDst(dst)
+	eth.SetSrc(d.mac)
+	eth.SetEtherType(etherType)
+	if pad := EthernetMinFrame - p.Len(); pad > 0 {
+		clear(p.Append(pad))
+	}
+	frame := p.Data()
+	if s := d.sniffer.Load(); s != nil {
+		(*s)(Out, d, frame)
+	}
+	if err := d.drv.WriteFrame(frame); err != nil {
+		d.Stats.TxErrors.Add(1)
+		return err
+	}
+	d.Stats.TxPackets.Add(1)
+	d.Stats.TxBytes.Add(uint64(len(frame)))
+	return nil
+}

@@ -1,0 +1,27 @@
+package netdev
+
+import "sync/atomic"
+
+// Stats are a device's counters, as ip -s link prints them, plus the reason
+// behind every receive drop. All fields are updated atomically.
+type Stats struct {
+	RxPackets, RxBytes, RxErrors, RxDropped atomic.Uint64
+	TxPackets, TxBytes, TxErrors, TxDropped atomic.Uint64
+
+	// Receive drops by reason; each also counts in RxErrors or RxDropped.
+	RxRunt        atomic.Uint64 // shorter than an Ethernet header (error)
+	RxOtherHost   atomic.Uint64 // unicast to another MAC (dropped)
+	RxUnknownType atomic.Uint64 // EtherType nobody registered (dropped)
+	RxDown        atomic.Uint64 // arrived while the device was down (dropped)
+}
+
+// Reset zeroes every counter.
+func (s *Stats) Reset() {
+	for _, c := range []*atomic.Uint64{
+		&s.RxPackets, &s.RxBytes, &s.RxErrors, &s.RxDropped,
+		&s.TxPackets, &s.TxBytes, &s.TxErrors, &s.TxDropped,
+		&s.RxRunt, &s.RxOtherHost, &s.RxUnknownType, &s.RxDown,
+	} {
+		c.Store(0)
+	}
+}

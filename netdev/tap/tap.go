@@ -1,0 +1,143 @@
+//go:build linux
+
+// Package tap is the driver for a Linux TAP device: the kernel sees an
+// Ethernet interface, and every frame it sends there is ours to read.
+//
+// github.com/songgao/water creates (or attaches to) the device; the driver
+// then reads and writes its file descriptor directly with read(2)/write(2)
+// rather than through the Go netpoller, which costs less per packet. The fd
+// is non-blocking: a read that finds nothing waits in poll(2) on the fd and
+// an eventfd that Close uses to wake it.
+package tap
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/songgao/water"
+	"golang.org/x/sys/unix"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// TAP is an open TAP device; it implements netdev.Driver.
+type TAP struct {
+	name    string
+	existed bool     // the device was there before us (brcfg.sh's persistent tap)
+	file    *os.File // keeps the fd alive; closed by Close
+	fd      int
+	wake    int // eventfd written by Close
+
+	mu     sync.RWMutex // read/write hold it shared, Close exclusively
+	closed atomic.Bool
+}
+
+// Open creates the TAP device name, or attaches to it if it already exists
+// (then it is left in place on Close). It needs CAP_NET_ADMIN.
+func Open(name string) (*TAP, error) {
+	_, lookupErr := net.InterfaceByName(name)
+	existed := lookupErr == nil
+	cfg := water.Config{DeviceType: water.TAP}
+	cfg.Name = name
+	cfg.Persist = existed // never clear the persist flag of a device we did not make
+	ifc, err := water.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("tap %s: %w (needs root or CAP_NET_ADMIN, and /dev/net/tun)", name, err)
+	}
+	f, ok := ifc.ReadWriteCloser.(*os.File)
+	if !ok {
+		ifc.Close()
+		return nil, errors.New("tap: water returned no file")
+	}
+	fd, err := rawFD(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("tap %s: eventfd: %w", name, err)
+	}
+	return &TAP{name: ifc.Name(), existed: existed, file: f, fd: fd, wake: wake}, nil
+}
+
+// rawFD returns f's descriptor without switching it to blocking mode (which
+// os.File.Fd would do).
+func rawFD(f *os.File) (int, error) {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	fd := -1
+	if err := sc.Control(func(u uintptr) { fd = int(u) }); err != nil {
+		return -1, err
+	}
+	return fd, nil
+}
+
+// Name is the device's name in the kernel.
+func (t *TAP) Name() string { return t.name }
+
+// Existed reports whether the device was there before Open.
+func (t *TAP) Existed() bool { return t.existed }
+
+func (t *TAP) Kind() string { return "tap" }
+
+// ReadFrame reads one frame, waiting in poll(2) when none is queued.
+func (t *TAP) ReadFrame(buf []byte) (int, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	fds := [2]unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}, {Fd: int32(t.wake), Events: unix.POLLIN}}
+	for !t.closed.Load() {
+		n, err := unix.Read(t.fd, buf)
+		switch err {
+		case nil:
+			return n, nil
+		case unix.EAGAIN, unix.EINTR:
+		default:
+			return 0, fmt.Errorf("tap %s: read: %w", t.name, err)
+		}
+		if _, err := unix.Poll(fds[:], -1); err != nil && err != unix.EINTR {
+			return 0, fmt.Errorf("tap %s: poll: %w", t.name, err)
+		}
+	}
+	return 0, netdev.ErrClosed
+}
+
+// WriteFrame writes one frame with a single write(2).
+func (t *TAP) WriteFrame(frame []byte) error {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.closed.Load() {
+		return netdev.ErrClosed
+	}
+	for {
+		_, err := unix.Write(t.fd, frame)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("tap %s: write: %w", t.name, err)
+		}
+		return nil
+	}
+}
+
+// Close wakes a blocked reader, waits for readers and writers to leave, and
+// closes the device (the kernel removes a non-persistent TAP then).
+func (t *TAP) Close() error {
+	if t.closed.Swap(true) {
+		return nil
+	}
+	var one = [8]byte{1}
+	unix.Write(t.wake, one[:])
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	unix.Close(t.wake)
+	return t.file.Close()
+}
