@@ -80,7 +80,14 @@ var (
 // header and total length within b, header checksum. It returns the header
 // view (IHL*4 bytes). The datagram is b[:h.TotalLen()]; bytes past it are
 // link-layer padding.
-func Parse(b []byte) (Header, error) {
+func Parse(b []byte) (Header, error) { return parse(b, true) }
+
+// ParseQuoted validates the header quoted inside an ICMP error: as Parse,
+// except that the datagram behind it may be cut short (RFC 792 quotes the
+// header and only 8 bytes of data).
+func ParseQuoted(b []byte) (Header, error) { return parse(b, false) }
+
+func parse(b []byte, whole bool) (Header, error) {
 	if len(b) < HeaderLen {
 		return nil, fmt.Errorf("ip: %d bytes: %w", len(b), ErrTruncated)
 	}
@@ -92,7 +99,7 @@ func Parse(b []byte) (Header, error) {
 		return nil, fmt.Errorf("ip: IHL %d words in %d bytes: %w", hlen/4, len(b), ErrBadIHL)
 	}
 	h := Header(b[:hlen])
-	if tl := h.TotalLen(); tl < hlen || tl > len(b) {
+	if tl := h.TotalLen(); tl < hlen || (whole && tl > len(b)) {
 		return nil, fmt.Errorf("ip: total length %d (header %d, have %d bytes): %w", tl, hlen, len(b), ErrBadLength)
 	}
 	if Checksum(h, 0) != 0 {

@@ -9,7 +9,7 @@ import "fmt"
 func (d *NetDev) poll() {
 	defer close(d.done)
 	for {
-		p := d.pool.Get(EthernetHeaderLen + EthernetMaxMTU)
+		p := d.pool.Get(EthernetHeaderLen + d.MTU())
 		n, err := d.drv.ReadFrame(p.buf[p.head:])
 		if err != nil {
 			p.Free()

@@ -99,11 +99,18 @@ func (d *NetDev) setSniffer(s Sniffer) {
 	d.sniffer.Store(&s)
 }
 
+// LoopbackMTU is lo's MTU: the largest IPv4 datagram.
+const LoopbackMTU = 65535
+
 // SetMTU sets the largest IP datagram the device sends, 68 (RFC 791's
-// minimum) to EthernetMaxMTU.
+// minimum) to EthernetMaxMTU (LoopbackMTU for lo).
 func (d *NetDev) SetMTU(mtu int) error {
-	if mtu < 68 || mtu > EthernetMaxMTU {
-		return fmt.Errorf("%s: MTU %d: %w: must be 68 to %d", d.name, mtu, ErrMTU, EthernetMaxMTU)
+	limit := EthernetMaxMTU
+	if d.IsLoopback() {
+		limit = LoopbackMTU
+	}
+	if mtu < 68 || mtu > limit {
+		return fmt.Errorf("%s: MTU %d: %w: must be 68 to %d", d.name, mtu, ErrMTU, limit)
 	}
 	d.mtu.Store(int32(mtu))
 	return nil

@@ -14,7 +14,7 @@ const Headroom = 128
 // datagrams and large local sends use a large one.
 const (
 	smallBufSize = Headroom + EthernetHeaderLen + EthernetMaxMTU
-	largeBufSize = Headroom + 65536
+	largeBufSize = Headroom + EthernetHeaderLen + LoopbackMTU
 )
 
 // MaxPacketSize is the largest data length Pool.Get accepts.

@@ -1,6 +1,10 @@
 package netdev
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/gotapip/gotapip/internal/counters"
+)
 
 // Stats are a device's counters, as ip -s link prints them, plus the reason
 // behind every receive drop. All fields are updated atomically.
@@ -16,12 +20,4 @@ type Stats struct {
 }
 
 // Reset zeroes every counter.
-func (s *Stats) Reset() {
-	for _, c := range []*atomic.Uint64{
-		&s.RxPackets, &s.RxBytes, &s.RxErrors, &s.RxDropped,
-		&s.TxPackets, &s.TxBytes, &s.TxErrors, &s.TxDropped,
-		&s.RxRunt, &s.RxOtherHost, &s.RxUnknownType, &s.RxDown,
-	} {
-		c.Store(0)
-	}
-}
+func (s *Stats) Reset() { counters.Reset(s) }

@@ -1,0 +1,210 @@
+package arp
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// State is a neighbour entry's state (a subset of Linux's NUD states).
+type State uint8
+
+const (
+	Incomplete State = iota // asked, no answer yet
+	Reachable               // confirmed recently
+	Stale                   // usable, but unconfirmed for ReachableTime
+	Permanent               // added by hand; never ages
+)
+
+func (s State) String() string {
+	return [...]string{"INCOMPLETE", "REACHABLE", "STALE", "PERMANENT"}[s]
+}
+
+// Config holds the cache's limits and timers; zero fields take defaults.
+type Config struct {
+	MaxEntries    int           // default 512 (Linux gc_thresh2)
+	QueueLen      int           // packets held per unresolved entry; default 3 (Linux unres_qlen)
+	Retries       int           // requests before giving up; default 4 (tapip)
+	RetryInterval time.Duration // default 1 s (tapip)
+	ReachableTime time.Duration // reachable -> stale; default 30 s (Linux base_reachable_time)
+	Lifetime      time.Duration // unconfirmed entries are removed after; default 600 s (tapip)
+	Now           func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxEntries, 512)
+	def(&c.QueueLen, 3)
+	def(&c.Retries, 4)
+	defDur(&c.RetryInterval, time.Second)
+	defDur(&c.ReachableTime, 30*time.Second)
+	defDur(&c.Lifetime, 600*time.Second)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// entry is one neighbour.
+type entry struct {
+	ip        netip.Addr
+	mac       netdev.MAC
+	dev       *netdev.NetDev
+	state     State
+	confirmed time.Time // last reply or request that proved the MAC (or creation)
+	tries     int       // requests sent while incomplete
+	nextProbe time.Time // when to send the next request
+	queue     []*netdev.Packet
+}
+
+// Entry is a snapshot of a cache entry, for arpcache.
+type Entry struct {
+	IP    netip.Addr
+	MAC   netdev.MAC
+	Dev   *netdev.NetDev
+	State State
+	Age   time.Duration // since last confirmed
+}
+
+// Errors for callers.
+var (
+	ErrCacheFull = errors.New("arp cache full")
+	ErrNotFound  = errors.New("no arp entry")
+)
+
+// Cache is the neighbour cache of one stack, safe for concurrent use.
+type Cache struct {
+	cfg   Config
+	pool  *netdev.Pool
+	Stats Stats
+
+	// Unresolved, if set, receives each packet still queued when resolution
+	// fails (for ICMP host unreachable); it owns the packet.
+	Unresolved func(p *netdev.Packet)
+
+	mu      sync.Mutex
+	entries map[netip.Addr]*entry
+}
+
+// NewCache returns an empty cache.
+func NewCache(cfg Config, pool *netdev.Pool) *Cache {
+	cfg.setDefaults()
+	return &Cache{cfg: cfg, pool: pool, entries: map[netip.Addr]*entry{}}
+}
+
+// Resolve transmits p to nextHop on dev if its MAC is known, or queues p and
+// sends a request. *Cache is the stack's ip.Resolver. A stale entry is used and re-confirmed.
+func (c *Cache) Resolve(dev *netdev.NetDev, nextHop netip.Addr, p *netdev.Packet) error {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	e := c.entries[nextHop]
+	if e != nil && e.state != Incomplete {
+		mac := e.mac
+		probe := e.state == Stale && !now.Before(e.nextProbe)
+		if probe {
+			e.nextProbe = now.Add(c.cfg.RetryInterval)
+		}
+		c.mu.Unlock()
+		if probe {
+			c.sendRequest(dev, nextHop)
+		}
+		return dev.Transmit(p, mac, netdev.EtherTypeIPv4)
+	}
+	if e == nil {
+		var err error
+		if e, err = c.insert(nextHop, dev, now); err != nil {
+			c.mu.Unlock()
+			c.Stats.TableFull.Add(1)
+			p.Free()
+			return err
+		}
+		e.state, e.tries, e.nextProbe = Incomplete, 1, now.Add(c.cfg.RetryInterval)
+		defer c.sendRequest(dev, nextHop)
+	}
+	c.enqueue(e, p)
+	c.mu.Unlock()
+	return nil
+}
+
+// enqueue holds p until e resolves, dropping the oldest beyond QueueLen.
+func (c *Cache) enqueue(e *entry, p *netdev.Packet) {
+	if len(e.queue) >= c.cfg.QueueLen {
+		e.queue[0].Free()
+		e.queue = slices.Delete(e.queue, 0, 1)
+		c.Stats.QueueDrops.Add(1)
+	}
+	e.queue = append(e.queue, p)
+}
+
+// insert makes a new entry, evicting the least recently confirmed dynamic
+// entry if the cache is full. Call with c.mu held.
+func (c *Cache) insert(addr netip.Addr, dev *netdev.NetDev, now time.Time) (*entry, error) {
+	if len(c.entries) >= c.cfg.MaxEntries && !c.evictOldest() {
+		return nil, fmt.Errorf("arp: %v: %w (%d entries, all in use or permanent)", addr, ErrCacheFull, c.cfg.MaxEntries)
+	}
+	e := &entry{ip: addr, dev: dev, confirmed: now}
+	c.entries[addr] = e
+	return e, nil
+}
+
+func (c *Cache) evictOldest() bool {
+	var victim *entry
+	for _, e := range c.entries {
+		if e.state == Reachable || e.state == Stale {
+			if victim == nil || e.confirmed.Before(victim.confirmed) {
+				victim = e
+			}
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	delete(c.entries, victim.ip)
+	c.Stats.Evictions.Add(1)
+	return true
+}
+
+// update records that addr is at mac (a reply, or a request that proves it)
+// and sends whatever waited for it. create says whether to make a new entry
+// (RFC 826: only when the packet was aimed at us).
+func (c *Cache) update(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC, create bool) {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	e := c.entries[addr]
+	if e == nil {
+		if !create {
+			c.mu.Unlock()
+			return
+		}
+		var err error
+		if e, err = c.insert(addr, dev, now); err != nil {
+			c.mu.Unlock()
+			c.Stats.TableFull.Add(1)
+			return
+		}
+	}
+	if e.state == Permanent {
+		c.mu.Unlock()
+		return
+	}
+	e.mac, e.dev, e.state, e.confirmed, e.tries = mac, dev, Reachable, now, 0
+	queue := e.queue
+	e.queue = nil
+	c.mu.Unlock()
+	for _, p := range queue {
+		dev.Transmit(p, mac, netdev.EtherTypeIPv4)
+	}
+}

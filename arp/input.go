@@ -1,0 +1,80 @@
+package arp
+
+import (
+	"net/netip"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// Input is the handler netdev calls for EtherType 0x0806. Following RFC 826's
+// algorithm: update the sender's entry if we have one; if the packet is for
+// our address, create the entry too, and answer a request in place.
+func (c *Cache) Input(p *netdev.Packet) {
+	defer func() {
+		if p != nil {
+			p.Free()
+		}
+	}()
+	h, err := Parse(p.Data())
+	if err != nil {
+		c.Stats.InErrors.Add(1)
+		return
+	}
+	if h.Op() == OpRequest {
+		c.Stats.InRequests.Add(1)
+	} else {
+		c.Stats.InReplies.Add(1)
+	}
+	dev := p.Dev
+	sha, spa, tpa := h.SenderMAC(), h.SenderIP(), h.TargetIP()
+	if sha.IsMulticast() || sha == dev.MAC() {
+		c.Stats.InBadSender.Add(1)
+		return
+	}
+	ours := dev.Addr().IsValid() && tpa == dev.Addr().Addr()
+	if spa.IsValid() && !spa.IsUnspecified() {
+		c.update(dev, spa, sha, ours)
+	}
+	if ours && h.Op() == OpRequest {
+		c.replyInPlace(p, h)
+		p = nil // consumed
+	}
+}
+
+// replyInPlace turns the request in p into our reply and sends it back to
+// the asker: no allocation.
+func (c *Cache) replyInPlace(p *netdev.Packet, h Header) {
+	dev := p.Dev
+	asker, askerIP := h.SenderMAC(), h.SenderIP()
+	h.Encode(Fields{Op: OpReply, SenderMAC: dev.MAC(), SenderIP: dev.Addr().Addr(), TargetMAC: asker, TargetIP: askerIP})
+	p.ResetToNetwork()
+	p.Trim(HeaderLen)
+	c.Stats.OutReplies.Add(1)
+	dev.Transmit(p, asker, netdev.EtherTypeARP)
+}
+
+// sendRequest broadcasts "who has target? tell us".
+func (c *Cache) sendRequest(dev *netdev.NetDev, target netip.Addr) {
+	c.send(dev, Fields{Op: OpRequest, SenderMAC: dev.MAC(), SenderIP: dev.Addr().Addr(), TargetIP: target})
+}
+
+// Announce sends a gratuitous ARP for dev's address (RFC 5227 section 3: a
+// request with sender and target both our address) so that neighbours
+// update stale entries.
+func (c *Cache) Announce(dev *netdev.NetDev) {
+	a := dev.Addr().Addr()
+	if !a.IsValid() || dev.IsLoopback() {
+		return
+	}
+	c.send(dev, Fields{Op: OpRequest, SenderMAC: dev.MAC(), SenderIP: a, TargetIP: a})
+}
+
+func (c *Cache) send(dev *netdev.NetDev, f Fields) {
+	if !f.SenderIP.IsValid() {
+		f.SenderIP = netip.IPv4Unspecified()
+	}
+	p := c.pool.Get(HeaderLen)
+	Header(p.Append(HeaderLen)).Encode(f)
+	c.Stats.OutRequests.Add(1)
+	dev.Transmit(p, netdev.BroadcastMAC, netdev.EtherTypeARP)
+}

@@ -1,0 +1,24 @@
+package arp
+
+import (
+	"sync/atomic"
+
+	"github.com/gotapip/gotapip/internal/counters"
+)
+
+// Stats are ARP's counters.
+type Stats struct {
+	InRequests  atomic.Uint64
+	InReplies   atomic.Uint64
+	InErrors    atomic.Uint64 // malformed or unsupported packets
+	InBadSender atomic.Uint64 // sender MAC broadcast/multicast or ours: ignored
+	OutRequests atomic.Uint64
+	OutReplies  atomic.Uint64
+	Failed      atomic.Uint64 // resolutions given up after all retries
+	QueueDrops  atomic.Uint64 // packets dropped from a full pending queue
+	TableFull   atomic.Uint64 // new entries refused
+	Evictions   atomic.Uint64
+}
+
+// Reset zeroes every counter.
+func (s *Stats) Reset() { counters.Reset(s) }

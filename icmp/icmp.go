@@ -1,0 +1,55 @@
+package icmp
+
+import (
+	"sync/atomic"
+
+	"github.com/gotapip/gotapip/ip"
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// Protocol is one stack's ICMP.
+type Protocol struct {
+	Stats Stats
+
+	// IgnoreBroadcastEcho drops echo requests sent to a broadcast or
+	// multicast address (Linux icmp_echo_ignore_broadcasts, on by default).
+	IgnoreBroadcastEcho atomic.Bool
+
+	ip    *ip.Layer
+	pool  *netdev.Pool
+	pings pingTable
+}
+
+// New returns ICMP over the IP layer l; register p.Input with l for
+// protocol 1.
+func New(l *ip.Layer, pool *netdev.Pool) *Protocol {
+	p := &Protocol{ip: l, pool: pool}
+	p.IgnoreBroadcastEcho.Store(true)
+	p.pings.init()
+	return p
+}
+
+// Input is the IP protocol handler for ICMP.
+func (c *Protocol) Input(p *netdev.Packet, iph ip.Header) {
+	c.Stats.InMsgs.Add(1)
+	h, err := Parse(p.Data())
+	if err != nil {
+		c.Stats.InErrors.Add(1)
+		if len(p.Data()) >= HeaderLen {
+			c.Stats.InCsumErrors.Add(1)
+		}
+		p.Free()
+		return
+	}
+	c.Stats.InType[h.Type()].Add(1)
+	switch h.Type() {
+	case TypeEchoRequest:
+		c.echoReply(p, iph, h)
+	case TypeEchoReply:
+		c.pings.deliverReply(c, p, iph, h)
+	case TypeDestUnreach, TypeTimeExceeded, TypeParamProblem:
+		c.pings.deliverError(c, p, iph, h)
+	default:
+		p.Free()
+	}
+}

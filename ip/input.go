@@ -1,0 +1,69 @@
+package ip
+
+import (
+	"errors"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// Input is the handler netdev calls for EtherType 0x0800. It is a flat
+// ladder of checks (as tapip's ip_in.c): each failure counts its reason and
+// drops; a datagram that passes is delivered to its protocol's handler.
+func (l *Layer) Input(p *netdev.Packet) {
+	l.Stats.InReceives.Add(1)
+	h, err := Parse(p.Data())
+	if err != nil {
+		l.countHeaderError(err)
+		p.Free()
+		return
+	}
+	p.Trim(h.TotalLen()) // strip Ethernet padding
+	if src := h.Src(); src.IsMulticast() || IsBroadcast(p.Dev, src) {
+		l.drop(p, &l.Stats.InAddrErrors) // martian source (RFC 1812 5.3.7)
+		return
+	}
+	if !l.isForUs(p.Dev, h) {
+		l.drop(p, &l.Stats.InAddrErrors) // forwarding is off
+		return
+	}
+	if h.IsFragment() {
+		l.drop(p, &l.Stats.InDiscards) // reassembly: not yet
+		return
+	}
+	l.deliver(p, h)
+}
+
+// deliver hands a whole datagram for us to its protocol handler.
+func (l *Layer) deliver(p *netdev.Packet, h Header) {
+	handler := l.handlers[h.Protocol()]
+	if handler == nil {
+		l.drop(p, &l.Stats.InUnknownProtos)
+		return
+	}
+	l.Stats.InDelivers.Add(1)
+	p.Pull(h.IHL())
+	p.MarkTransport()
+	handler(p, h)
+}
+
+// isForUs reports whether the datagram's destination is one of our
+// addresses, the receiving device's broadcast, or multicast it accepted.
+func (l *Layer) isForUs(dev *netdev.NetDev, h Header) bool {
+	dst := h.Dst()
+	return l.LocalDevice(dst) != nil || IsBroadcast(dev, dst) || dst.IsMulticast()
+}
+
+func (l *Layer) countHeaderError(err error) {
+	l.Stats.InHdrErrors.Add(1)
+	switch {
+	case errors.Is(err, ErrBadChecksum):
+		l.Stats.InCsumErrors.Add(1)
+	case errors.Is(err, ErrBadLength), errors.Is(err, ErrTruncated):
+		l.Stats.InTruncatedPkts.Add(1)
+	}
+}
+
+func (l *Layer) drop(p *netdev.Packet, reason interface{ Add(uint64) uint64 }) {
+	reason.Add(1)
+	p.Free()
+}

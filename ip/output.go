@@ -1,0 +1,104 @@
+package ip
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// ErrMsgSize is wrapped when a datagram is larger than the outgoing MTU
+// (fragmentation is not done yet).
+var ErrMsgSize = errors.New("message too long")
+
+// Options are the per-datagram choices of a sender.
+type Options struct {
+	TTL uint8 // 0 means DefaultTTL
+	TOS uint8
+	DF  bool
+}
+
+// Output prepends an IPv4 header to p (whose data is the transport payload)
+// and sends it to dst. src may be the zero Addr: the outgoing device's
+// address is used. It owns p, and returns an error the sender should see
+// (no route, message too long, device down).
+func (l *Layer) Output(p *netdev.Packet, src, dst netip.Addr, proto uint8, opt Options) error {
+	l.Stats.OutRequests.Add(1)
+	dev, nextHop, err := l.route(dst)
+	if err != nil {
+		p.Free()
+		return err
+	}
+	if !src.IsValid() {
+		src = l.sourceFor(dev, dst)
+	}
+	if opt.TTL == 0 {
+		opt.TTL = DefaultTTL
+	}
+	total := p.Len() + HeaderLen
+	if total > MaxDatagram {
+		l.Stats.OutDiscards.Add(1)
+		p.Free()
+		return fmt.Errorf("ip: %d-byte datagram to %v: %w (the IPv4 limit is %d)", total, dst, ErrMsgSize, MaxDatagram)
+	}
+	h := Header(p.Push(HeaderLen))
+	p.MarkNetwork()
+	h.Encode(Fields{TOS: opt.TOS, TotalLen: total, ID: l.NextID(), DF: opt.DF, TTL: opt.TTL, Protocol: proto, Src: src, Dst: dst})
+	return l.transmit(p, dev, nextHop)
+}
+
+// SendDatagram sends p, whose data is a complete IPv4 datagram with a valid
+// header (a reply built in place). It owns p.
+func (l *Layer) SendDatagram(p *netdev.Packet) error {
+	l.Stats.OutRequests.Add(1)
+	dst := Header(p.Data()).Dst()
+	dev, nextHop, err := l.route(dst)
+	if err != nil {
+		p.Free()
+		return err
+	}
+	return l.transmit(p, dev, nextHop)
+}
+
+// route picks the outgoing device and next hop for dst. Our own addresses
+// go through the loopback device and never touch the wire.
+func (l *Layer) route(dst netip.Addr) (*netdev.NetDev, netip.Addr, error) {
+	if l.LocalDevice(dst) != nil {
+		if lo := l.loopback(); lo != nil {
+			return lo, dst, nil
+		}
+	}
+	r, ok := l.Routes.Lookup(dst)
+	if !ok {
+		l.Stats.OutNoRoutes.Add(1)
+		return nil, netip.Addr{}, fmt.Errorf("ip: %v: %w (add one with: route add PREFIX [via GW] dev IFACE)", dst, ErrNoRoute)
+	}
+	return r.Dev, r.NextHop(dst), nil
+}
+
+// sourceFor picks the source address for a datagram to dst leaving by dev.
+func (l *Layer) sourceFor(dev *netdev.NetDev, dst netip.Addr) netip.Addr {
+	if dev.IsLoopback() && l.LocalDevice(dst) != nil && !dev.Addr().Contains(dst) {
+		return dst // to one of our other addresses: from it, as Linux does
+	}
+	return dev.Addr().Addr()
+}
+
+// transmit hands a built datagram to the link: checked against the MTU,
+// broadcast and loopback directly, everything else through the resolver.
+func (l *Layer) transmit(p *netdev.Packet, dev *netdev.NetDev, nextHop netip.Addr) error {
+	if p.Len() > dev.MTU() {
+		l.Stats.OutDiscards.Add(1)
+		n := p.Len()
+		p.Free()
+		return fmt.Errorf("ip: %d-byte datagram: %w: %s MTU is %d", n, ErrMsgSize, dev.Name(), dev.MTU())
+	}
+	switch {
+	case dev.IsLoopback():
+		return dev.Transmit(p, netdev.MAC{}, netdev.EtherTypeIPv4)
+	case IsBroadcast(dev, nextHop):
+		return dev.Transmit(p, netdev.BroadcastMAC, netdev.EtherTypeIPv4)
+	}
+	return l.resolver.Resolve(dev, nextHop, p)
+}

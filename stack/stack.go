@@ -1,0 +1,128 @@
+package stack
+
+import (
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/gotapip/gotapip/arp"
+	"github.com/gotapip/gotapip/icmp"
+	"github.com/gotapip/gotapip/ip"
+	"github.com/gotapip/gotapip/netdev"
+)
+
+var _ ip.Resolver = (*arp.Cache)(nil)
+
+// Clock tells the time to the net timer; tests inject a fake one.
+type Clock interface{ Now() time.Time }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// Config configures a stack; the zero value is usable.
+type Config struct {
+	Clock        Clock         // default: the real clock
+	TickInterval time.Duration // net timer period; default 100 ms. Negative: no timer goroutine (tests call Tick)
+	ARP          arp.Config
+}
+
+// Stack is one host: its devices and protocol layers.
+type Stack struct {
+	Pool *netdev.Pool
+	ARP  *arp.Cache
+	IP   *ip.Layer
+	ICMP *icmp.Protocol
+
+	clock Clock
+	demux netdev.Demux
+
+	mu   sync.Mutex
+	devs []*netdev.NetDev
+
+	stopTimer chan struct{}
+	timerDone chan struct{}
+	closeOnce sync.Once
+}
+
+// New builds a stack with a loopback device lo (127.0.0.1/8) and starts its
+// net timer.
+func New(cfg Config) *Stack {
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.ARP.Now == nil {
+		cfg.ARP.Now = cfg.Clock.Now
+	}
+	s := &Stack{Pool: netdev.NewPool(), clock: cfg.Clock}
+	s.ARP = arp.NewCache(cfg.ARP, s.Pool)
+	s.IP = ip.NewLayer(s.Pool, s.ARP)
+	s.ICMP = icmp.New(s.IP, s.Pool)
+
+	s.demux.Register(netdev.EtherTypeARP, s.ARP.Input)
+	s.demux.Register(netdev.EtherTypeIPv4, s.IP.Input)
+	s.IP.Register(ip.ProtoICMP, s.ICMP.Input)
+
+	_, err := s.AddDevice(netdev.NewLoopback(), netdev.Config{Name: "lo", MTU: netdev.LoopbackMTU, Flags: netdev.FlagLoopback},
+		netip.MustParsePrefix("127.0.0.1/8"))
+	if err != nil {
+		panic("stack: loopback: " + err.Error()) // fixed arguments: cannot fail
+	}
+	s.startTimer(cfg.TickInterval)
+	return s
+}
+
+func (s *Stack) startTimer(interval time.Duration) {
+	s.stopTimer = make(chan struct{})
+	s.timerDone = make(chan struct{})
+	if interval < 0 {
+		close(s.timerDone)
+		return
+	}
+	if interval == 0 {
+		interval = 100 * time.Millisecond
+	}
+	go func() {
+		defer close(s.timerDone)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stopTimer:
+				return
+			case <-t.C:
+				s.Tick(s.clock.Now())
+			}
+		}
+	}()
+}
+
+// Tick runs every periodic job once: ARP retries and aging. The net timer
+// calls it; tests with a fake clock call it directly.
+func (s *Stack) Tick(now time.Time) {
+	s.ARP.Tick(now)
+}
+
+// Now is the stack's clock.
+func (s *Stack) Now() time.Time { return s.clock.Now() }
+
+// Close stops the timer and every device (closing their drivers).
+func (s *Stack) Close() {
+	s.closeOnce.Do(func() {
+		close(s.stopTimer)
+		<-s.timerDone
+		s.mu.Lock()
+		devs := s.devs
+		s.devs = nil
+		s.mu.Unlock()
+		for _, d := range devs {
+			d.Close(true)
+		}
+	})
+}
+
+// errf builds an error prefixed by the device name.
+func errf(dev string, format string, args ...any) error {
+	return fmt.Errorf(dev+": "+format, args...)
+}
