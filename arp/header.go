@@ -74,7 +74,7 @@ func Parse(b []byte) (Header, error) {
 	return h, nil
 }
 
-func (h Header) Op() uint16           { return binary.BigEndian.Uint16(h[offOp:]) }
+func (h Header) Op() uint16            { return binary.BigEndian.Uint16(h[offOp:]) }
 func (h Header) SenderMAC() netdev.MAC { return netdev.MAC(h[offSHA : offSHA+6]) }
 func (h Header) SenderIP() netip.Addr  { return netip.AddrFrom4([4]byte(h[offSPA : offSPA+4])) }
 func (h Header) TargetMAC() netdev.MAC { return netdev.MAC(h[offTHA : offTHA+6]) }

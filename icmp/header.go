@@ -44,9 +44,9 @@ const (
 	CodeFragNeeded     uint8 = 4
 	CodeTTLExceeded    uint8 = 0
 	CodeReasmExceeded  uint8 = 1
-	offType, offCode   = 0, 1
-	offChecksum, offID = 2, 4
-	offSeq             = 6
+	offType, offCode         = 0, 1
+	offChecksum, offID       = 2, 4
+	offSeq                   = 6
 )
 
 // Header is a view of an ICMP message (header and data). Parse checks it.

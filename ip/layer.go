@@ -108,11 +108,11 @@ func IsBroadcast(dev *netdev.NetDev, addr netip.Addr) bool {
 		return true
 	}
 	p := dev.Addr()
-	return p.IsValid() && p.Bits() < 31 && addr == lastAddr(p)
+	return p.IsValid() && p.Bits() < 31 && addr == DirectedBroadcast(p)
 }
 
-// lastAddr is the highest address in p: its directed broadcast address.
-func lastAddr(p netip.Prefix) netip.Addr {
+// DirectedBroadcast is the highest address in p: its subnet's broadcast.
+func DirectedBroadcast(p netip.Prefix) netip.Addr {
 	a := p.Masked().Addr().As4()
 	host := uint32(1)<<(32-p.Bits()) - 1
 	a[0] |= byte(host >> 24)

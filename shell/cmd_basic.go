@@ -1,0 +1,61 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+)
+
+var helpCommand = &Command{
+	Name:  "help",
+	Usage: "[COMMAND]",
+	Brief: "list the commands, or explain one",
+	Run: func(ctx context.Context, sh *Shell, args []string) error {
+		if len(args) > 1 {
+			return usage("give at most one command")
+		}
+		if len(args) == 1 {
+			c, ok := sh.commands[args[0]]
+			if !ok {
+				return fmt.Errorf("help: %s: unknown command (help lists them)", args[0])
+			}
+			fmt.Fprintf(sh.Out, "usage: %s %s\n%s\n", c.Name, c.Usage, c.Brief)
+			if c.Help != "" {
+				fmt.Fprintf(sh.Out, "\n%s\n", c.Help)
+			}
+			return nil
+		}
+		w := tabwriter.NewWriter(sh.Out, 0, 8, 2, ' ', 0)
+		for _, c := range sh.Commands() {
+			fmt.Fprintf(w, "%s\t%s\n", c.Name, c.Brief)
+		}
+		w.Flush()
+		fmt.Fprintln(sh.Out, "\nhelp COMMAND shows its options.")
+		return nil
+	},
+}
+
+var clearCommand = &Command{
+	Name:  "clear",
+	Brief: "clear the screen",
+	Run: func(ctx context.Context, sh *Shell, args []string) error {
+		if len(args) != 0 {
+			return usage("clear takes no arguments")
+		}
+		fmt.Fprint(sh.Out, "\033[H\033[2J")
+		return nil
+	},
+}
+
+func exitCommand(name string) *Command {
+	return &Command{
+		Name:  name,
+		Brief: "leave the shell (also Ctrl-D)",
+		Run:   func(context.Context, *Shell, []string) error { return ErrExit },
+	}
+}
+
+// table returns a tabwriter for aligned columns on sh.Out.
+func (sh *Shell) table() *tabwriter.Writer {
+	return tabwriter.NewWriter(sh.Out, 0, 8, 2, ' ', 0)
+}

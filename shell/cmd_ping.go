@@ -1,0 +1,225 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/gotapip/gotapip/icmp"
+)
+
+var pingCommand = &Command{
+	Name:  "ping",
+	Usage: "[-c COUNT] [-s SIZE] [-i INTERVAL] [-t TTL] [-W TIMEOUT] [-M do|dont] [-q] HOST",
+	Brief: "send ICMP echo requests, as iputils ping",
+	Help: `Sends an echo request every INTERVAL seconds (default 1) until COUNT have
+been sent or Ctrl-C, then prints the statistics. SIZE is the data length
+(default 56, so 84-byte datagrams). -W is how long to wait for the last
+replies, in seconds (default 10 if none came, else twice the longest RTT).
+-M do sets DF. -q prints only the summary. Fails when no reply came.`,
+	Run: runPing,
+}
+
+type pingConfig struct {
+	dst      netip.Addr
+	count    int // 0: until Ctrl-C
+	interval time.Duration
+	linger   time.Duration // -W; 0: the iputils default
+	quiet    bool
+	send     icmp.SendOptions
+}
+
+func parsePing(args []string) (pingConfig, error) {
+	o, err := parseOpts(args, "c:s:i:t:W:M:q")
+	if err != nil {
+		return pingConfig{}, err
+	}
+	var pc pingConfig
+	if len(o.args) != 1 {
+		return pc, usage("give one destination host")
+	}
+	if pc.dst, err = netip.ParseAddr(o.args[0]); err != nil || !pc.dst.Is4() {
+		return pc, fmt.Errorf("ping: %s: Name or service not known (give an IPv4 address)", o.args[0])
+	}
+	size, err := o.intOpt('s', 56, 0, icmp.MaxPingPayload)
+	if err != nil {
+		return pc, err
+	}
+	ttl, err := o.intOpt('t', 64, 1, 255)
+	if err != nil {
+		return pc, err
+	}
+	pc.send = icmp.SendOptions{Size: size, TTL: uint8(ttl)}
+	if pc.count, err = o.intOpt('c', 0, 1, math.MaxInt32); err != nil {
+		return pc, err
+	}
+	if pc.interval, err = o.secondsOpt('i', time.Second, time.Millisecond, time.Hour); err != nil {
+		return pc, err
+	}
+	if pc.linger, err = o.secondsOpt('W', 0, time.Millisecond, time.Hour); err != nil {
+		return pc, err
+	}
+	switch m := o.set['M']; {
+	case !o.has('M') || m == "dont":
+	case m == "do":
+		pc.send.DF = true
+	default:
+		return pc, usage("-M %s: want do or dont", m)
+	}
+	pc.quiet = o.has('q')
+	return pc, nil
+}
+
+func runPing(ctx context.Context, sh *Shell, args []string) error {
+	pc, err := parsePing(args)
+	if err != nil {
+		return err
+	}
+	pg, err := sh.Stack.ICMP.NewPinger()
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+	fmt.Fprintf(sh.Out, "PING %s (%s) %d(%d) bytes of data.\n", pc.dst, pc.dst, pc.send.Size, pc.send.Size+28)
+	st := pingStats{start: time.Now(), seen: map[uint16]bool{}}
+	st.loop(ctx, sh, pg, pc)
+	st.summary(sh, pc.dst)
+	if st.received == 0 {
+		return ErrFailed
+	}
+	return nil
+}
+
+// pingStats is what one ping run counted.
+type pingStats struct {
+	start, last                    time.Time
+	sent, received, errors, dups   int
+	rttMin, rttMax, rttSum, rttSq2 float64 // milliseconds
+	seen                           map[uint16]bool
+}
+
+// loop sends on the interval and prints replies until count is reached and
+// the last replies are in (or waited for), or ctx is cancelled.
+func (st *pingStats) loop(ctx context.Context, sh *Shell, pg *icmp.Pinger, pc pingConfig) {
+	tick := time.NewTicker(pc.interval)
+	defer tick.Stop()
+	var lingerC <-chan time.Time
+	st.sendOne(sh, pg, pc)
+	for {
+		if pc.count > 0 && st.sent >= pc.count && lingerC == nil {
+			if st.received+st.errors >= st.sent {
+				return
+			}
+			lingerC = time.After(st.lingerTime(pc))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-lingerC:
+			return
+		case <-tick.C:
+			if pc.count == 0 || st.sent < pc.count {
+				st.sendOne(sh, pg, pc)
+			}
+		case r := <-pg.Replies():
+			st.onReply(sh, r, pc)
+			if lingerC != nil && st.received+st.errors >= st.sent {
+				return
+			}
+		}
+	}
+}
+
+func (st *pingStats) sendOne(sh *Shell, pg *icmp.Pinger, pc pingConfig) {
+	st.sent++
+	st.last = time.Now()
+	if err := pg.Send(pc.dst, uint16(st.sent), pc.send); err != nil {
+		st.errors++
+		fmt.Fprintf(sh.Err, "ping: sendmsg: %v\n", err)
+	}
+}
+
+// lingerTime is how long to wait for the last replies, as iputils waits.
+func (st *pingStats) lingerTime(pc pingConfig) time.Duration {
+	switch {
+	case pc.linger > 0:
+		return pc.linger
+	case st.received == 0:
+		return 10 * time.Second
+	}
+	return max(time.Duration(2*st.rttMax*float64(time.Millisecond)), time.Millisecond)
+}
+
+func (st *pingStats) onReply(sh *Shell, r icmp.Reply, pc pingConfig) {
+	st.last = time.Now()
+	if r.Err != nil {
+		st.errors++
+		if !pc.quiet {
+			fmt.Fprintf(sh.Out, "From %s icmp_seq=%d %s\n", r.From, r.Seq, r.Err)
+		}
+		return
+	}
+	dup := st.seen[r.Seq]
+	if dup {
+		st.dups++
+	} else {
+		st.seen[r.Seq] = true
+		st.received++
+		ms := float64(r.RTT) / float64(time.Millisecond)
+		if st.received == 1 || ms < st.rttMin {
+			st.rttMin = ms
+		}
+		st.rttMax = max(st.rttMax, ms)
+		st.rttSum += ms
+		st.rttSq2 += ms * ms
+	}
+	if pc.quiet {
+		return
+	}
+	line := fmt.Sprintf("%d bytes from %s: icmp_seq=%d ttl=%d time=%s ms", r.Bytes, r.From, r.Seq, r.TTL, formatRTT(r.RTT))
+	if dup {
+		line += " (DUP!)"
+	}
+	fmt.Fprintln(sh.Out, line)
+}
+
+// formatRTT prints an RTT with the precision iputils uses: three decimals
+// under 1 ms, two under 10 ms, one under 100 ms, none above.
+func formatRTT(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case ms < 1:
+		return strconv.FormatFloat(ms, 'f', 3, 64)
+	case ms < 10:
+		return strconv.FormatFloat(ms, 'f', 2, 64)
+	case ms < 100:
+		return strconv.FormatFloat(ms, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(ms, 'f', 0, 64)
+}
+
+func (st *pingStats) summary(sh *Shell, dst netip.Addr) {
+	fmt.Fprintf(sh.Out, "\n--- %s ping statistics ---\n", dst)
+	line := fmt.Sprintf("%d packets transmitted, %d received", st.sent, st.received)
+	if st.dups > 0 {
+		line += fmt.Sprintf(", +%d duplicates", st.dups)
+	}
+	if st.errors > 0 {
+		line += fmt.Sprintf(", +%d errors", st.errors)
+	}
+	loss := 0.0
+	if st.sent > 0 {
+		loss = float64(st.sent-st.received) * 100 / float64(st.sent)
+	}
+	elapsed := st.last.Sub(st.start).Milliseconds()
+	fmt.Fprintf(sh.Out, "%s, %s%% packet loss, time %dms\n", line, strconv.FormatFloat(loss, 'g', 6, 64), elapsed)
+	if st.received > 0 {
+		n := float64(st.received)
+		avg := st.rttSum / n
+		mdev := math.Sqrt(max(st.rttSq2/n-avg*avg, 0))
+		fmt.Fprintf(sh.Out, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", st.rttMin, avg, st.rttMax, mdev)
+	}
+}

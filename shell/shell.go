@@ -1,0 +1,149 @@
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/fatih/color"
+
+	"github.com/gotapip/gotapip/stack"
+)
+
+// Command is one row of the command table.
+type Command struct {
+	Name  string
+	Usage string // arguments, e.g. "[-c COUNT] HOST"
+	Brief string // one line for help
+	Help  string // more for help CMD; may be empty
+	Run   func(ctx context.Context, sh *Shell, args []string) error
+}
+
+// ErrFailed means the command failed and has already said so (ping with no
+// reply): the shell prints nothing more, but the exit status is non-zero.
+var ErrFailed = errors.New("command failed")
+
+// ErrUsage is wrapped by errors about a command's arguments.
+var ErrUsage = errors.New("usage")
+
+// ErrExit is returned by exit and quit.
+var ErrExit = errors.New("exit")
+
+// Limits on what is typed: a longer line or more words is refused.
+const (
+	MaxLineLen = 4096
+	MaxArgs    = 64
+)
+
+// Shell holds the stack and where output goes.
+type Shell struct {
+	Stack *stack.Stack
+	Out   io.Writer
+	Err   io.Writer
+	Color bool // colour the prompt and errors (terminal only, never with NO_COLOR)
+
+	commands map[string]*Command
+	// background holds state of commands that keep running (debug -n).
+	clear func() // clears the terminal, set by the REPL
+}
+
+// New returns a shell over s that writes to out and errOut.
+func New(s *stack.Stack, out, errOut io.Writer) *Shell {
+	sh := &Shell{Stack: s, Out: out, Err: errOut, commands: map[string]*Command{}}
+	for _, c := range commandTable() {
+		sh.commands[c.Name] = c
+	}
+	return sh
+}
+
+// Commands lists the commands sorted by name.
+func (sh *Shell) Commands() []*Command {
+	out := make([]*Command, 0, len(sh.commands))
+	for _, c := range sh.commands {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Execute runs one command line. Errors other than ErrFailed and ErrExit are
+// for the caller to print (Report does it the shell's way).
+func (sh *Shell) Execute(ctx context.Context, line string) error {
+	if len(line) > MaxLineLen {
+		return fmt.Errorf("line of %d characters is too long (at most %d)", len(line), MaxLineLen)
+	}
+	args, err := splitWords(line)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "#") {
+		return nil
+	}
+	if len(args) > MaxArgs {
+		return fmt.Errorf("%s: too many arguments (%d, at most %d)", args[0], len(args), MaxArgs)
+	}
+	c, ok := sh.commands[args[0]]
+	if !ok {
+		return fmt.Errorf("%s: unknown command (help lists them)", args[0])
+	}
+	err = c.Run(ctx, sh, args[1:])
+	if errors.Is(err, ErrUsage) {
+		return fmt.Errorf("%w\nusage: %s %s", err, c.Name, c.Usage)
+	}
+	return err
+}
+
+// Report prints err as the shell does, unless the command already did.
+func (sh *Shell) Report(err error) {
+	if err == nil || errors.Is(err, ErrFailed) || errors.Is(err, ErrExit) {
+		return
+	}
+	msg := err.Error()
+	if sh.Color {
+		msg = color.New(color.FgRed).Sprint(msg)
+	}
+	fmt.Fprintln(sh.Err, msg)
+}
+
+// usage builds an error for bad arguments: what was wrong, then the usage.
+func usage(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, args...)...)
+}
+
+// splitWords splits a line into words at spaces; single or double quotes
+// group words ("udp send 10.0.0.2:7 'hello world'").
+func splitWords(line string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote rune
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t' || r == '\r' || r == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated %c quote", quote)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

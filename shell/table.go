@@ -1,0 +1,16 @@
+package shell
+
+// commandTable is the one table of commands: dispatch, help and tab
+// completion all read it.
+func commandTable() []*Command {
+	return []*Command{
+		pingCommand,
+		arpcacheCommand,
+		routeCommand,
+		ifconfigCommand,
+		helpCommand,
+		clearCommand,
+		exitCommand("exit"),
+		exitCommand("quit"),
+	}
+}
