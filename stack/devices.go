@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
 )
 
@@ -94,4 +95,9 @@ func (s *Stack) SetAddress(dev *netdev.NetDev, addr netip.Prefix) error {
 		s.ARP.Announce(dev)
 	}
 	return nil
+}
+
+// AddDefaultRoute routes 0.0.0.0/0 via gw on dev (the -gw flag).
+func (s *Stack) AddDefaultRoute(dev *netdev.NetDev, gw netip.Addr) error {
+	return s.IP.Routes.Add(ip.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: gw, Dev: dev})
 }

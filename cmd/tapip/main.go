@@ -1,0 +1,141 @@
+// Command tapip runs the gotapip stack with its net shell.
+//
+//	tapip [-dev SPEC] [-addr CIDR] [-gw IP] [-peer CIDR|none] [-hwaddr MAC]
+//	      [-mtu N] [-c "CMD; CMD"] [-no-color]
+//
+// Interactive on a terminal; otherwise commands are read from stdin, one per
+// line. The exit status is non-zero if any command failed.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/shell"
+	"github.com/gotapip/gotapip/stack"
+)
+
+type options struct {
+	dev, addr, gw, peer, hwaddr, commands string
+	mtu                                   int
+	noColor                               bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("tapip", flag.ContinueOnError)
+	fs.StringVar(&o.dev, "dev", "tap:tap0", "device: tap:NAME, packet:IFACE, netmap:IFACE or sim")
+	fs.StringVar(&o.addr, "addr", "10.0.0.1/24", "the stack's IPv4 address and prefix")
+	fs.StringVar(&o.gw, "gw", "", "default gateway")
+	fs.StringVar(&o.peer, "peer", "10.0.0.2/24", "with tap: the kernel side's address, or none (bridged)")
+	fs.StringVar(&o.hwaddr, "hwaddr", "", "the stack's MAC (default 02:00 + the IPv4 address)")
+	fs.IntVar(&o.mtu, "mtu", 1500, "device MTU")
+	fs.StringVar(&o.commands, "c", "", "run these ';'-separated commands and exit")
+	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q (commands go in -c \"...\")", fs.Arg(0))
+	}
+	return o, nil
+}
+
+func run(args []string) int {
+	o, err := parseFlags(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	s := stack.New(stack.Config{})
+	defer s.Close()
+	if err := setup(s, o); err != nil {
+		fmt.Fprintln(os.Stderr, "tapip:", err)
+		return 1
+	}
+	go closeOnSignal(s)
+
+	interactive := o.commands == "" && isatty.IsTerminal(os.Stdin.Fd())
+	sh := shell.New(s, os.Stdout, os.Stderr)
+	sh.Color = !o.noColor && os.Getenv("NO_COLOR") == "" && isatty.IsTerminal(os.Stdout.Fd())
+	switch {
+	case o.commands != "":
+		err = sh.RunCommands(o.commands)
+	case interactive:
+		err = sh.RunInteractive(historyFile())
+		sh.Report(err)
+	default:
+		err = sh.RunScript(os.Stdin)
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// setup opens the device and configures the address, MAC and gateway.
+func setup(s *stack.Stack, o options) error {
+	spec, err := stack.ParseDeviceSpec(o.dev)
+	if err != nil {
+		return err
+	}
+	var opt stack.DeviceOptions
+	if opt.Addr, err = netip.ParsePrefix(o.addr); err != nil || !opt.Addr.Addr().Is4() {
+		return fmt.Errorf("-addr %q: want an IPv4 address with prefix, like 10.0.0.1/24", o.addr)
+	}
+	if o.peer != "none" {
+		if opt.Peer, err = netip.ParsePrefix(o.peer); err != nil || !opt.Peer.Addr().Is4() {
+			return fmt.Errorf("-peer %q: want an IPv4 address with prefix, like 10.0.0.2/24, or none", o.peer)
+		}
+	}
+	if o.hwaddr != "" {
+		if opt.MAC, err = netdev.ParseMAC(o.hwaddr); err != nil {
+			return fmt.Errorf("-hwaddr: %w", err)
+		}
+	}
+	opt.MTU = o.mtu
+	dev, err := s.OpenDevice(spec, opt)
+	if err != nil {
+		return err
+	}
+	if o.gw != "" {
+		gw, err := netip.ParseAddr(o.gw)
+		if err != nil || !gw.Is4() {
+			return fmt.Errorf("-gw %q: want an IPv4 address", o.gw)
+		}
+		return s.AddDefaultRoute(dev, gw)
+	}
+	return nil
+}
+
+// closeOnSignal removes what we created (the TAP) when killed.
+func closeOnSignal(s *stack.Stack) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGHUP)
+	<-sig
+	s.Close()
+	os.Exit(143)
+}
+
+func historyFile() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".tapip_history")
+}

@@ -1,0 +1,173 @@
+package shell
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+
+	"github.com/chzyer/readline"
+	"github.com/fatih/color"
+)
+
+// Prompt is tapip's prompt.
+const Prompt = "[net shell]: "
+
+// interrupter cancels the running command on SIGINT (Ctrl-C at a terminal
+// in cooked mode, i.e. while a command runs), so ping prints its summary
+// and the shell goes on.
+type interrupter struct {
+	mu          sync.Mutex
+	cancel      context.CancelFunc
+	interrupted bool
+	stop        func()
+}
+
+func newInterrupter() *interrupter {
+	in := &interrupter{}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	done := make(chan struct{})
+	in.stop = func() { signal.Stop(sig); close(done) }
+	go func() {
+		for {
+			select {
+			case <-sig:
+				in.mu.Lock()
+				in.interrupted = true
+				if in.cancel != nil {
+					in.cancel()
+				}
+				in.mu.Unlock()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return in
+}
+
+// run executes one line under a context that SIGINT cancels.
+func (in *interrupter) run(sh *Shell, line string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	in.mu.Lock()
+	in.cancel, in.interrupted = cancel, false
+	in.mu.Unlock()
+	err := sh.Execute(ctx, line)
+	in.mu.Lock()
+	in.cancel = nil
+	in.mu.Unlock()
+	cancel()
+	return err
+}
+
+func (in *interrupter) wasInterrupted() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.interrupted
+}
+
+// RunInteractive runs the readline loop on the terminal until exit, quit or
+// Ctrl-D. Ctrl-C at the prompt clears the line; during a command it stops
+// the command.
+func (sh *Shell) RunInteractive(historyFile string) error {
+	prompt := Prompt
+	if sh.Color {
+		prompt = color.New(color.FgGreen, color.Bold).Sprint(Prompt)
+	}
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:          prompt,
+		HistoryFile:     historyFile,
+		HistoryLimit:    1000,
+		AutoComplete:    sh.completer(),
+		InterruptPrompt: "^C",
+		EOFPrompt:       "exit",
+	})
+	if err != nil {
+		return err
+	}
+	defer rl.Close()
+	in := newInterrupter()
+	defer in.stop()
+	for {
+		line, err := rl.Readline()
+		switch {
+		case errors.Is(err, readline.ErrInterrupt):
+			continue
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		}
+		err = in.run(sh, line)
+		if errors.Is(err, ErrExit) {
+			return nil
+		}
+		sh.Report(err)
+	}
+}
+
+// completer completes command names from the command table.
+func (sh *Shell) completer() readline.AutoCompleter {
+	var items []readline.PrefixCompleterInterface
+	for _, c := range sh.Commands() {
+		items = append(items, readline.PcItem(c.Name))
+	}
+	return readline.NewPrefixCompleter(items...)
+}
+
+// RunScript runs the commands in r, one per line, until EOF, exit or
+// Ctrl-C. It returns the error of the last command that failed, so the
+// program's exit status says whether anything went wrong.
+func (sh *Shell) RunScript(r io.Reader) error {
+	in := newInterrupter()
+	defer in.stop()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), MaxLineLen+1)
+	var last error
+	for sc.Scan() {
+		if err := sh.runOne(in, sc.Text(), &last); err != nil {
+			return last
+		}
+	}
+	if err := sc.Err(); err != nil {
+		last = fmt.Errorf("reading commands: %w (a line is at most %d characters)", err, MaxLineLen)
+		sh.Report(last)
+	}
+	return last
+}
+
+// RunCommands runs the ';'-separated commands of line (tapip -c).
+func (sh *Shell) RunCommands(line string) error {
+	in := newInterrupter()
+	defer in.stop()
+	var last error
+	for _, cmd := range strings.Split(line, ";") {
+		if err := sh.runOne(in, cmd, &last); err != nil {
+			return last
+		}
+	}
+	return last
+}
+
+// runOne runs a scripted command, remembering a failure in last. It returns
+// non-nil when the script should stop (exit, or Ctrl-C).
+func (sh *Shell) runOne(in *interrupter, line string, last *error) error {
+	err := in.run(sh, line)
+	if errors.Is(err, ErrExit) {
+		return err
+	}
+	if err != nil {
+		sh.Report(err)
+		*last = err
+	}
+	if in.wasInterrupted() {
+		return context.Canceled
+	}
+	return nil
+}

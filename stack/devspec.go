@@ -1,0 +1,104 @@
+package stack
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/tap"
+)
+
+// DeviceSpec says which driver to open: "tap:NAME", "packet:IFACE",
+// "netmap:IFACE" or "sim" (the -dev flag and the netdev add command).
+type DeviceSpec struct {
+	Kind  string // tap, packet, netmap, sim
+	Iface string // the kernel interface (empty for sim)
+}
+
+func (s DeviceSpec) String() string {
+	if s.Iface == "" {
+		return s.Kind
+	}
+	return s.Kind + ":" + s.Iface
+}
+
+// ErrUnsupported is wrapped when a device kind is not available here.
+var ErrUnsupported = errors.New("unsupported device kind")
+
+// ParseDeviceSpec parses a -dev value.
+func ParseDeviceSpec(s string) (DeviceSpec, error) {
+	kind, iface, _ := strings.Cut(s, ":")
+	switch kind {
+	case "tap", "packet", "netmap":
+		if iface == "" || len(iface) > 15 || strings.ContainsAny(iface, "/ \t") {
+			return DeviceSpec{}, fmt.Errorf("device %q: want %s:IFACE with an interface name of 1-15 characters", s, kind)
+		}
+		return DeviceSpec{Kind: kind, Iface: iface}, nil
+	case "sim":
+		if iface != "" {
+			return DeviceSpec{}, fmt.Errorf("device %q: sim takes no interface", s)
+		}
+		return DeviceSpec{Kind: kind}, nil
+	}
+	return DeviceSpec{}, fmt.Errorf("device %q: %w: use tap:NAME, packet:IFACE, netmap:IFACE or sim", s, ErrUnsupported)
+}
+
+// DeviceOptions configure a device opened from a spec.
+type DeviceOptions struct {
+	Addr netip.Prefix // the stack's address on it
+	// Peer is the address given to the kernel's end of a TAP (tapip's TOP2);
+	// the zero Prefix leaves it unaddressed (bridged TOP1).
+	Peer netip.Prefix
+	MAC  netdev.MAC // zero: derived from Addr (02:00 + the IPv4 address)
+	MTU  int
+}
+
+// OpenDevice opens the driver spec names, configures the kernel side for a
+// TAP, and adds the device to the stack.
+func (s *Stack) OpenDevice(spec DeviceSpec, opt DeviceOptions) (*netdev.NetDev, error) {
+	drv, err := openDriver(spec, opt)
+	if err != nil {
+		return nil, err
+	}
+	if opt.MAC.IsZero() {
+		opt.MAC = MACFor(opt.Addr.Addr())
+	}
+	name := spec.Iface
+	if name == "" {
+		name = spec.Kind + "0"
+	}
+	dev, err := s.AddDevice(drv, netdev.Config{Name: name, MAC: opt.MAC, MTU: opt.MTU}, opt.Addr)
+	if err != nil {
+		drv.Close()
+		return nil, err
+	}
+	return dev, nil
+}
+
+func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
+	switch spec.Kind {
+	case "tap":
+		t, err := tap.Open(spec.Iface)
+		if err != nil {
+			return nil, err
+		}
+		if err := tap.ConfigureKernelSide(t.Name(), opt.Peer); err != nil {
+			t.Close()
+			return nil, err
+		}
+		return t, nil
+	}
+	return nil, fmt.Errorf("device %v: %w (not built yet)", spec, ErrUnsupported)
+}
+
+// MACFor derives a locally administered MAC from an IPv4 address,
+// 02:00:a.b.c.d, so each stack on a LAN gets a distinct, readable one.
+func MACFor(a netip.Addr) netdev.MAC {
+	if !a.Is4() {
+		return netdev.MAC{0x02, 0, 0, 0, 0, 1}
+	}
+	v := a.As4()
+	return netdev.MAC{0x02, 0x00, v[0], v[1], v[2], v[3]}
+}
