@@ -1,0 +1,106 @@
+//go:build linux
+
+package kerneltest
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gotapip/gotapip/internal/nstest"
+)
+
+var tapipBin string // built once by TestMain
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tapip-bin")
+	if err != nil {
+		panic(err)
+	}
+	tapipBin = filepath.Join(dir, "tapip")
+	if out, err := exec.Command("go", "build", "-o", tapipBin, "../cmd/tapip").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runTapip runs the tapip binary inside ns with stdin and returns stdout,
+// stderr and the exit status.
+func runTapip(t *testing.T, ns, stdin string, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, tapipBin}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		status = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), status
+}
+
+// The whole program, as a user runs it: it creates the TAP, configures the
+// kernel side (-peer), pings through it, and removes the TAP on exit.
+func TestCLIPingKernelAndCleanUp(t *testing.T) {
+	nstest.RequireRoot(t)
+	ns := nstest.NewNetns(t, "gtpcli")
+	out, errOut, status := runTapip(t, ns, "", "-dev", "tap:gtcli0", "-addr", "10.0.0.1/24", "-peer", "10.0.0.2/24",
+		"-c", "ping -c 2 -i 0.2 10.0.0.2; arpcache")
+	if status != 0 {
+		t.Fatalf("exit status %d, want 0\nstdout:\n%s\nstderr:\n%s", status, out, errOut)
+	}
+	for _, want := range []string{"64 bytes from 10.0.0.2: icmp_seq=2 ttl=64", "2 packets transmitted, 2 received, 0% packet loss", "REACHABLE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := nstest.Exec(ns, "ip", "link", "show", "gtcli0"); err == nil {
+		t.Errorf("the TAP gtcli0 is still there after tapip exited")
+	}
+}
+
+// A ping with no reply fails the program, as iputils ping does; the
+// statistics still print.
+func TestCLIPingNoReplyFails(t *testing.T) {
+	nstest.RequireRoot(t)
+	ns := nstest.NewNetns(t, "gtpcli")
+	out, _, status := runTapip(t, ns, "", "-dev", "tap:gtcli0", "-c", "ping -c 1 -W 0.3 10.0.0.99")
+	if status != 1 {
+		t.Errorf("exit status %d, want 1", status)
+	}
+	if !strings.Contains(out, "1 packets transmitted, 0 received, 100% packet loss") {
+		t.Errorf("no loss statistics:\n%s", out)
+	}
+}
+
+// Commands piped on stdin run in order; nonsense gets a clear error on
+// stderr, the rest still run, and the exit status reports the failure.
+func TestCLIScriptFromStdin(t *testing.T) {
+	nstest.RequireRoot(t)
+	ns := nstest.NewNetns(t, "gtpcli")
+	script := "route\nfrobnicate now\nping -c nope 10.0.0.2\nifconfig gtcli0\n"
+	out, errOut, status := runTapip(t, ns, script, "-dev", "tap:gtcli0", "-peer", "none")
+	if status != 1 {
+		t.Errorf("exit status %d, want 1", status)
+	}
+	for _, want := range []string{"frobnicate: unknown command (help lists them)", "-c nope: want a whole number", "usage: ping "} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	for _, want := range []string{"10.0.0.0  ", "gtcli0: flags=4163<UP,BROADCAST,RUNNING,MULTICAST>  mtu 1500  (tap)", "ether 02:00:0a:00:00:01"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+}

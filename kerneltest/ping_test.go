@@ -1,0 +1,70 @@
+//go:build linux
+
+package kerneltest
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gotapip/gotapip/internal/nstest"
+	"github.com/gotapip/gotapip/shell"
+)
+
+// The kernel pings us: its ARP must resolve our MAC, every request must be
+// answered.
+func TestKernelPingsStack(t *testing.T) {
+	h := newTapHost(t)
+	out := nstest.Run(t, h.ns, "ping", "-c", "5", "-i", "0.2", "-W", "2", "10.0.0.1")
+	if got := ipingReceived(t, out); !strings.Contains(got, "5 packets transmitted, 5 received") {
+		t.Fatalf("kernel ping: %s\n%s", got, out)
+	}
+	neigh := nstest.Run(t, h.ns, "ip", "neigh", "show", "10.0.0.1", "dev", h.ifc)
+	if want := h.dev.MAC().String(); !strings.Contains(neigh, want) {
+		t.Errorf("kernel neighbour entry %q does not hold our MAC %s", strings.TrimSpace(neigh), want)
+	}
+}
+
+// We ping the kernel; afterwards arpcache holds the kernel's MAC.
+func TestStackPingsKernel(t *testing.T) {
+	h := newTapHost(t)
+	if got := h.ping(t, "10.0.0.2", 3); got != 3 {
+		t.Fatalf("stack ping: got %d replies, want 3", got)
+	}
+	mac, ok := h.stack.ARP.Lookup(kernelAddr.Addr())
+	if want := h.kernelMAC(t); !ok || mac != want {
+		t.Errorf("arp entry for 10.0.0.2 = %v (ok %v), want the kernel's %v", mac, ok, want)
+	}
+}
+
+// The shell's ping and arpcache print what a network engineer expects.
+func TestShellPingAndArpcacheAgainstKernel(t *testing.T) {
+	h := newTapHost(t)
+	var out, errOut bytes.Buffer
+	sh := shell.New(h.stack, &out, &errOut)
+	if err := sh.Execute(context.Background(), "ping -c 3 -i 0.1 10.0.0.2"); err != nil {
+		t.Fatalf("ping: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	for _, re := range []string{
+		`(?m)^PING 10\.0\.0\.2 \(10\.0\.0\.2\) 56\(84\) bytes of data\.$`,
+		`(?m)^64 bytes from 10\.0\.0\.2: icmp_seq=1 ttl=64 time=\d+\.\d+ ms$`,
+		`(?m)^64 bytes from 10\.0\.0\.2: icmp_seq=3 ttl=64 time=\d+\.\d+ ms$`,
+		`(?m)^--- 10\.0\.0\.2 ping statistics ---$`,
+		`(?m)^3 packets transmitted, 3 received, 0% packet loss, time \d+ms$`,
+		`(?m)^rtt min/avg/max/mdev = \d+\.\d{3}/\d+\.\d{3}/\d+\.\d{3}/\d+\.\d{3} ms$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out.String()) {
+			t.Errorf("ping output lacks %s:\n%s", re, out.String())
+		}
+	}
+	out.Reset()
+	if err := sh.Execute(context.Background(), "arpcache"); err != nil {
+		t.Fatal(err)
+	}
+	want := regexp.MustCompile(`(?m)^10\.0\.0\.2\s+` + regexp.QuoteMeta(h.kernelMAC(t).String()) + `\s+REACHABLE\s+gtap0\s+\d+s$`)
+	if !want.MatchString(out.String()) {
+		t.Errorf("arpcache does not list the kernel's MAC:\n%s", out.String())
+	}
+}
