@@ -95,7 +95,11 @@ func TestMalformedBurstFromKernel(t *testing.T) {
 		}, h.stack.IP.Stats.InTruncatedPkts.Load},
 		{"IP version 6 in an IPv4 frame", func() []byte { d := echoRequest(); d[0] = 0x65; return frame(ours, theirs, netdev.EtherTypeIPv4, d) },
 			h.stack.IP.Stats.InHdrErrors.Load},
-		{"ICMP checksum", func() []byte { d := echoRequest(); d[ip.HeaderLen+2] ^= 0x55; return frame(ours, theirs, netdev.EtherTypeIPv4, d) },
+		{"ICMP checksum", func() []byte {
+			d := echoRequest()
+			d[ip.HeaderLen+2] ^= 0x55
+			return frame(ours, theirs, netdev.EtherTypeIPv4, d)
+		},
 			h.stack.ICMP.Stats.InCsumErrors.Load},
 		{"ARP with IPv6-sized addresses", func() []byte {
 			a := make([]byte, 28)
