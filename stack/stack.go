@@ -126,3 +126,7 @@ func (s *Stack) Close() {
 func errf(dev string, format string, args ...any) error {
 	return fmt.Errorf(dev+": "+format, args...)
 }
+
+// Demux is the EtherType table the stack's devices share; tests that build
+// a NetDev by hand pass it to netdev.New.
+func (s *Stack) Demux() *netdev.Demux { return &s.demux }
