@@ -2,6 +2,7 @@ package icmp
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
@@ -15,15 +16,19 @@ type Protocol struct {
 	// multicast address (Linux icmp_echo_ignore_broadcasts, on by default).
 	IgnoreBroadcastEcho atomic.Bool
 
-	ip    *ip.Layer
-	pool  *netdev.Pool
-	pings pingTable
+	// Now is the clock of the error rate limit; tests may replace it.
+	Now func() time.Time
+
+	ip          *ip.Layer
+	pool        *netdev.Pool
+	pings       pingTable
+	errorBucket tokenBucket
 }
 
 // New returns ICMP over the IP layer l; register p.Input with l for
 // protocol 1.
 func New(l *ip.Layer, pool *netdev.Pool) *Protocol {
-	p := &Protocol{ip: l, pool: pool}
+	p := &Protocol{ip: l, pool: pool, Now: time.Now}
 	p.IgnoreBroadcastEcho.Store(true)
 	p.pings.init()
 	return p
@@ -48,7 +53,7 @@ func (c *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 	case TypeEchoReply:
 		c.pings.deliverReply(c, p, iph, h)
 	case TypeDestUnreach, TypeTimeExceeded, TypeParamProblem:
-		c.pings.deliverError(c, p, iph, h)
+		c.errorInput(p, iph, h)
 	default:
 		p.Free()
 	}

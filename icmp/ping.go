@@ -171,14 +171,9 @@ func (t *pingTable) deliverReply(c *Protocol, p *netdev.Packet, iph ip.Header, h
 	pg.post(c, Reply{From: iph.Src(), Seq: h.Seq(), TTL: iph.TTL(), Bytes: len(h), RTT: pg.rtt(h.Seq(), time.Now())})
 }
 
-// deliverError hands an ICMP error to the ping whose request it quotes.
-func (t *pingTable) deliverError(c *Protocol, p *netdev.Packet, iph ip.Header, h Header) {
-	defer p.Free()
-	quoted, err := ip.ParseQuoted(h.Payload())
-	if err != nil || quoted.Protocol() != ip.ProtoICMP || len(h.Payload()) < quoted.IHL()+HeaderLen {
-		return
-	}
-	req := Header(h.Payload()[quoted.IHL():])
+// deliverError hands an ICMP error to the ping whose echo request it
+// quotes (req: the quoted ICMP message, at least 8 bytes).
+func (t *pingTable) deliverError(c *Protocol, iph ip.Header, h Header, req Header) {
 	if req.Type() != TypeEchoRequest {
 		return
 	}

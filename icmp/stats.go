@@ -14,6 +14,9 @@ type Stats struct {
 	OutMsgs      atomic.Uint64
 	OutErrors    atomic.Uint64 // could not be sent
 
+	OutErrorsSuppressed atomic.Uint64 // errors RFC 1122 forbids (about errors, broadcasts, fragments)
+	OutRateLimited      atomic.Uint64 // errors held back by the rate limit
+
 	InEchoBroadcastIgnored atomic.Uint64
 	InEchoReplyNoPing      atomic.Uint64 // no ping with that identifier
 	InEchoReplyQueueFull   atomic.Uint64 // the ping was not reading fast enough

@@ -37,6 +37,7 @@ func (l *Layer) Input(p *netdev.Packet) {
 func (l *Layer) deliver(p *netdev.Packet, h Header) {
 	handler := l.handlers[h.Protocol()]
 	if handler == nil {
+		l.ReportError(p, ProtoUnreachable, 0)
 		l.drop(p, &l.Stats.InUnknownProtos)
 		return
 	}

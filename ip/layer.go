@@ -26,6 +26,9 @@ type Layer struct {
 	pool     *netdev.Pool
 	resolver Resolver
 	handlers [256]ProtocolHandler
+
+	reporter    ErrorReporter
+	errHandlers [256]ErrorHandler
 	nextID   atomic.Uint32
 
 	devMu sync.Mutex

@@ -60,6 +60,13 @@ func New(cfg Config) *Stack {
 	s.IP = ip.NewLayer(s.Pool, s.ARP)
 	s.ICMP = icmp.New(s.IP, s.Pool)
 
+	s.ICMP.Now = cfg.Clock.Now
+	s.IP.SetErrorReporter(s.ICMP)
+	s.ARP.Unresolved = func(p *netdev.Packet) { // ARP gave up: tell the sender
+		s.IP.ReportError(p, ip.HostUnreachable, 0)
+		p.Free()
+	}
+
 	s.demux.Register(netdev.EtherTypeARP, s.ARP.Input)
 	s.demux.Register(netdev.EtherTypeIPv4, s.IP.Input)
 	s.IP.Register(ip.ProtoICMP, s.ICMP.Input)
