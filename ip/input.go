@@ -23,7 +23,11 @@ func (l *Layer) Input(p *netdev.Packet) {
 		return
 	}
 	if !l.isForUs(p.Dev, h) {
-		l.drop(p, &l.Stats.InAddrErrors) // forwarding is off
+		if l.Forwarding.Load() {
+			l.forward(p, h)
+		} else {
+			l.drop(p, &l.Stats.InAddrErrors)
+		}
 		return
 	}
 	if h.IsFragment() {

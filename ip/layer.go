@@ -23,6 +23,10 @@ type Layer struct {
 	Routes Table
 	Stats  Stats
 
+	// Forwarding makes the stack a router (ipfwd on; Linux ip_forward).
+	// Off by default, as RFC 1122 requires of a host.
+	Forwarding atomic.Bool
+
 	pool     *netdev.Pool
 	resolver Resolver
 	handlers [256]ProtocolHandler

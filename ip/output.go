@@ -88,6 +88,7 @@ func (l *Layer) sourceFor(dev *netdev.NetDev, dst netip.Addr) netip.Addr {
 // transmit hands a built datagram to the link: checked against the MTU,
 // broadcast and loopback directly, everything else through the resolver.
 func (l *Layer) transmit(p *netdev.Packet, dev *netdev.NetDev, nextHop netip.Addr) error {
+	p.Dev = dev
 	if p.Len() > dev.MTU() {
 		l.Stats.OutDiscards.Add(1)
 		n := p.Len()

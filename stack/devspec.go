@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -95,9 +96,13 @@ func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 
 // MACFor derives a locally administered MAC from an IPv4 address,
 // 02:00:a.b.c.d, so each stack on a LAN gets a distinct, readable one.
+// Without an address it is random (still locally administered, unicast).
 func MACFor(a netip.Addr) netdev.MAC {
 	if !a.Is4() {
-		return netdev.MAC{0x02, 0, 0, 0, 0, 1}
+		var m netdev.MAC
+		rand.Read(m[:])
+		m[0] = m[0]&^1 | 2
+		return m
 	}
 	v := a.As4()
 	return netdev.MAC{0x02, 0x00, v[0], v[1], v[2], v[3]}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotapip/gotapip/arp"
 	"github.com/gotapip/gotapip/icmp"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/pipe"
@@ -73,3 +74,6 @@ func TestPingOverPipe(t *testing.T) {
 		t.Errorf("A's ARP entry for B = %v, %v; want 02:00:00:00:00:02", mac, ok)
 	}
 }
+
+// arpFast retries every 50 ms, so a test of ARP giving up takes 200 ms.
+func arpFast() arp.Config { return arp.Config{RetryInterval: 50 * time.Millisecond} }

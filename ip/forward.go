@@ -1,0 +1,34 @@
+package ip
+
+import "github.com/gotapip/gotapip/netdev"
+
+// forward routes a datagram that is not for us onward, as a router does
+// (RFC 1812 5.2, tapip's ip_forward): never a link-layer broadcast, TTL
+// checked and decremented (with an incremental checksum update), ICMP time
+// exceeded or net unreachable when it cannot go on. It owns p.
+func (l *Layer) forward(p *netdev.Packet, h Header) {
+	if p.Type != netdev.PacketHost {
+		l.drop(p, &l.Stats.InAddrErrors)
+		return
+	}
+	if h.TTL() <= 1 {
+		l.ReportError(p, TTLExceeded, 0)
+		l.drop(p, &l.Stats.InHdrErrors)
+		return
+	}
+	r, ok := l.Routes.Lookup(h.Dst())
+	if !ok {
+		l.Stats.OutNoRoutes.Add(1)
+		l.ReportError(p, NetUnreachable, 0)
+		l.drop(p, &l.Stats.InAddrErrors)
+		return
+	}
+	if p.Len() > r.Dev.MTU() && h.DF() {
+		l.ReportError(p, FragNeeded, r.Dev.MTU())
+		l.drop(p, &l.Stats.OutDiscards)
+		return
+	}
+	h.DecrementTTL()
+	l.Stats.ForwDatagrams.Add(1)
+	l.transmit(p, r.Dev, r.NextHop(h.Dst()))
+}
