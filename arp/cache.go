@@ -91,6 +91,9 @@ type Cache struct {
 	pool  *netdev.Pool
 	Stats Stats
 
+	// Tracer, if set, sees ARP packets in, out and dropped (debug arp).
+	Tracer *netdev.Tracer
+
 	// Unresolved, if set, receives each packet still queued when resolution
 	// fails (for ICMP host unreachable); it owns the packet.
 	Unresolved func(p *netdev.Packet)
@@ -142,6 +145,7 @@ func (c *Cache) Resolve(dev *netdev.NetDev, nextHop netip.Addr, p *netdev.Packet
 // enqueue holds p until e resolves, dropping the oldest beyond QueueLen.
 func (c *Cache) enqueue(e *entry, p *netdev.Packet) {
 	if len(e.queue) >= c.cfg.QueueLen {
+		c.Tracer.Drop(netdev.LayerARP, e.dev, e.queue[0].Data(), "queue full: oldest packet waiting for "+e.ip.String()+" dropped")
 		e.queue[0].Free()
 		e.queue = slices.Delete(e.queue, 0, 1)
 		c.Stats.QueueDrops.Add(1)

@@ -18,6 +18,7 @@ func (c *Cache) Input(p *netdev.Packet) {
 	h, err := Parse(p.Data())
 	if err != nil {
 		c.Stats.InErrors.Add(1)
+		c.Tracer.Drop(netdev.LayerARP, p.Dev, p.Data(), err.Error())
 		return
 	}
 	if h.Op() == OpRequest {
@@ -29,8 +30,10 @@ func (c *Cache) Input(p *netdev.Packet) {
 	sha, spa, tpa := h.SenderMAC(), h.SenderIP(), h.TargetIP()
 	if sha.IsMulticast() || sha == dev.MAC() {
 		c.Stats.InBadSender.Add(1)
+		c.Tracer.Drop(netdev.LayerARP, dev, h, "sender MAC is multicast, broadcast or ours")
 		return
 	}
+	c.Tracer.Trace(netdev.LayerARP, netdev.TraceIn, dev, h)
 	ours := dev.Addr().IsValid() && tpa == dev.Addr().Addr()
 	if spa.IsValid() && !spa.IsUnspecified() {
 		c.update(dev, spa, sha, ours)
@@ -50,6 +53,7 @@ func (c *Cache) replyInPlace(p *netdev.Packet, h Header) {
 	p.ResetToNetwork()
 	p.Trim(HeaderLen)
 	c.Stats.OutReplies.Add(1)
+	c.Tracer.Trace(netdev.LayerARP, netdev.TraceOut, dev, h)
 	dev.Transmit(p, asker, netdev.EtherTypeARP)
 }
 
@@ -74,7 +78,9 @@ func (c *Cache) send(dev *netdev.NetDev, f Fields) {
 		f.SenderIP = netip.IPv4Unspecified()
 	}
 	p := c.pool.Get(HeaderLen)
-	Header(p.Append(HeaderLen)).Encode(f)
+	h := Header(p.Append(HeaderLen))
+	h.Encode(f)
 	c.Stats.OutRequests.Add(1)
+	c.Tracer.Trace(netdev.LayerARP, netdev.TraceOut, dev, h)
 	dev.Transmit(p, netdev.BroadcastMAC, netdev.EtherTypeARP)
 }

@@ -43,6 +43,7 @@ func (c *Cache) Tick(now time.Time) {
 		c.sendRequest(pr.dev, pr.ip)
 	}
 	for _, p := range failed {
+		c.Tracer.Drop(netdev.LayerARP, p.Dev, p.Data(), "no ARP reply after all retries: host unreachable")
 		if c.Unresolved != nil {
 			c.Unresolved(p)
 		} else {

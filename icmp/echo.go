@@ -16,6 +16,7 @@ func (c *Protocol) echoReply(p *netdev.Packet, iph ip.Header, h Header) {
 	if p.Type != netdev.PacketHost || dst.IsMulticast() || ip.IsBroadcast(p.Dev, dst) {
 		if c.IgnoreBroadcastEcho.Load() {
 			c.Stats.InEchoBroadcastIgnored.Add(1)
+			c.Tracer.Drop(netdev.LayerICMP, p.Dev, h, "echo to a broadcast address ignored (sysctl net.ipv4.icmp_echo_ignore_broadcasts)")
 			p.Free()
 			return
 		}
@@ -31,13 +32,15 @@ func (c *Protocol) echoReply(p *netdev.Packet, iph ip.Header, h Header) {
 	p.MarkNetwork()
 	out.Encode(ip.Fields{TOS: tos, TotalLen: p.Len(), ID: c.ip.NextID(), TTL: ip.DefaultTTL,
 		Protocol: ip.ProtoICMP, Src: dst, Dst: src})
-	c.count(TypeEchoReply)
+	c.count(TypeEchoReply, p.Dev, h)
 	if c.ip.SendDatagram(p) != nil {
 		c.Stats.OutErrors.Add(1)
 	}
 }
 
-func (c *Protocol) count(typ uint8) {
+// count counts and traces a message we send.
+func (c *Protocol) count(typ uint8, dev *netdev.NetDev, msg Header) {
 	c.Stats.OutMsgs.Add(1)
 	c.Stats.OutType[typ].Add(1)
+	c.Tracer.Trace(netdev.LayerICMP, netdev.TraceOut, dev, msg)
 }

@@ -101,7 +101,7 @@ func (c *Protocol) ReportError(p *netdev.Packet, kind ip.ErrorKind, info int) {
 	if c.ip.LocalDevice(src) == nil && p.Dev != nil { // forwarded: from the interface it came in on
 		src = p.Dev.Addr().Addr()
 	}
-	c.count(tc[0])
+	c.count(tc[0], p.Dev, msg)
 	if c.ip.Output(out, src, orig.Src(), ip.ProtoICMP, ip.Options{}) != nil {
 		c.Stats.OutErrors.Add(1)
 	}

@@ -16,6 +16,9 @@ type Protocol struct {
 	// multicast address (Linux icmp_echo_ignore_broadcasts, on by default).
 	IgnoreBroadcastEcho atomic.Bool
 
+	// Tracer, if set, sees ICMP messages in, out and dropped (debug icmp).
+	Tracer *netdev.Tracer
+
 	// Now is the clock of the error rate limit; tests may replace it.
 	Now func() time.Time
 
@@ -43,10 +46,12 @@ func (c *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 		if len(p.Data()) >= HeaderLen {
 			c.Stats.InCsumErrors.Add(1)
 		}
+		c.Tracer.Drop(netdev.LayerICMP, p.Dev, p.Data(), err.Error())
 		p.Free()
 		return
 	}
 	c.Stats.InType[h.Type()].Add(1)
+	c.Tracer.Trace(netdev.LayerICMP, netdev.TraceIn, p.Dev, h)
 	switch h.Type() {
 	case TypeEchoRequest:
 		c.echoReply(p, iph, h)
@@ -55,6 +60,7 @@ func (c *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 	case TypeDestUnreach, TypeTimeExceeded, TypeParamProblem:
 		c.errorInput(p, iph, h)
 	default:
+		c.Tracer.Drop(netdev.LayerICMP, p.Dev, h, "message type not handled")
 		p.Free()
 	}
 }

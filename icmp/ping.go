@@ -129,7 +129,7 @@ func (pg *Pinger) Send(dst netip.Addr, seq uint16, opt SendOptions) error {
 	pg.mu.Lock()
 	pg.sent[int(seq)%sentTimesSlots] = sentTime{seq: seq, at: now, ok: true}
 	pg.mu.Unlock()
-	c.count(TypeEchoRequest)
+	c.count(TypeEchoRequest, nil, msg)
 	err := c.ip.Output(p, netip.Addr{}, dst, ip.ProtoICMP, ip.Options{TTL: opt.TTL, DF: opt.DF})
 	if err != nil {
 		c.Stats.OutErrors.Add(1)
@@ -166,6 +166,7 @@ func (t *pingTable) deliverReply(c *Protocol, p *netdev.Packet, iph ip.Header, h
 	pg := t.lookup(h.ID())
 	if pg == nil {
 		c.Stats.InEchoReplyNoPing.Add(1)
+		c.Tracer.Drop(netdev.LayerICMP, p.Dev, h, "echo reply for no running ping")
 		return
 	}
 	pg.post(c, Reply{From: iph.Src(), Seq: h.Seq(), TTL: iph.TTL(), Bytes: len(h), RTT: pg.rtt(h.Seq(), time.Now())})

@@ -8,24 +8,24 @@ import "github.com/gotapip/gotapip/netdev"
 // exceeded or net unreachable when it cannot go on. It owns p.
 func (l *Layer) forward(p *netdev.Packet, h Header) {
 	if p.Type != netdev.PacketHost {
-		l.drop(p, &l.Stats.InAddrErrors)
+		l.drop(p, &l.Stats.InAddrErrors, "link-layer broadcast: not forwarded")
 		return
 	}
 	if h.TTL() <= 1 {
 		l.ReportError(p, TTLExceeded, 0)
-		l.drop(p, &l.Stats.InHdrErrors)
+		l.drop(p, &l.Stats.InHdrErrors, "forward: TTL exceeded")
 		return
 	}
 	r, ok := l.Routes.Lookup(h.Dst())
 	if !ok {
 		l.Stats.OutNoRoutes.Add(1)
 		l.ReportError(p, NetUnreachable, 0)
-		l.drop(p, &l.Stats.InAddrErrors)
+		l.drop(p, &l.Stats.InAddrErrors, "forward: no route")
 		return
 	}
 	if p.Len() > r.Dev.MTU() && h.DF() {
 		l.ReportError(p, FragNeeded, r.Dev.MTU())
-		l.drop(p, &l.Stats.OutDiscards)
+		l.drop(p, &l.Stats.OutDiscards, "forward: DF set and larger than the next MTU")
 		return
 	}
 	h.DecrementTTL()

@@ -88,17 +88,14 @@ func Parse(b []byte) (Header, error) { return parse(b, true) }
 func ParseQuoted(b []byte) (Header, error) { return parse(b, false) }
 
 func parse(b []byte, whole bool) (Header, error) {
-	if len(b) < HeaderLen {
-		return nil, fmt.Errorf("ip: %d bytes: %w", len(b), ErrTruncated)
+	h, err := View(b)
+	if err != nil {
+		return nil, err
 	}
 	if v := b[0] >> 4; v != Version {
 		return nil, fmt.Errorf("ip: version %d: %w", v, ErrBadVersion)
 	}
-	hlen := int(b[0]&0x0f) * 4
-	if hlen < HeaderLen || hlen > len(b) {
-		return nil, fmt.Errorf("ip: IHL %d words in %d bytes: %w", hlen/4, len(b), ErrBadIHL)
-	}
-	h := Header(b[:hlen])
+	hlen := h.IHL()
 	if tl := h.TotalLen(); tl < hlen || (whole && tl > len(b)) {
 		return nil, fmt.Errorf("ip: total length %d (header %d, have %d bytes): %w", tl, hlen, len(b), ErrBadLength)
 	}
@@ -106,6 +103,20 @@ func parse(b []byte, whole bool) (Header, error) {
 		return nil, fmt.Errorf("ip: checksum 0x%04x: %w", h.Checksum(), ErrBadChecksum)
 	}
 	return h, nil
+}
+
+// View checks only what the accessors need (a whole header of IHL words)
+// and returns the header; it is for printing packets that may be broken.
+// Use Parse to accept a datagram.
+func View(b []byte) (Header, error) {
+	if len(b) < HeaderLen {
+		return nil, fmt.Errorf("ip: %d bytes: %w", len(b), ErrTruncated)
+	}
+	hlen := int(b[0]&0x0f) * 4
+	if hlen < HeaderLen || hlen > len(b) {
+		return nil, fmt.Errorf("ip: IHL %d words in %d bytes: %w", hlen/4, len(b), ErrBadIHL)
+	}
+	return Header(b[:hlen]), nil
 }
 
 func (h Header) IHL() int         { return int(h[offVersionIHL]&0x0f) * 4 }

@@ -14,24 +14,25 @@ func (l *Layer) Input(p *netdev.Packet) {
 	h, err := Parse(p.Data())
 	if err != nil {
 		l.countHeaderError(err)
-		p.Free()
+		l.drop(p, nil, err.Error())
 		return
 	}
 	p.Trim(h.TotalLen()) // strip Ethernet padding
 	if src := h.Src(); src.IsMulticast() || IsBroadcast(p.Dev, src) {
-		l.drop(p, &l.Stats.InAddrErrors) // martian source (RFC 1812 5.3.7)
+		l.drop(p, &l.Stats.InAddrErrors, "martian source address") // RFC 1812 5.3.7
 		return
 	}
+	l.Tracer.Trace(netdev.LayerIP, netdev.TraceIn, p.Dev, p.Data())
 	if !l.isForUs(p.Dev, h) {
 		if l.Forwarding.Load() {
 			l.forward(p, h)
 		} else {
-			l.drop(p, &l.Stats.InAddrErrors)
+			l.drop(p, &l.Stats.InAddrErrors, "not for us, and forwarding is off (ipfwd on)")
 		}
 		return
 	}
 	if h.IsFragment() {
-		l.drop(p, &l.Stats.InDiscards) // reassembly: not yet
+		l.drop(p, &l.Stats.InDiscards, "fragment: reassembly not supported yet")
 		return
 	}
 	l.deliver(p, h)
@@ -42,7 +43,7 @@ func (l *Layer) deliver(p *netdev.Packet, h Header) {
 	handler := l.handlers[h.Protocol()]
 	if handler == nil {
 		l.ReportError(p, ProtoUnreachable, 0)
-		l.drop(p, &l.Stats.InUnknownProtos)
+		l.drop(p, &l.Stats.InUnknownProtos, "no handler for the protocol")
 		return
 	}
 	l.Stats.InDelivers.Add(1)
@@ -68,7 +69,12 @@ func (l *Layer) countHeaderError(err error) {
 	}
 }
 
-func (l *Layer) drop(p *netdev.Packet, reason interface{ Add(uint64) uint64 }) {
-	reason.Add(1)
+// drop counts a datagram under counter (unless nil: already counted),
+// tells the tracer why, and frees it.
+func (l *Layer) drop(p *netdev.Packet, counter interface{ Add(uint64) uint64 }, reason string) {
+	if counter != nil {
+		counter.Add(1)
+	}
+	l.Tracer.Drop(netdev.LayerIP, p.Dev, p.Data(), reason)
 	p.Free()
 }

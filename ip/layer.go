@@ -23,6 +23,9 @@ type Layer struct {
 	Routes Table
 	Stats  Stats
 
+	// Tracer, if set, sees datagrams in, out and dropped (debug ip).
+	Tracer *netdev.Tracer
+
 	// Forwarding makes the stack a router (ipfwd on; Linux ip_forward).
 	// Off by default, as RFC 1122 requires of a host.
 	Forwarding atomic.Bool

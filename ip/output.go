@@ -90,11 +90,11 @@ func (l *Layer) sourceFor(dev *netdev.NetDev, dst netip.Addr) netip.Addr {
 func (l *Layer) transmit(p *netdev.Packet, dev *netdev.NetDev, nextHop netip.Addr) error {
 	p.Dev = dev
 	if p.Len() > dev.MTU() {
-		l.Stats.OutDiscards.Add(1)
 		n := p.Len()
-		p.Free()
+		l.drop(p, &l.Stats.OutDiscards, "send: larger than the MTU")
 		return fmt.Errorf("ip: %d-byte datagram: %w: %s MTU is %d", n, ErrMsgSize, dev.Name(), dev.MTU())
 	}
+	l.Tracer.Trace(netdev.LayerIP, netdev.TraceOut, dev, p.Data())
 	switch {
 	case dev.IsLoopback():
 		return dev.Transmit(p, netdev.MAC{}, netdev.EtherTypeIPv4)

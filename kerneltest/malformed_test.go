@@ -3,9 +3,12 @@
 package kerneltest
 
 import (
+	"context"
 	"encoding/binary"
 	"net"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -13,6 +16,7 @@ import (
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/shell"
 )
 
 // kernelSender writes raw frames into the kernel's side of the TAP (so they
@@ -128,3 +132,45 @@ func TestMalformedBurstFromKernel(t *testing.T) {
 		t.Errorf("kernel ping after the bursts: %s", got)
 	}
 }
+
+// debug shows why a malformed frame was dropped.
+func TestDebugShowsDropReason(t *testing.T) {
+	h := newTapHost(t)
+	send := kernelSender(t, h)
+	var out syncBuffer
+	sh := shell.New(h.stack, &out, &out)
+	if err := sh.Execute(context.Background(), "debug -n ip icmp"); err != nil {
+		t.Fatal(err)
+	}
+	d := echoRequest()
+	d[10] ^= 0xff // break the IP header checksum
+	send(frame(h.dev.MAC(), h.kernelMAC(t), netdev.EtherTypeIPv4, d))
+	d = echoRequest()
+	d[ip.HeaderLen+2] ^= 0x55 // break the ICMP checksum
+	send(frame(h.dev.MAC(), h.kernelMAC(t), netdev.EtherTypeIPv4, d))
+	if got := h.ping(t, "10.0.0.2", 1); got != 1 {
+		t.Fatal("no ping reply after the bad frames")
+	}
+	sh.Execute(context.Background(), "debug -c")
+	for _, re := range []string{
+		`(?m)^ip   x  gtap0\s+IP 10\.0\.0\.2 > 10\.0\.0\.1: ICMP.*: dropped: ip: checksum 0x[0-9a-f]{4}: bad header checksum$`,
+		`(?m)^icmp x  gtap0\s+.*: dropped: icmp: bad checksum 0x[0-9a-f]{4}$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out.String()) {
+			t.Errorf("debug output lacks %s:\n%s", re, out.String())
+		}
+	}
+}
+
+// syncBuffer is a strings.Builder safe for the debug printer goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -32,6 +32,7 @@ const (
 
 	EtherTypeIPv4 uint16 = 0x0800
 	EtherTypeARP  uint16 = 0x0806
+	EtherTypeIPv6 uint16 = 0x86dd
 )
 
 // Named byte ranges of the header.
@@ -75,6 +76,8 @@ func EtherTypeName(t uint16) string {
 		return "IPv4 (0x0800)"
 	case EtherTypeARP:
 		return "ARP (0x0806)"
+	case EtherTypeIPv6:
+		return "IPv6 (0x86dd)"
 	}
 	return fmt.Sprintf("0x%04x", t)
 }

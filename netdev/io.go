@@ -34,14 +34,16 @@ func (d *NetDev) Receive(p *Packet) {
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(In, d, p.Data())
 	}
+	d.tracer.Trace(LayerDev, TraceIn, d, p.Data())
 	if !d.up.Load() {
-		d.drop(p, &d.Stats.RxDown)
+		d.drop(p, &d.Stats.RxDown, "device down")
 		return
 	}
 	eth, err := ParseEthernet(p.Data())
 	if err != nil {
 		d.Stats.RxErrors.Add(1)
 		d.Stats.RxRunt.Add(1)
+		d.tracer.Drop(LayerL2, d, p.Data(), "runt frame, shorter than an Ethernet header")
 		p.Free()
 		return
 	}
@@ -54,22 +56,24 @@ func (d *NetDev) Receive(p *Packet) {
 	case dst.IsMulticast():
 		p.Type = PacketMulticast
 	default:
-		d.drop(p, &d.Stats.RxOtherHost)
+		d.drop(p, &d.Stats.RxOtherHost, "not for us: another host's MAC")
 		return
 	}
 	h := d.demux.Lookup(eth.EtherType())
 	if h == nil {
-		d.drop(p, &d.Stats.RxUnknownType)
+		d.drop(p, &d.Stats.RxUnknownType, "unknown EtherType")
 		return
 	}
+	d.tracer.Trace(LayerL2, TraceIn, d, p.Data())
 	p.Pull(EthernetHeaderLen)
 	p.MarkNetwork()
 	h(p)
 }
 
-func (d *NetDev) drop(p *Packet, reason interface{ Add(uint64) uint64 }) {
+func (d *NetDev) drop(p *Packet, counter interface{ Add(uint64) uint64 }, reason string) {
 	d.Stats.RxDropped.Add(1)
-	reason.Add(1)
+	counter.Add(1)
+	d.tracer.Drop(LayerL2, d, p.Data(), reason)
 	p.Free()
 }
 
@@ -79,10 +83,12 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 	defer p.Free()
 	if !d.up.Load() {
 		d.Stats.TxDropped.Add(1)
+		d.tracer.Drop(LayerL2, d, p.Data(), "send: device down")
 		return errDown(d)
 	}
 	if p.Len() > d.MTU() {
 		d.Stats.TxDropped.Add(1)
+		d.tracer.Drop(LayerL2, d, p.Data(), "send: larger than the MTU")
 		return fmt.Errorf("%s: %d-byte packet: %w: larger than the device MTU %d", d.name, p.Len(), ErrMTU, d.MTU())
 	}
 	eth := Ethernet(p.Push(EthernetHeaderLen))
@@ -93,6 +99,8 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 		clear(p.Append(pad))
 	}
 	frame := p.Data()
+	d.tracer.Trace(LayerL2, TraceOut, d, frame)
+	d.tracer.Trace(LayerDev, TraceOut, d, frame)
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(Out, d, frame)
 	}

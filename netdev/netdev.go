@@ -52,6 +52,7 @@ type NetDev struct {
 	up      atomic.Bool
 	addr    atomic.Pointer[netip.Prefix]
 	sniffer atomic.Pointer[Sniffer]
+	tracer  *Tracer
 
 	Stats Stats
 
@@ -90,6 +91,10 @@ func (d *NetDev) SetUp(up bool)        { d.up.Store(up) }
 func (d *NetDev) Driver() Driver       { return d.drv }
 func (d *NetDev) String() string       { return d.name }
 func (d *NetDev) SetSniffer(s Sniffer) { d.setSniffer(s) }
+
+// SetTracer makes the device report to t (debug dev and l2). Call it
+// before Start.
+func (d *NetDev) SetTracer(t *Tracer) { d.tracer = t }
 
 func (d *NetDev) setSniffer(s Sniffer) {
 	if s == nil {

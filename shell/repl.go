@@ -92,6 +92,10 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 		return err
 	}
 	defer rl.Close()
+	// Output that arrives while the prompt waits (debug -n) is printed above
+	// it, and the prompt redrawn.
+	sh.Out, sh.Err = rl.Stdout(), rl.Stderr()
+	defer sh.stopDebug()
 	in := newInterrupter()
 	defer in.stop()
 	for {

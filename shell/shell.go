@@ -46,8 +46,7 @@ type Shell struct {
 	Color bool // colour the prompt and errors (terminal only, never with NO_COLOR)
 
 	commands map[string]*Command
-	// background holds state of commands that keep running (debug -n).
-	clear func() // clears the terminal, set by the REPL
+	debug    *debugPrinter // the running debug watch, if any
 }
 
 // New returns a shell over s that writes to out and errOut.

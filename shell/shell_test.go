@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,3 +215,54 @@ func TestPingUnreachableFails(t *testing.T) {
 		t.Errorf("no route: err %v, stderr %q", err, l.err)
 	}
 }
+
+// debug in the background shows each packet at the layers chosen, on every
+// device (lo too); debug -c stops it. (Drops: kerneltest's malformed test.)
+func TestDebugShowsPacketsAndDrops(t *testing.T) {
+	l := newLab(t)
+	var out syncBuffer
+	l.sh.Out = &out
+	if err := l.sh.Execute(context.Background(), "debug -n icmp ip"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sh.Execute(context.Background(), "ping -c 1 -W 2 10.0.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sh.Execute(context.Background(), "ping -c 1 -W 0.2 10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sh.Execute(context.Background(), "debug -c"); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, re := range []string{
+		`(?m)^icmp -> -\s+ICMP echo request, id \d+, seq 1, length 64$`,
+		`(?m)^ip   -> veth0\s+IP 10\.0\.0\.1 > 10\.0\.0\.2: ICMP, ttl 64, id \d+, len 84$`,
+		`(?m)^ip   <- veth0\s+IP 10\.0\.0\.2 > 10\.0\.0\.1: ICMP, ttl 64, id \d+, len 84$`,
+		`(?m)^icmp <- veth0\s+ICMP echo reply, id \d+, seq 1, length 64$`,
+		`(?m)^icmp <- lo\s+ICMP echo request`,
+	} {
+		if !regexp.MustCompile(re).MatchString(got) {
+			t.Errorf("debug output lacks %s:\n%s", re, got)
+		}
+	}
+	out.Reset()
+	l.sh.Execute(context.Background(), "ping -c 1 -W 0.1 10.0.0.2")
+	if strings.Contains(out.String(), "icmp ->") {
+		t.Errorf("debug -c did not stop tracing:\n%s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the debug printer goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }

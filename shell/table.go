@@ -11,6 +11,7 @@ func commandTable() []*Command {
 		netdevCommand,
 		ipfwdCommand,
 		sysctlCommand,
+		debugCommand,
 		helpCommand,
 		clearCommand,
 		exitCommand("exit"),

@@ -36,6 +36,7 @@ func (s *Stack) AddDevice(drv netdev.Driver, cfg netdev.Config, addr netip.Prefi
 	}
 	s.devs = append(s.devs, dev)
 	s.mu.Unlock()
+	dev.SetTracer(s.Tracer)
 
 	s.IP.AttachDevice(dev)
 	dev.Start()

@@ -34,6 +34,8 @@ type Stack struct {
 	ARP  *arp.Cache
 	IP   *ip.Layer
 	ICMP *icmp.Protocol
+	// Tracer is shared by every layer and device: the debug command's tap.
+	Tracer *netdev.Tracer
 
 	clock Clock
 	demux netdev.Demux
@@ -60,6 +62,8 @@ func New(cfg Config) *Stack {
 	s.IP = ip.NewLayer(s.Pool, s.ARP)
 	s.ICMP = icmp.New(s.IP, s.Pool)
 
+	s.Tracer = &netdev.Tracer{}
+	s.ARP.Tracer, s.IP.Tracer, s.ICMP.Tracer = s.Tracer, s.Tracer, s.Tracer
 	s.ICMP.Now = cfg.Clock.Now
 	s.IP.SetErrorReporter(s.ICMP)
 	s.ARP.Unresolved = func(p *netdev.Packet) { // ARP gave up: tell the sender

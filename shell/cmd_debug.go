@@ -1,0 +1,151 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/fatih/color"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+var debugCommand = &Command{
+	Name:  "debug",
+	Usage: "[-n|-c] dev|l2|arp|ip|icmp|udp|all ...",
+	Brief: "watch packets cross the layers (tapip's debug)",
+	Help: `Prints one line per packet per selected layer: <- received, -> sent,
+x dropped with the reason. Runs until Ctrl-C; -n leaves it running in the
+background while you type other commands; -c switches it off. With no
+arguments, says what is being watched. If the terminal cannot keep up,
+lines are skipped and counted, never the packets.`,
+	Run: runDebug,
+}
+
+// debugQueueLen bounds the lines waiting to be printed: the stack never
+// waits for the terminal.
+const debugQueueLen = 1024
+
+// layerColors gives each layer its colour; drops are red.
+var layerColors = [netdev.NumLayers]color.Attribute{color.FgWhite, color.FgBlue, color.FgYellow, color.FgGreen, color.FgCyan, color.FgMagenta}
+
+// debugPrinter moves formatted lines from the packet path to the terminal.
+type debugPrinter struct {
+	mu      sync.RWMutex // the sink holds it shared; stop exclusively, to close lines
+	closed  bool
+	lines   chan string
+	skipped atomic.Int64
+	done    chan struct{}
+}
+
+// post queues a line, or counts it as skipped if the printer is behind.
+func (pr *debugPrinter) post(line string) {
+	pr.mu.RLock()
+	defer pr.mu.RUnlock()
+	if pr.closed {
+		return
+	}
+	select {
+	case pr.lines <- line:
+	default:
+		pr.skipped.Add(1)
+	}
+}
+
+func runDebug(ctx context.Context, sh *Shell, args []string) error {
+	o, err := parseOpts(args, "nc")
+	if err != nil {
+		return err
+	}
+	tr := sh.Stack.Tracer
+	if o.has('c') {
+		sh.stopDebug()
+		fmt.Fprintln(sh.Out, "debug off")
+		return nil
+	}
+	if len(o.args) == 0 {
+		fmt.Fprintf(sh.Out, "debug: %s\n", layerList(tr.Mask()))
+		return nil
+	}
+	var mask uint32
+	for _, a := range o.args {
+		if a == "all" {
+			mask = 1<<netdev.NumLayers - 1
+			continue
+		}
+		l, ok := netdev.ParseLayer(a)
+		if !ok {
+			return usage("debug %s: unknown layer; choose from dev l2 arp ip icmp udp all", a)
+		}
+		mask |= 1 << l
+	}
+	sh.startDebug(mask)
+	if o.has('n') {
+		fmt.Fprintf(sh.Out, "debug: %s (in the background; debug -c stops)\n", layerList(mask))
+		return nil
+	}
+	<-ctx.Done()
+	sh.stopDebug()
+	return nil
+}
+
+func layerList(mask uint32) string {
+	var names []string
+	for l := range netdev.NumLayers {
+		if mask&(1<<l) != 0 {
+			names = append(names, l.String())
+		}
+	}
+	if len(names) == 0 {
+		return "off"
+	}
+	return strings.Join(names, " ")
+}
+
+// startDebug switches tracing on for mask, replacing any earlier watch.
+func (sh *Shell) startDebug(mask uint32) {
+	sh.stopDebug()
+	pr := &debugPrinter{lines: make(chan string, debugQueueLen), done: make(chan struct{})}
+	colored := sh.Color
+	sh.Stack.Tracer.Set(mask, func(e netdev.TraceEvent) {
+		line := describe(e)
+		if colored {
+			c := layerColors[e.Layer]
+			if e.Dir == netdev.TraceDrop {
+				c = color.FgRed
+			}
+			line = color.New(c).Sprint(line)
+		}
+		pr.post(line)
+	})
+	go pr.print(sh.Out)
+	sh.debug = pr
+}
+
+// stopDebug switches tracing off and waits for the printer to drain.
+func (sh *Shell) stopDebug() {
+	if sh.debug == nil {
+		return
+	}
+	sh.Stack.Tracer.Set(0, nil)
+	pr := sh.debug
+	pr.mu.Lock() // a sink still running finishes its post first
+	pr.closed = true
+	close(pr.lines)
+	pr.mu.Unlock()
+	<-pr.done
+	sh.debug = nil
+}
+
+func (pr *debugPrinter) print(out io.Writer) {
+	defer close(pr.done)
+	for line := range pr.lines {
+		fmt.Fprintln(out, line)
+		if n := pr.skipped.Swap(0); n > 0 {
+			fmt.Fprintf(out, "debug: %d lines skipped (the terminal fell behind)\n", n)
+		}
+	}
+}
