@@ -266,3 +266,24 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 func (s *syncBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }
+
+func TestStatCountsAndZeroes(t *testing.T) {
+	l := newLab(t)
+	if err := l.run(t, "ping -c 2 -i 0.01 -W 2 10.0.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	l.run(t, "stat")
+	for _, re := range []string{`(?m)^Ip:$`, `(?m)^    InDelivers\s+2$`, `(?m)^    OutType echo request\s+2$`,
+		`(?m)^    InType echo reply\s+2$`, `(?m)^Dev veth0:$`, `(?m)^Pool:$`, `(?m)^    InUse\s+\d+$`} {
+		if !regexp.MustCompile(re).MatchString(l.out.String()) {
+			t.Errorf("stat lacks %s:\n%s", re, l.out)
+		}
+	}
+	if err := l.run(t, "stat -z"); err != nil {
+		t.Fatal(err)
+	}
+	l.run(t, "stat")
+	if regexp.MustCompile(`(?m)^    (InDelivers|OutType echo request|InType echo reply)\s+[1-9]`).MatchString(l.out.String()) {
+		t.Errorf("stat -z left counters:\n%s", l.out)
+	}
+}

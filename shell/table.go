@@ -12,6 +12,7 @@ func commandTable() []*Command {
 		ipfwdCommand,
 		sysctlCommand,
 		debugCommand,
+		statCommand,
 		helpCommand,
 		clearCommand,
 		exitCommand("exit"),
