@@ -10,6 +10,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/gotapip/gotapip/capture"
 	"github.com/gotapip/gotapip/stack"
 )
 
@@ -46,7 +47,8 @@ type Shell struct {
 	Color bool // colour the prompt and errors (terminal only, never with NO_COLOR)
 
 	commands map[string]*Command
-	debug    *debugPrinter // the running debug watch, if any
+	debug    *debugPrinter    // the running debug watch, if any
+	capture  *capture.Capture // the running capture, if any
 }
 
 // New returns a shell over s that writes to out and errOut.

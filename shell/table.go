@@ -13,6 +13,7 @@ func commandTable() []*Command {
 		sysctlCommand,
 		debugCommand,
 		statCommand,
+		captureCommand,
 		helpCommand,
 		clearCommand,
 		exitCommand("exit"),

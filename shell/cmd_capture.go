@@ -1,0 +1,91 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gotapip/gotapip/capture"
+	"github.com/gotapip/gotapip/netdev"
+)
+
+var captureCommand = &Command{
+	Name:  "capture",
+	Usage: "[start [-i IFACE] [-s MAXBYTES] FILE | stop]",
+	Brief: "write every frame to a pcap file (tcpdump -r, Wireshark)",
+	Help: `capture start writes every frame received and sent, on all devices or
+on IFACE, to FILE in pcap format, until capture stop (which prints the
+count) or until the file reaches MAXBYTES (default 64 MiB). With no
+arguments, says how the running capture is doing.`,
+	Run: runCapture,
+}
+
+func runCapture(ctx context.Context, sh *Shell, args []string) error {
+	switch {
+	case len(args) == 0:
+		if sh.capture == nil {
+			fmt.Fprintln(sh.Out, "no capture running")
+			return nil
+		}
+		n, size, err := sh.capture.Status()
+		fmt.Fprintf(sh.Out, "capturing to %s: %d packets, %d bytes\n", sh.capture.Path(), n, size)
+		if err != nil {
+			fmt.Fprintf(sh.Out, "stopped early: %v\n", err)
+		}
+		return nil
+	case args[0] == "stop" && len(args) == 1:
+		return sh.stopCapture()
+	case args[0] == "start":
+		return sh.startCapture(args[1:])
+	}
+	return usage("capture %s: unknown form", args[0])
+}
+
+func (sh *Shell) startCapture(args []string) error {
+	o, err := parseOpts(args, "i:s:")
+	if err != nil {
+		return err
+	}
+	if len(o.args) != 1 {
+		return usage("capture start needs one FILE")
+	}
+	if sh.capture != nil {
+		return fmt.Errorf("capture: already writing %s (capture stop first)", sh.capture.Path())
+	}
+	limit, err := o.intOpt('s', capture.DefaultLimit, 1024, 1<<34)
+	if err != nil {
+		return err
+	}
+	devs := sh.Stack.Devices()
+	if o.has('i') {
+		d, err := sh.Stack.Device(o.set['i'])
+		if err != nil {
+			return err
+		}
+		devs = []*netdev.NetDev{d}
+	}
+	c, err := capture.Start(o.args[0], int64(limit), devs)
+	if err != nil {
+		return err
+	}
+	sh.capture = c
+	fmt.Fprintf(sh.Out, "capturing to %s (at most %d bytes)\n", o.args[0], limit)
+	return nil
+}
+
+func (sh *Shell) stopCapture() error {
+	if sh.capture == nil {
+		return fmt.Errorf("capture: none running (capture start FILE)")
+	}
+	c := sh.capture
+	sh.capture = nil
+	_, _, early := c.Status()
+	n, err := c.Stop()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(sh.Out, "%d packets captured to %s\n", n, c.Path())
+	if early != nil {
+		fmt.Fprintf(sh.Out, "note: %v\n", early)
+	}
+	return nil
+}
