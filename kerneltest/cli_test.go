@@ -104,3 +104,27 @@ func TestCLIScriptFromStdin(t *testing.T) {
 		}
 	}
 }
+
+// Without root there is no TAP: tapip says so in one line and starts on the
+// simulated LAN, where both simulated hosts answer ping.
+func TestCLIFallsBackToSimWithoutRoot(t *testing.T) {
+	nstest.RequireRoot(t) // to become an unprivileged user
+	if err := os.Chmod(filepath.Dir(tapipBin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", tapipBin,
+		"-c", "ping -c 1 10.0.0.2; ping -c 1 10.0.1.2")
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("tapip as nobody: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
+	}
+	if want := "using the simulated LAN instead (-dev sim)"; !strings.Contains(errOut.String(), want) || strings.Count(errOut.String(), "\n") != 1 {
+		t.Errorf("stderr should be one line saying %q:\n%s", want, errOut.String())
+	}
+	for _, want := range []string{"64 bytes from 10.0.0.2: icmp_seq=1 ttl=64", "64 bytes from 10.0.1.2: icmp_seq=1 ttl=63"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out.String())
+		}
+	}
+}

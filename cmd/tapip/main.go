@@ -21,6 +21,7 @@ import (
 
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/shell"
+	"github.com/gotapip/gotapip/sim"
 	"github.com/gotapip/gotapip/stack"
 )
 
@@ -28,6 +29,7 @@ type options struct {
 	dev, addr, gw, peer, hwaddr, commands string
 	mtu                                   int
 	noColor                               bool
+	devDefault                            bool // -dev not given: fall back to sim
 }
 
 func main() {
@@ -48,6 +50,12 @@ func parseFlags(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.devDefault = true
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "dev" {
+			o.devDefault = false
+		}
+	})
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (commands go in -c \"...\")", fs.Arg(0))
 	}
@@ -64,9 +72,13 @@ func run(args []string) int {
 	}
 	s := stack.New(stack.Config{})
 	defer s.Close()
-	if err := setup(s, o); err != nil {
+	lan, err := setup(s, o)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "tapip:", err)
 		return 1
+	}
+	if lan != nil {
+		defer lan.Close()
 	}
 	go closeOnSignal(s)
 
@@ -88,39 +100,56 @@ func run(args []string) int {
 	return 0
 }
 
-// setup opens the device and configures the address, MAC and gateway.
-func setup(s *stack.Stack, o options) error {
+// setup opens the device and configures the address, MAC and gateway. With
+// -dev sim, or when -dev was not given and no TAP can be had, the device is
+// a port of the simulated LAN, which it returns.
+func setup(s *stack.Stack, o options) (*sim.LAN, error) {
 	spec, err := stack.ParseDeviceSpec(o.dev)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var opt stack.DeviceOptions
 	if opt.Addr, err = netip.ParsePrefix(o.addr); err != nil || !opt.Addr.Addr().Is4() {
-		return fmt.Errorf("-addr %q: want an IPv4 address with prefix, like 10.0.0.1/24", o.addr)
+		return nil, fmt.Errorf("-addr %q: want an IPv4 address with prefix, like 10.0.0.1/24", o.addr)
 	}
 	if o.peer != "none" {
 		if opt.Peer, err = netip.ParsePrefix(o.peer); err != nil || !opt.Peer.Addr().Is4() {
-			return fmt.Errorf("-peer %q: want an IPv4 address with prefix, like 10.0.0.2/24, or none", o.peer)
+			return nil, fmt.Errorf("-peer %q: want an IPv4 address with prefix, like 10.0.0.2/24, or none", o.peer)
 		}
 	}
 	if o.hwaddr != "" {
 		if opt.MAC, err = netdev.ParseMAC(o.hwaddr); err != nil {
-			return fmt.Errorf("-hwaddr: %w", err)
+			return nil, fmt.Errorf("-hwaddr: %w", err)
 		}
 	}
 	opt.MTU = o.mtu
-	dev, err := s.OpenDevice(spec, opt)
-	if err != nil {
-		return err
+	var dev *netdev.NetDev
+	var lan *sim.LAN
+	if spec.Kind != "sim" {
+		dev, err = s.OpenDevice(spec, opt)
+		if err != nil && o.devDefault {
+			fmt.Fprintf(os.Stderr, "tapip: no TAP (%v): using the simulated LAN instead (-dev sim); for TAP run as root with /dev/net/tun\n", err)
+			spec.Kind = "sim"
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if spec.Kind == "sim" {
+		if dev, lan, err = sim.Start(s, "sim0", opt.Addr, opt.MTU); err != nil {
+			return nil, err
+		}
+		if o.gw == "" { // the simulated router leads to the rest of the sim
+			o.gw = sim.RouterAddr.Addr().String()
+		}
 	}
 	if o.gw != "" {
 		gw, err := netip.ParseAddr(o.gw)
 		if err != nil || !gw.Is4() {
-			return fmt.Errorf("-gw %q: want an IPv4 address", o.gw)
+			return lan, fmt.Errorf("-gw %q: want an IPv4 address", o.gw)
 		}
-		return s.AddDefaultRoute(dev, gw)
+		return lan, s.AddDefaultRoute(dev, gw)
 	}
-	return nil
+	return lan, nil
 }
 
 // closeOnSignal removes what we created (the TAP) when killed.

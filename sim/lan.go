@@ -1,0 +1,83 @@
+// Package sim is an embedded simulated LAN: a learning switch and a few
+// hosts, each a gotapip stack of its own in the same process, so that
+// ping, arpcache, route and UDP demos work with no root and no TAP.
+//
+//	          10.0.0.0/24 (switch "lan0")                 10.0.1.0/24 (switch "lan1")
+//	you 10.0.0.1 --+-- host 10.0.0.2                 +-- host 10.0.1.2
+//	               +-- router 10.0.0.254 | 10.0.1.1 -+
+//
+// 10.0.0.2 and 10.0.1.2 answer ping; the router forwards between the two
+// subnets, and both hosts route everything else through it.
+package sim
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/stack"
+)
+
+// Addresses of the simulated LAN.
+var (
+	HostAddr    = netip.MustParsePrefix("10.0.0.2/24")
+	RouterAddr  = netip.MustParsePrefix("10.0.0.254/24")
+	RouterAddr2 = netip.MustParsePrefix("10.0.1.1/24")
+	FarHostAddr = netip.MustParsePrefix("10.0.1.2/24")
+)
+
+// LAN is the simulated network and its hosts.
+type LAN struct {
+	Switch, FarSwitch *Switch
+	Host, Router, Far *stack.Stack
+}
+
+// Start builds the LAN and plugs a new port of it into s as a device named
+// name with address addr. Close the LAN when done (after s).
+func Start(s *stack.Stack, name string, addr netip.Prefix, mtu int) (*netdev.NetDev, *LAN, error) {
+	lan := &LAN{Switch: NewSwitch(), FarSwitch: NewSwitch()}
+	lan.Host = stack.New(stack.Config{})
+	lan.Router = stack.New(stack.Config{})
+	lan.Far = stack.New(stack.Config{})
+	lan.Router.IP.Forwarding.Store(true)
+	steps := []struct {
+		host *stack.Stack
+		sw   *Switch
+		addr netip.Prefix
+		gw   netip.Prefix
+	}{
+		{lan.Host, lan.Switch, HostAddr, RouterAddr},
+		{lan.Router, lan.Switch, RouterAddr, netip.Prefix{}},
+		{lan.Router, lan.FarSwitch, RouterAddr2, netip.Prefix{}},
+		{lan.Far, lan.FarSwitch, FarHostAddr, RouterAddr2},
+	}
+	for _, st := range steps {
+		name := fmt.Sprintf("eth%d", len(st.host.Devices())-1) // after lo
+		dev, err := st.host.AddDevice(st.sw.NewPort(), netdev.Config{Name: name, MAC: stack.MACFor(st.addr.Addr())}, st.addr)
+		if err != nil {
+			lan.Close()
+			return nil, nil, err
+		}
+		if st.gw.IsValid() {
+			if err := st.host.AddDefaultRoute(dev, st.gw.Addr()); err != nil {
+				lan.Close()
+				return nil, nil, err
+			}
+		}
+	}
+	dev, err := s.AddDevice(lan.Switch.NewPort(), netdev.Config{Name: name, MAC: stack.MACFor(addr.Addr()), MTU: mtu}, addr)
+	if err != nil {
+		lan.Close()
+		return nil, nil, err
+	}
+	return dev, lan, nil
+}
+
+// Close stops the simulated hosts.
+func (l *LAN) Close() {
+	for _, s := range []*stack.Stack{l.Host, l.Router, l.Far} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package sim_test
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gotapip/gotapip/icmp"
+	"github.com/gotapip/gotapip/sim"
+	"github.com/gotapip/gotapip/stack"
+)
+
+func startSim(t *testing.T) *stack.Stack {
+	t.Helper()
+	s := stack.New(stack.Config{})
+	dev, lan, err := sim.Start(s, "sim0", netip.MustParsePrefix("10.0.0.1/24"), 1500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(); lan.Close() })
+	if err := s.AddDefaultRoute(dev, sim.RouterAddr.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// pingOnce sends one echo request and waits for its reply.
+func pingOnce(t *testing.T, s *stack.Stack, dst string) icmp.Reply {
+	t.Helper()
+	pg, err := s.ICMP.NewPinger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := pg.Send(netip.MustParseAddr(dst), 1, icmp.SendOptions{Size: 56}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-pg.Replies():
+		return r
+	case <-ctx.Done():
+		t.Fatalf("no reply from %s", dst)
+	}
+	return icmp.Reply{}
+}
+
+func TestSimHostsAnswerPing(t *testing.T) {
+	s := startSim(t)
+	cases := []struct {
+		dst string
+		ttl uint8
+	}{
+		{"10.0.0.2", 64},   // on our switch
+		{"10.0.0.254", 64}, // the router
+		{"10.0.1.1", 64},   // the router's far side: it is the router's own address
+		{"10.0.1.2", 63},   // behind the router
+	}
+	for _, c := range cases {
+		t.Run(c.dst, func(t *testing.T) {
+			r := pingOnce(t, s, c.dst)
+			if r.Err != nil || r.From.String() != c.dst || r.TTL != c.ttl {
+				t.Errorf("reply from %v ttl %d err %v; want from %s ttl %d", r.From, r.TTL, r.Err, c.dst, c.ttl)
+			}
+		})
+	}
+}
+
+// The switch learns: after one exchange, frames between two hosts are no
+// longer flooded to the third port.
+func TestSwitchLearns(t *testing.T) {
+	sw := sim.NewSwitch()
+	a, b, c := sw.NewPort(), sw.NewPort(), sw.NewPort()
+	frame := func(dst, src byte) []byte {
+		f := make([]byte, 60)
+		copy(f, []byte{2, 0, 0, 0, 0, dst, 2, 0, 0, 0, 0, src, 0x08, 0x00})
+		return f
+	}
+	buf := make([]byte, 100)
+	a.WriteFrame(frame(2, 1)) // unknown dst: flooded to b and c
+	for _, p := range []*sim.Port{b, c} {
+		if n, err := p.ReadFrame(buf); err != nil || n != 60 {
+			t.Fatalf("flooded frame: %d, %v", n, err)
+		}
+	}
+	b.WriteFrame(frame(1, 2)) // a's MAC is known now: to a only
+	a.WriteFrame(frame(2, 1)) // and b's: to b only
+	if n, _ := a.ReadFrame(buf); n != 60 || buf[5] != 1 {
+		t.Errorf("a did not get the frame for it")
+	}
+	if n, _ := b.ReadFrame(buf); n != 60 || buf[5] != 2 {
+		t.Errorf("b did not get the frame for it")
+	}
+	if n := c.Queued(); n != 0 {
+		t.Errorf("c got %d frames meant for a and b once the switch had learned", n)
+	}
+	c.Close()
+	if c.WriteFrame(frame(1, 3)) != nil {
+		t.Errorf("a write on a closed port should be silently lost")
+	}
+}
