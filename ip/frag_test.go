@@ -16,17 +16,21 @@ import (
 // Test options: NOP, loose source route (0x83, copied), record route (0x07,
 // not copied), EOL. A non-first fragment keeps only the LSRR, padded.
 var (
-	testOptions     = []byte{optNOP, 0x83, 7, 4, 10, 0, 0, 9, 0x07, 7, 4, 0, 0, 0, 0, optEOL}
-	testCopiedOpts  = []byte{0x83, 7, 4, 10, 0, 0, 9, optEOL}
+	testOptions      = []byte{optNOP, 0x83, 7, 4, 10, 0, 0, 9, 0x07, 7, 4, 0, 0, 0, 0, optEOL}
+	testCopiedOpts   = []byte{0x83, 7, 4, 10, 0, 0, 9, optEOL}
 	testSrc, testDst = netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("10.0.0.1")
 )
 
 // testPayload is a payload whose every byte depends on its position, so a
 // misplaced fragment shows up.
-func testPayload(n int) []byte {
+func testPayload(n int) []byte { return testPayloadAt(0, n) }
+
+// testPayloadAt is testPayload(off+n)[off:].
+func testPayloadAt(off, n int) []byte {
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = byte(i*7 + i>>8 + 1)
+		j := off + i
+		b[i] = byte(j*7 + j>>8 + 1)
 	}
 	return b
 }
