@@ -259,6 +259,9 @@ func (r *Reassembler) remove(d *datagram) {
 	d.releasePages(r.putPage)
 	d.firstDev = nil
 	d.prev, d.next = nil, nil
+	if cap(d.spans) > reasmKeepSpans {
+		d.spans = nil // a pathological datagram's list would make the next one look big
+	}
 	r.dgram.Put(d)
 }
 

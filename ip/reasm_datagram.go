@@ -32,6 +32,9 @@ const (
 	// datagram struct (about 470 bytes, checked by a test) and its map slot.
 	reasmDatagramCost = 576
 	reasmSpanCost     = 4 // bytes per element of spans
+	// reasmKeepSpans is the largest span list kept when a datagram is
+	// recycled: a 64 KiB datagram at MTU 576 has 117 fragments.
+	reasmKeepSpans = 128
 )
 
 type reasmPage [reasmPageSize]byte
