@@ -340,7 +340,7 @@ func FuzzFragment(f *testing.F) {
 			if err != nil || p.Len() > int(mtu) {
 				t.Fatalf("fragment of %d bytes (MTU %d): %v", p.Len(), mtu, err)
 			}
-			if o := r.Add(p, h, t0); o != nil {
+			if o := r.Add(p, h, fakeNow); o != nil {
 				out = o
 			}
 		}

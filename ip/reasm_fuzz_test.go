@@ -81,7 +81,7 @@ func fuzzReassembly(t *testing.T, data []byte) {
 func newFuzzRun(t *testing.T, hdr []byte) *fuzzRun {
 	cfg := ReasmConfig{HighThresh: fuzzHighThresh[hdr[0]&3], MaxDatagrams: 1 + int(hdr[0]>>2&7)}
 	pool := netdev.NewPool()
-	fr := &fuzzRun{t: t, pool: pool, r: NewReassembler(cfg, pool), now: t0, onlyOrig: true}
+	fr := &fuzzRun{t: t, pool: pool, r: NewReassembler(cfg, pool), now: fakeNow, onlyOrig: true}
 	if hdr[3]&0x80 != 0 {
 		fr.opts = testOptions
 	}

@@ -31,7 +31,7 @@ func TestReassembleFloodStaysUnderLimits(t *testing.T) {
 			r := NewReassembler(tc.cfg, pool)
 			cfg := r.Config()
 			for id := range 5000 {
-				if add(t, r, pool, tc.frag(uint16(id)), t0) != nil {
+				if addFragment(t, r, pool, tc.frag(uint16(id)), fakeNow) != nil {
 					t.Fatal("an incomplete datagram was returned")
 				}
 				if held, n := r.BytesHeld(), r.Datagrams(); held > cfg.HighThresh || n > cfg.MaxDatagrams {
@@ -57,12 +57,12 @@ func TestReassembleEvictsOldestFirst(t *testing.T) {
 	pool := netdev.NewPool()
 	r := NewReassembler(ReasmConfig{MaxDatagrams: 3}, pool)
 	for id := range 4 {
-		add(t, r, pool, testFrag(uint16(id), nil, 0, 8, true), t0.Add(time.Duration(id)*time.Second))
+		addFragment(t, r, pool, testFrag(uint16(id), nil, 0, 8, true), fakeNow.Add(time.Duration(id)*time.Second))
 	}
 	// Datagram 0 went; 1 to 3 complete. (Completing 0 last, as it starts a
 	// new datagram that would evict the oldest.)
 	for id := 3; id >= 0; id-- {
-		p := add(t, r, pool, testFrag(uint16(id), nil, 8, 8, false), t0.Add(5*time.Second))
+		p := addFragment(t, r, pool, testFrag(uint16(id), nil, 8, 8, false), fakeNow.Add(5*time.Second))
 		if (p != nil) != (id != 0) {
 			t.Errorf("datagram %d: completed %v, want %v", id, p != nil, id != 0)
 		}
@@ -96,12 +96,12 @@ func TestReassembleTimeout(t *testing.T) {
 			for i, f := range tc.frags {
 				p := packetOf(t, pool, f)
 				p.Dev = dev
-				if r.Add(p, Header(p.Data()), t0.Add(tc.at[i])) != nil {
+				if r.Add(p, Header(p.Data()), fakeNow.Add(tc.at[i])) != nil {
 					t.Fatal("reassembled")
 				}
 			}
 			var got [][]byte
-			r.Expire(t0.Add(tc.expire), func(p *netdev.Packet) {
+			r.Expire(fakeNow.Add(tc.expire), func(p *netdev.Packet) {
 				if p.Dev != dev || !bytes.Equal(p.Network(), p.Data()) {
 					t.Errorf("timed-out first fragment: Dev %p, network header not marked", p.Dev)
 				}
@@ -127,19 +127,19 @@ func TestReassembleTimeout(t *testing.T) {
 func TestExpireCallbackMayReenter(t *testing.T) {
 	pool := netdev.NewPool()
 	r := NewReassembler(ReasmConfig{Timeout: time.Second}, pool)
-	add(t, r, pool, testFrag(1, nil, 0, 8, true), t0)
-	add(t, r, pool, testFrag(2, nil, 0, 8, true), t0)
+	addFragment(t, r, pool, testFrag(1, nil, 0, 8, true), fakeNow)
+	addFragment(t, r, pool, testFrag(2, nil, 0, 8, true), fakeNow)
 	calls := 0
-	r.Expire(t0.Add(time.Second), func(p *netdev.Packet) {
+	r.Expire(fakeNow.Add(time.Second), func(p *netdev.Packet) {
 		calls++
-		if r.Add(p, Header(p.Data()), t0.Add(2*time.Second)) != nil {
+		if r.Add(p, Header(p.Data()), fakeNow.Add(2*time.Second)) != nil {
 			t.Error("reassembled")
 		}
 	})
 	if calls != 2 || r.Datagrams() != 2 {
 		t.Errorf("%d calls, %d datagrams; want 2, 2", calls, r.Datagrams())
 	}
-	r.Expire(t0.Add(time.Hour), nil)
+	r.Expire(fakeNow.Add(time.Hour), nil)
 	if r.Stats.ReasmTimeout.Load() != 4 {
 		t.Errorf("ReasmTimeout = %d, want 4", r.Stats.ReasmTimeout.Load())
 	}

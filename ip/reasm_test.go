@@ -12,7 +12,7 @@ import (
 	"github.com/gotapip/gotapip/netdev"
 )
 
-var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+var fakeNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 // testFrag builds one fragment of datagram id: n payload bytes at offset
 // off taken from testPayload (so fragments of one datagram agree), with
@@ -27,8 +27,8 @@ func testFrag(id uint16, opts []byte, off, n int, mf bool) []byte {
 	return b
 }
 
-// add hands fragment b to r as the IP input path would.
-func add(t testing.TB, r *Reassembler, pool *netdev.Pool, b []byte, now time.Time) *netdev.Packet {
+// addFragment hands fragment b to r as the IP input path would.
+func addFragment(t testing.TB, r *Reassembler, pool *netdev.Pool, b []byte, now time.Time) *netdev.Packet {
 	t.Helper()
 	p := packetOf(t, pool, b)
 	h, err := Parse(p.Data())
@@ -43,7 +43,7 @@ func add(t testing.TB, r *Reassembler, pool *netdev.Pool, b []byte, now time.Tim
 func reassembleAll(t testing.TB, r *Reassembler, pool *netdev.Pool, frags [][]byte) (got [][]byte, at []int) {
 	t.Helper()
 	for i, f := range frags {
-		if p := add(t, r, pool, f, t0); p != nil {
+		if p := addFragment(t, r, pool, f, fakeNow); p != nil {
 			if !bytes.Equal(p.Network(), p.Data()) {
 				t.Errorf("reassembled datagram: network header not marked")
 			}
@@ -110,7 +110,7 @@ func TestReassembleOrders(t *testing.T) {
 			}
 			// A duplicate arriving after completion starts a new datagram
 			// that can only time out.
-			r.Expire(t0.Add(r.Config().Timeout), nil)
+			r.Expire(fakeNow.Add(r.Config().Timeout), nil)
 			checkEmpty(t, r, pool)
 		})
 	}
@@ -164,7 +164,7 @@ func TestReassembleRefusesBadHeaderView(t *testing.T) {
 		"total past the data": Header(append(append([]byte(nil), b[:2]...), append([]byte{0xff, 0xff}, b[4:HeaderLen]...)...)),
 		"IHL past the view":   Header(append([]byte{0x46}, b[1:HeaderLen]...)),
 	} {
-		if r.Add(packetOf(t, pool, b), h, t0) != nil {
+		if r.Add(packetOf(t, pool, b), h, fakeNow) != nil {
 			t.Errorf("%s: reassembled", name)
 		}
 	}
@@ -204,7 +204,7 @@ func TestReassembledPacketKeepsDevice(t *testing.T) {
 	for _, f := range fragmentBytes(t, pool, testDatagram(5, nil, 3000), 1500) {
 		p := packetOf(t, pool, f)
 		p.Dev, p.Type = dev, netdev.PacketBroadcast
-		out = r.Add(p, Header(p.Data()), t0)
+		out = r.Add(p, Header(p.Data()), fakeNow)
 	}
 	if out == nil || out.Dev != dev || out.Type != netdev.PacketBroadcast {
 		t.Fatalf("reassembled packet %+v, want Dev and Type of the fragments", out)
