@@ -32,8 +32,10 @@ func (l *Layer) Input(p *netdev.Packet) {
 		return
 	}
 	if h.IsFragment() {
-		l.drop(p, &l.Stats.InDiscards, "fragment: reassembly not supported yet")
-		return
+		if p = l.Reasm.Add(p, h, l.Now()); p == nil {
+			return // held until the rest arrives, or dropped and counted
+		}
+		h = Header(p.Data()[:Header(p.Data()).IHL()])
 	}
 	l.deliver(p, h)
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gotapip/gotapip/netdev"
 )
@@ -20,8 +21,13 @@ type ProtocolHandler func(p *netdev.Packet, h Header)
 
 // Layer is one stack's IPv4 layer.
 type Layer struct {
-	Routes Table
-	Stats  Stats
+	Routes    Table
+	Stats     Stats
+	FragStats FragStats
+	Reasm     *Reassembler
+
+	// Now is the layer's clock (reassembly ages); the stack sets it.
+	Now func() time.Time
 
 	// Tracer, if set, sees datagrams in, out and dropped (debug ip).
 	Tracer *netdev.Tracer
@@ -44,7 +50,7 @@ type Layer struct {
 
 // NewLayer returns an IPv4 layer that sends through resolver.
 func NewLayer(pool *netdev.Pool, resolver Resolver) *Layer {
-	l := &Layer{pool: pool, resolver: resolver}
+	l := &Layer{pool: pool, resolver: resolver, Reasm: NewReassembler(ReasmConfig{}, pool), Now: time.Now}
 	l.devs.Store(&[]*netdev.NetDev{})
 	return l
 }

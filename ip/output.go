@@ -8,8 +8,8 @@ import (
 	"github.com/gotapip/gotapip/netdev"
 )
 
-// ErrMsgSize is wrapped when a datagram is larger than the outgoing MTU
-// (fragmentation is not done yet).
+// ErrMsgSize is wrapped when a datagram cannot be sent at its size: over
+// the IPv4 limit, or over the MTU with DF set.
 var ErrMsgSize = errors.New("message too long")
 
 // Options are the per-datagram choices of a sender.
@@ -85,15 +85,30 @@ func (l *Layer) sourceFor(dev *netdev.NetDev, dst netip.Addr) netip.Addr {
 	return dev.Addr().Addr()
 }
 
-// transmit hands a built datagram to the link: checked against the MTU,
-// broadcast and loopback directly, everything else through the resolver.
+// transmit hands a built datagram to the link, in fragments if it is larger
+// than the device's MTU (RFC 791); with DF set that fails.
 func (l *Layer) transmit(p *netdev.Packet, dev *netdev.NetDev, nextHop netip.Addr) error {
 	p.Dev = dev
-	if p.Len() > dev.MTU() {
-		n := p.Len()
-		l.drop(p, &l.Stats.OutDiscards, "send: larger than the MTU")
-		return fmt.Errorf("ip: %d-byte datagram: %w: %s MTU is %d", n, ErrMsgSize, dev.Name(), dev.MTU())
+	if p.Len() <= dev.MTU() {
+		return l.transmitFits(p, dev, nextHop)
 	}
+	l.Tracer.Trace(netdev.LayerIP, netdev.TraceOut, dev, p.Data())
+	err := Fragment(l.pool, p, dev.MTU(), &l.FragStats, func(f *netdev.Packet) error {
+		return l.transmitFits(f, dev, nextHop)
+	})
+	var fe *FragNeededError
+	if errors.As(err, &fe) {
+		l.Stats.OutDiscards.Add(1)
+		return fmt.Errorf("ip: %w: %d-byte datagram with DF set, %s MTU is %d (send without DF: ping -M dont): %w",
+			ErrMsgSize, fe.Len, dev.Name(), fe.MTU, ErrFragNeeded)
+	}
+	return err
+}
+
+// transmitFits sends a datagram that fits the MTU: broadcast and loopback
+// directly, everything else through the resolver.
+func (l *Layer) transmitFits(p *netdev.Packet, dev *netdev.NetDev, nextHop netip.Addr) error {
+	p.Dev = dev
 	l.Tracer.Trace(netdev.LayerIP, netdev.TraceOut, dev, p.Data())
 	switch {
 	case dev.IsLoopback():

@@ -113,7 +113,19 @@ func NewReassembler(cfg ReasmConfig, pool *netdev.Pool) *Reassembler {
 }
 
 // Config returns the configuration in use, defaults filled in.
-func (r *Reassembler) Config() ReasmConfig { return r.cfg }
+func (r *Reassembler) Config() ReasmConfig {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cfg
+}
+
+// SetTimeout changes how long datagrams may take to complete from now on
+// (sysctl net.ipv4.ipfrag_time).
+func (r *Reassembler) SetTimeout(d time.Duration) {
+	r.mu.Lock()
+	r.cfg.Timeout = d
+	r.mu.Unlock()
+}
 
 // Add takes the fragment p (data starting at its IP header h, as Parse
 // returned it) and returns the reassembled datagram when p completes one, or

@@ -11,6 +11,8 @@ func (s *Stack) CounterGroups() []CounterGroup {
 	groups := []CounterGroup{
 		{"Arp", &s.ARP.Stats},
 		{"Ip", &s.IP.Stats},
+		{"IpReasm", &s.IP.Reasm.Stats},
+		{"IpFrag", &s.IP.FragStats},
 		{"Icmp", &s.ICMP.Stats},
 	}
 	for _, d := range s.Devices() {

@@ -65,6 +65,7 @@ func New(cfg Config) *Stack {
 	s.Tracer = &netdev.Tracer{}
 	s.ARP.Tracer, s.IP.Tracer, s.ICMP.Tracer = s.Tracer, s.Tracer, s.Tracer
 	s.ICMP.Now = cfg.Clock.Now
+	s.IP.Now = cfg.Clock.Now
 	s.IP.SetErrorReporter(s.ICMP)
 	s.ARP.Unresolved = func(p *netdev.Packet) { // ARP gave up: tell the sender
 		s.IP.ReportError(p, ip.HostUnreachable, 0)
@@ -113,6 +114,10 @@ func (s *Stack) startTimer(interval time.Duration) {
 // calls it; tests with a fake clock call it directly.
 func (s *Stack) Tick(now time.Time) {
 	s.ARP.Tick(now)
+	s.IP.Reasm.Expire(now, func(first *netdev.Packet) { // RFC 792: time exceeded, code 1
+		s.IP.ReportError(first, ip.ReasmTimeout, 0)
+		first.Free()
+	})
 }
 
 // Now is the stack's clock.
@@ -130,6 +135,7 @@ func (s *Stack) Close() {
 		for _, d := range devs {
 			d.Close(true)
 		}
+		s.IP.Reasm.Flush()
 	})
 }
 
