@@ -22,7 +22,11 @@ const (
 )
 
 func (s State) String() string {
-	return [...]string{"INCOMPLETE", "REACHABLE", "STALE", "PERMANENT"}[s]
+	names := [...]string{"INCOMPLETE", "REACHABLE", "STALE", "PERMANENT"}
+	if int(s) >= len(names) {
+		return fmt.Sprintf("State(%d)", s)
+	}
+	return names[s]
 }
 
 // Config holds the cache's limits and timers; zero fields take defaults.

@@ -158,10 +158,11 @@ func (h Header) SetFragment(offset int, more bool) {
 	binary.BigEndian.PutUint16(h[offFlagsFrag:], v)
 }
 
-// UpdateChecksum recomputes the header checksum from scratch.
+// UpdateChecksum recomputes the header checksum from scratch, over the IHL
+// words of the header only, however long the slice h is.
 func (h Header) UpdateChecksum() {
 	h.SetChecksum(0)
-	h.SetChecksum(Checksum(h, 0))
+	h.SetChecksum(Checksum(h[:h.IHL()], 0))
 }
 
 // DecrementTTL lowers the TTL by one and patches the checksum incrementally
@@ -183,9 +184,10 @@ type Fields struct {
 	Src, Dst netip.Addr
 }
 
-// Encode writes a 20-byte header (no options) with a valid checksum into h,
-// which must hold HeaderLen bytes.
+// Encode writes a 20-byte header (no options) with a valid checksum into the
+// first HeaderLen bytes of h.
 func (h Header) Encode(f Fields) {
+	h = h[:HeaderLen]
 	h[offVersionIHL] = Version<<4 | HeaderLen/4
 	h[offTOS] = f.TOS
 	h.SetTotalLen(f.TotalLen)

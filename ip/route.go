@@ -109,8 +109,8 @@ func (t *Table) Add(r Route) error {
 func (t *Table) Delete(prefix netip.Prefix) error {
 	prefix = prefix.Masked()
 	n := prefix.Bits()
-	if n < 0 {
-		return fmt.Errorf("route %v: not a prefix", prefix)
+	if n < 0 || !prefix.Addr().Is4() {
+		return fmt.Errorf("route %v: not an IPv4 prefix", prefix)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/tap"
+	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
 )
 
@@ -114,3 +115,7 @@ func ipingReceived(t *testing.T, out string) string {
 	t.Fatalf("no statistics line in ping output:\n%s", out)
 	return ""
 }
+
+func newShell(h *tapHost, out *syncBuffer) *shell.Shell { return shell.New(h.stack, out, out) }
+
+func bgCtx() context.Context { return context.Background() }

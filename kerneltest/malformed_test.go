@@ -41,7 +41,7 @@ func kernelSender(t *testing.T, h *tapHost) func(frame []byte) {
 	t.Cleanup(func() { unix.Close(fd) })
 	return func(frame []byte) {
 		if _, err := unix.Write(fd, frame); err != nil {
-			t.Fatalf("write raw frame: %v", err)
+			t.Errorf("write raw frame of %d bytes: %v", len(frame), err) // Errorf: callers may be subtests
 		}
 	}
 }

@@ -5,39 +5,48 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"time"
 
 	"github.com/gotapip/gotapip/stack"
 )
 
-// knob is one tunable, named as Linux's sysctl names it.
+// knob is one tunable, named as Linux's sysctl names it, with an integer
+// value in [min, max] (switches are 0 or 1).
 type knob struct {
-	name string
-	help string
-	flag func(s *stack.Stack) *atomic.Bool
+	name     string
+	help     string
+	min, max int
+	get      func(s *stack.Stack) int
+	set      func(s *stack.Stack, v int)
 }
 
 var knobs = []knob{
-	{"net.ipv4.ip_forward", "forward datagrams not addressed to us (router)",
-		func(s *stack.Stack) *atomic.Bool { return &s.IP.Forwarding }},
-	{"net.ipv4.icmp_echo_ignore_broadcasts", "ignore echo requests to broadcast addresses",
-		func(s *stack.Stack) *atomic.Bool { return &s.ICMP.IgnoreBroadcastEcho }},
+	{"net.ipv4.ip_forward", "forward datagrams not addressed to us (router)", 0, 1,
+		func(s *stack.Stack) int { return boolInt(s.IP.Forwarding.Load()) },
+		func(s *stack.Stack, v int) { s.IP.Forwarding.Store(v == 1) }},
+	{"net.ipv4.icmp_echo_ignore_broadcasts", "ignore echo requests to broadcast addresses", 0, 1,
+		func(s *stack.Stack) int { return boolInt(s.ICMP.IgnoreBroadcastEcho.Load()) },
+		func(s *stack.Stack, v int) { s.ICMP.IgnoreBroadcastEcho.Store(v == 1) }},
+	{"net.ipv4.ipfrag_time", "seconds a fragmented datagram may take to complete", 1, 3600,
+		func(s *stack.Stack) int { return int(s.IP.Reasm.Config().Timeout / time.Second) },
+		func(s *stack.Stack, v int) { s.IP.Reasm.SetTimeout(time.Duration(v) * time.Second) }},
 }
 
 var sysctlCommand = &Command{
 	Name:  "sysctl",
 	Usage: "[NAME[=VALUE]]",
 	Brief: "show or set the stack's tunables (Linux names)",
-	Help:  "With no arguments, lists every tunable with its value. NAME=1 or NAME=0 sets a switch.",
+	Help:  "With no arguments, lists every tunable with its value. NAME=VALUE sets one.",
 	Run:   runSysctl,
 }
 
 func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 	if len(args) == 0 {
+		w := sh.table()
 		for _, k := range knobs {
-			fmt.Fprintf(sh.Out, "%s = %d\t# %s\n", k.name, boolInt(k.flag(sh.Stack).Load()), k.help)
+			fmt.Fprintf(w, "%s = %d\t# %s\n", k.name, k.get(sh.Stack), k.help)
 		}
-		return nil
+		return w.Flush()
 	}
 	if len(args) != 1 {
 		return usage("one NAME or NAME=VALUE at a time")
@@ -47,15 +56,14 @@ func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 		if k.name != name {
 			continue
 		}
-		f := k.flag(sh.Stack)
 		if set {
 			v, err := strconv.Atoi(strings.TrimSpace(value))
-			if err != nil || (v != 0 && v != 1) {
-				return usage("%s: value %q: want 0 or 1", name, value)
+			if err != nil || v < k.min || v > k.max {
+				return usage("%s: value %q: want %d to %d", name, value, k.min, k.max)
 			}
-			f.Store(v == 1)
+			k.set(sh.Stack, v)
 		}
-		fmt.Fprintf(sh.Out, "%s = %d\n", k.name, boolInt(f.Load()))
+		fmt.Fprintf(sh.Out, "%s = %d\n", k.name, k.get(sh.Stack))
 		return nil
 	}
 	return fmt.Errorf("sysctl: %s: unknown tunable (sysctl lists them)", name)
