@@ -1,0 +1,343 @@
+package ip
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"testing"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+func testDev(t testing.TB, name string) *netdev.NetDev {
+	t.Helper()
+	d, err := netdev.New(netdev.Config{Name: name, MAC: netdev.MAC{2, 0, 0, 0, 0, 1}}, netdev.NewLoopback(), &netdev.Demux{}, netdev.NewPool())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+var (
+	pfx = netip.MustParsePrefix
+	ip4 = netip.MustParseAddr
+)
+
+func TestRouteLookupLongestPrefix(t *testing.T) {
+	eth0, eth1 := testDev(t, "eth0"), testDev(t, "eth1")
+	var tbl Table
+	for _, r := range []Route{
+		{Prefix: pfx("0.0.0.0/0"), Gateway: ip4("192.168.1.1"), Dev: eth1},
+		{Prefix: pfx("10.0.0.0/8"), Gateway: ip4("10.255.255.254"), Dev: eth0},
+		{Prefix: pfx("10.1.0.0/16"), Dev: eth0, Connected: true},
+		{Prefix: pfx("10.1.2.0/24"), Gateway: ip4("10.1.0.1"), Dev: eth0},
+		{Prefix: pfx("10.1.2.3/32"), Dev: eth1},
+		{Prefix: pfx("192.168.1.0/24"), Dev: eth1, Connected: true},
+	} {
+		if err := tbl.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		dst         string
+		wantPrefix  string
+		wantNextHop string
+		wantDev     *netdev.NetDev
+	}{
+		{"10.1.2.3", "10.1.2.3/32", "10.1.2.3", eth1},
+		{"10.1.2.4", "10.1.2.0/24", "10.1.0.1", eth0},
+		{"10.1.2.255", "10.1.2.0/24", "10.1.0.1", eth0},
+		{"10.1.3.1", "10.1.0.0/16", "10.1.3.1", eth0},
+		{"10.2.0.0", "10.0.0.0/8", "10.255.255.254", eth0},
+		{"10.255.255.255", "10.0.0.0/8", "10.255.255.254", eth0},
+		{"11.0.0.0", "0.0.0.0/0", "192.168.1.1", eth1},
+		{"192.168.1.77", "192.168.1.0/24", "192.168.1.77", eth1},
+		{"8.8.8.8", "0.0.0.0/0", "192.168.1.1", eth1},
+		{"255.255.255.255", "0.0.0.0/0", "192.168.1.1", eth1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dst, func(t *testing.T) {
+			r, ok := tbl.Lookup(ip4(tt.dst))
+			if !ok {
+				t.Fatal("no route")
+			}
+			if r.Prefix.String() != tt.wantPrefix || r.NextHop(ip4(tt.dst)).String() != tt.wantNextHop || r.Dev != tt.wantDev {
+				t.Errorf("got %v via %v dev %v, want %v via %v dev %v",
+					r.Prefix, r.NextHop(ip4(tt.dst)), r.Dev, tt.wantPrefix, tt.wantNextHop, tt.wantDev)
+			}
+		})
+	}
+}
+
+func TestRouteLookupNoDefault(t *testing.T) {
+	var tbl Table
+	if _, ok := tbl.Lookup(ip4("10.0.0.1")); ok {
+		t.Error("empty table found a route")
+	}
+	tbl.Add(Route{Prefix: pfx("10.0.0.0/24"), Dev: testDev(t, "eth0")})
+	for _, dst := range []string{"10.0.1.1", "9.255.255.255", "0.0.0.0"} {
+		if r, ok := tbl.Lookup(ip4(dst)); ok {
+			t.Errorf("Lookup(%s) = %v, want no route", dst, r.Prefix)
+		}
+	}
+	if _, ok := tbl.Lookup(netip.Addr{}); ok {
+		t.Error("Lookup(zero Addr) found a route")
+	}
+	if _, ok := tbl.Lookup(ip4("::ffff:10.0.0.1")); ok {
+		t.Error("Lookup(IPv4-mapped IPv6) found an IPv4 route")
+	}
+}
+
+func TestRouteAddErrors(t *testing.T) {
+	eth0 := testDev(t, "eth0")
+	var tbl Table
+	if err := tbl.Add(Route{Prefix: pfx("10.1.2.77/24"), Dev: eth0}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		r       Route
+		wantErr error // nil: any error
+	}{
+		{"duplicate", Route{Prefix: pfx("10.1.2.0/24"), Dev: eth0}, ErrRouteExists},
+		{"duplicate unmasked", Route{Prefix: pfx("10.1.2.1/24"), Gateway: ip4("10.1.2.254"), Dev: eth0}, ErrRouteExists},
+		{"IPv6", Route{Prefix: pfx("2001:db8::/32"), Dev: eth0}, nil},
+		{"invalid prefix", Route{Dev: eth0}, nil},
+		{"no device", Route{Prefix: pfx("10.9.0.0/16")}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tbl.Add(tt.r)
+			if err == nil {
+				t.Fatal("Add succeeded, want an error")
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("Add error = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+	if n := tbl.Len(); n != 1 {
+		t.Errorf("Len() = %d after failed Adds, want 1", n)
+	}
+	if got := tbl.List()[0].Prefix; got != pfx("10.1.2.0/24") {
+		t.Errorf("stored prefix %v, want it masked to 10.1.2.0/24", got)
+	}
+}
+
+func TestRouteDelete(t *testing.T) {
+	eth0 := testDev(t, "eth0")
+	var tbl Table
+	tbl.Add(Route{Prefix: pfx("0.0.0.0/0"), Gateway: ip4("10.0.0.254"), Dev: eth0})
+	tbl.Add(Route{Prefix: pfx("10.0.0.0/24"), Dev: eth0})
+	tbl.Add(Route{Prefix: pfx("10.0.0.5/32"), Dev: eth0})
+
+	if err := tbl.Delete(pfx("10.0.0.5/32")); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := tbl.Lookup(ip4("10.0.0.5")); r.Prefix != pfx("10.0.0.0/24") {
+		t.Errorf("after deleting the /32, Lookup = %v, want 10.0.0.0/24", r.Prefix)
+	}
+	if err := tbl.Delete(pfx("10.0.0.5/32")); err == nil {
+		t.Error("deleting a missing route succeeded")
+	}
+	if err := tbl.Delete(pfx("10.0.0.77/24")); err != nil { // unmasked
+		t.Errorf("Delete(10.0.0.77/24) = %v, want it to delete 10.0.0.0/24", err)
+	}
+	if err := tbl.Delete(netip.Prefix{}); err == nil {
+		t.Error("Delete(zero Prefix) succeeded")
+	}
+	if r, _ := tbl.Lookup(ip4("10.0.0.5")); r.Prefix != pfx("0.0.0.0/0") {
+		t.Errorf("Lookup = %v, want the default route", r.Prefix)
+	}
+	tbl.Delete(pfx("0.0.0.0/0"))
+	if tbl.Len() != 0 || tbl.present != 0 {
+		t.Errorf("empty table: Len %d present %#x, want 0 0", tbl.Len(), tbl.present)
+	}
+	// Re-adding after a delete works.
+	if err := tbl.Add(Route{Prefix: pfx("10.0.0.5/32"), Dev: eth0}); err != nil {
+		t.Errorf("re-Add after Delete: %v", err)
+	}
+}
+
+func TestRouteDeleteFunc(t *testing.T) {
+	eth0, eth1 := testDev(t, "eth0"), testDev(t, "eth1")
+	var tbl Table
+	for i := range 10 {
+		dev := eth0
+		if i%2 == 1 {
+			dev = eth1
+		}
+		tbl.Add(Route{Prefix: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i), 0, 0}), 16+i), Dev: dev, Connected: i < 4})
+	}
+	tbl.DeleteFunc(func(r Route) bool { return r.Dev == eth1 && r.Connected })
+	if n := tbl.Len(); n != 8 {
+		t.Errorf("Len() = %d after removing eth1's 2 connected routes, want 8", n)
+	}
+	tbl.DeleteFunc(func(r Route) bool { return r.Dev == eth0 })
+	if n := tbl.Len(); n != 3 {
+		t.Errorf("Len() = %d after removing eth0's routes, want 3", n)
+	}
+	for _, r := range tbl.List() {
+		if r.Dev != eth1 || r.Connected {
+			t.Errorf("left %v dev %v connected %v, want only eth1's unconnected routes", r.Prefix, r.Dev, r.Connected)
+		}
+	}
+	tbl.DeleteFunc(func(Route) bool { return true })
+	if tbl.Len() != 0 || tbl.present != 0 {
+		t.Errorf("Len %d present %#x after removing all, want 0 0", tbl.Len(), tbl.present)
+	}
+	if _, ok := tbl.Lookup(ip4("10.5.0.1")); ok {
+		t.Error("Lookup found a route in an emptied table")
+	}
+}
+
+func TestRouteListOrder(t *testing.T) {
+	eth0 := testDev(t, "eth0")
+	var tbl Table
+	for _, p := range []string{"0.0.0.0/0", "10.0.0.0/8", "192.168.1.0/24", "10.1.2.3/32", "10.1.0.0/24", "172.16.0.0/12", "10.1.2.2/32"} {
+		tbl.Add(Route{Prefix: pfx(p), Dev: eth0})
+	}
+	want := []string{"10.1.2.2/32", "10.1.2.3/32", "10.1.0.0/24", "192.168.1.0/24", "172.16.0.0/12", "10.0.0.0/8", "0.0.0.0/0"}
+	var got []string
+	for _, r := range tbl.List() {
+		got = append(got, r.Prefix.String())
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("List() order (-want +got):\n-%v\n+%v", want, got)
+	}
+}
+
+func TestRouteFlags(t *testing.T) {
+	tests := []struct {
+		r    Route
+		want string
+	}{
+		{Route{Prefix: pfx("10.0.0.0/24")}, "U"},
+		{Route{Prefix: pfx("0.0.0.0/0"), Gateway: ip4("10.0.0.1")}, "UG"},
+		{Route{Prefix: pfx("10.0.0.9/32")}, "UH"},
+		{Route{Prefix: pfx("10.0.0.9/32"), Gateway: ip4("10.0.0.1")}, "UGH"},
+	}
+	for _, tt := range tests {
+		if got := tt.r.Flags(); got != tt.want {
+			t.Errorf("%v via %v: Flags() = %q, want %q", tt.r.Prefix, tt.r.Gateway, got, tt.want)
+		}
+	}
+}
+
+func TestRouteMaxRoutes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills the table with MaxRoutes routes")
+	}
+	eth0 := testDev(t, "eth0")
+	var tbl Table
+	for i := range MaxRoutes {
+		a := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		if err := tbl.Add(Route{Prefix: netip.PrefixFrom(a, 32), Dev: eth0}); err != nil {
+			t.Fatalf("route %d: %v", i, err)
+		}
+	}
+	err := tbl.Add(Route{Prefix: pfx("0.0.0.0/0"), Dev: eth0})
+	if !errors.Is(err, ErrTableFull) {
+		t.Fatalf("Add beyond MaxRoutes = %v, want ErrTableFull", err)
+	}
+	tbl.Delete(pfx("10.0.0.0/32"))
+	if err := tbl.Add(Route{Prefix: pfx("0.0.0.0/0"), Dev: eth0}); err != nil {
+		t.Errorf("Add after freeing a slot: %v", err)
+	}
+}
+
+func TestRouteLookupNoAllocs(t *testing.T) {
+	var tbl Table
+	eth0 := testDev(t, "eth0")
+	for _, p := range []string{"0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32"} {
+		tbl.Add(Route{Prefix: pfx(p), Dev: eth0})
+	}
+	dst := ip4("10.1.2.4")
+	if n := testing.AllocsPerRun(1000, func() { tbl.Lookup(dst) }); n != 0 {
+		t.Errorf("Lookup allocates %v times, want 0", n)
+	}
+}
+
+// TestRouteConcurrent looks up while routes come and go, for -race.
+func TestRouteConcurrent(t *testing.T) {
+	eth0 := testDev(t, "eth0")
+	var tbl Table
+	tbl.Add(Route{Prefix: pfx("0.0.0.0/0"), Dev: eth0})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, ok := tbl.Lookup(ip4("10.0.3.3")); !ok {
+					t.Error("lost the default route")
+					return
+				}
+				tbl.List()
+			}
+		}()
+	}
+	for i := range 500 {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 0, byte(i), 0}), 24)
+		tbl.Add(Route{Prefix: p, Dev: eth0})
+		if i%2 == 0 {
+			tbl.Delete(p)
+		}
+	}
+	tbl.DeleteFunc(func(r Route) bool { return r.Prefix.Bits() == 24 })
+	close(stop)
+	wg.Wait()
+	if n := tbl.Len(); n != 1 {
+		t.Errorf("Len() = %d, want 1", n)
+	}
+}
+
+// randomTable fills a table with n random prefixes of lengths 8 to 32 plus
+// a default route, and returns addresses to look up (half inside a route,
+// half random).
+func randomTable(b *testing.B, n int) (*Table, []netip.Addr) {
+	rng := rand.New(rand.NewPCG(uint64(n), 99))
+	eth0 := testDev(b, "eth0")
+	tbl := &Table{}
+	tbl.Add(Route{Prefix: pfx("0.0.0.0/0"), Dev: eth0})
+	var addrs []netip.Addr
+	for tbl.Len() < n+1 {
+		var a [4]byte
+		for i := range a {
+			a[i] = byte(rng.Uint32())
+		}
+		p := netip.PrefixFrom(netip.AddrFrom4(a), 8+rng.IntN(25))
+		if tbl.Add(Route{Prefix: p, Dev: eth0}) == nil && len(addrs) < 1024 {
+			addrs = append(addrs, netip.AddrFrom4(a))
+		}
+	}
+	for len(addrs) < 2048 {
+		addrs = append(addrs, netip.AddrFrom4([4]byte{byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32())}))
+	}
+	rng.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
+	return tbl, addrs
+}
+
+func BenchmarkRouteLookup(b *testing.B) {
+	for _, n := range []int{10, 1000, 100000} {
+		b.Run(fmt.Sprintf("routes=%d", n), func(b *testing.B) {
+			tbl, addrs := randomTable(b, n)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, ok := tbl.Lookup(addrs[i%len(addrs)]); !ok {
+					b.Fatal("no route despite a default")
+				}
+				i++
+			}
+		})
+	}
+}
