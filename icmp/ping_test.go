@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/ip"
+	"github.com/gotapip/gotapip/netdev"
 )
 
 var routerIP = netip.MustParseAddr("192.0.2.1")
@@ -104,9 +105,17 @@ func TestPingSendSizes(t *testing.T) {
 			t.Errorf("Send with size %d succeeded", size)
 		}
 	}
-	// Larger than the MTU: fragmentation is not done, so the send fails.
-	if err := pg.Send(peerIP, 1, SendOptions{Size: 1473}); !errors.Is(err, ip.ErrMsgSize) {
-		t.Errorf("Send of 1473 bytes = %v, want ErrMsgSize", err)
+	// Larger than the MTU with DF (ping -M do): the send fails.
+	if err := pg.Send(peerIP, 1, SendOptions{Size: 1473, DF: true}); !errors.Is(err, ip.ErrMsgSize) {
+		t.Errorf("Send of 1473 bytes with DF = %v, want ErrMsgSize", err)
+	}
+	// Without DF it leaves in two fragments.
+	if err := pg.Send(peerIP, 2, SendOptions{Size: 1473}); err != nil {
+		t.Errorf("Send of 1473 bytes = %v", err)
+	}
+	frames := h.wire.take()
+	if len(frames) != 2 || !ip.Header(frames[0][netdev.EthernetHeaderLen:]).MF() {
+		t.Errorf("1473 bytes left in %d frames, want 2 fragments", len(frames))
 	}
 	if n := h.icmp.Stats.OutErrors.Load(); n != 1 {
 		t.Errorf("OutErrors = %d, want 1", n)

@@ -40,7 +40,7 @@ var (
 
 // datagram returns hdr followed by payload bytes up to its total length,
 // then extra bytes of link-layer padding.
-func datagram(hdr []byte, extra int) []byte {
+func withPayload(hdr []byte, extra int) []byte {
 	tl := int(binary.BigEndian.Uint16(hdr[2:]))
 	b := make([]byte, tl+extra)
 	copy(b, hdr)
@@ -71,7 +71,7 @@ func TestHeaderDeconstruct(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := Parse(datagram(tt.hdr, 6))
+			h, err := Parse(withPayload(tt.hdr, 6))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +153,7 @@ func TestDecrementTTL(t *testing.T) {
 		if h.Checksum() != want.Checksum() {
 			t.Errorf("TTL %d: incremental checksum %#04x, full recompute %#04x", ttl, h.Checksum(), want.Checksum())
 		}
-		if _, err := Parse(datagram(h, 0)); err != nil {
+		if _, err := Parse(withPayload(h, 0)); err != nil {
 			t.Errorf("TTL %d: header after DecrementTTL does not parse: %v", ttl, err)
 		}
 	}
@@ -163,7 +163,7 @@ func TestParseErrors(t *testing.T) {
 	// mod returns goldenUDP's datagram changed by f, checksum fixed unless
 	// keepSum.
 	mod := func(f func(h []byte), keepSum bool) []byte {
-		b := datagram(goldenUDP, 0)
+		b := withPayload(goldenUDP, 0)
 		f(b)
 		if !keepSum {
 			h := Header(b[:int(b[0]&0xf)*4])
@@ -188,12 +188,12 @@ func TestParseErrors(t *testing.T) {
 		{name: "IHL beyond buffer", in: mod(func(b []byte) { b[0] = 0x4f }, false)[:40], want: ErrBadIHL, wantQuoted: ErrBadIHL},
 		{name: "total length below header", in: mod(func(b []byte) { b[3] = 19 }, false), want: ErrBadLength, wantQuoted: ErrBadLength},
 		{name: "total length zero", in: mod(func(b []byte) { b[2], b[3] = 0, 0 }, false), want: ErrBadLength, wantQuoted: ErrBadLength},
-		{name: "total length beyond buffer", in: datagram(goldenUDP, 0)[:114], want: ErrBadLength, wantQuoted: nil},
-		{name: "quoted header + 8 bytes", in: datagram(goldenUDP, 0)[:28], want: ErrBadLength, wantQuoted: nil},
+		{name: "total length beyond buffer", in: withPayload(goldenUDP, 0)[:114], want: ErrBadLength, wantQuoted: nil},
+		{name: "quoted header + 8 bytes", in: withPayload(goldenUDP, 0)[:28], want: ErrBadLength, wantQuoted: nil},
 		{name: "bad checksum", in: mod(func(b []byte) { b[11] ^= 1 }, true), want: ErrBadChecksum, wantQuoted: ErrBadChecksum},
 		{name: "field changed under checksum", in: mod(func(b []byte) { b[8]-- }, true), want: ErrBadChecksum, wantQuoted: ErrBadChecksum},
-		{name: "ok", in: datagram(goldenUDP, 0)},
-		{name: "ok with padding", in: datagram(goldenUDP, 20)},
+		{name: "ok", in: withPayload(goldenUDP, 0)},
+		{name: "ok with padding", in: withPayload(goldenUDP, 20)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,7 +330,7 @@ func TestParseGopacket(t *testing.T) {
 }
 
 func TestHeaderNoAllocs(t *testing.T) {
-	b := datagram(goldenUDP, 0)
+	b := withPayload(goldenUDP, 0)
 	if n := testing.AllocsPerRun(100, func() {
 		h, _ := Parse(b)
 		_, _ = h.Src(), h.Dst()
@@ -348,11 +348,11 @@ func TestHeaderNoAllocs(t *testing.T) {
 // re-encoded from its fields matches it field for field.
 func FuzzIPv4Parse(f *testing.F) {
 	// The classic UDP header with its 95 data bytes.
-	f.Add(datagram(goldenUDP, 0))
+	f.Add(withPayload(goldenUDP, 0))
 	// A fragment with a Router Alert option and 4 bytes of Ethernet padding.
-	f.Add(datagram(goldenFragOpts, 4))
+	f.Add(withPayload(goldenFragOpts, 4))
 	// A header quoted in an ICMP error: 20 bytes and 8 of data, total length 115.
-	f.Add(datagram(goldenUDP, 0)[:28])
+	f.Add(withPayload(goldenUDP, 0)[:28])
 	// IHL 15 with only 20 bytes present.
 	f.Add([]byte{0x4f, 0, 0, 60, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2})
 	// Version 6.
