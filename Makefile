@@ -4,6 +4,15 @@ BIN       := tapip
 FUZZTIME  ?= 5s
 # Fuzz targets, as package:Target. make test runs each for FUZZTIME.
 FUZZ_TARGETS := \
+	./netdev:FuzzEthernetParse \
+	./netdev:FuzzParseMAC \
+	./netdev/netmap:FuzzRegion \
+	./netdev/netmap:FuzzRingOps \
+	./arp:FuzzARPParse \
+	./ip:FuzzIPv4Parse \
+	./ip:FuzzReassembly \
+	./ip:FuzzFragment \
+	./icmp:FuzzICMPParse \
 	./stack:FuzzReceive
 
 .PHONY: all build run test unit fuzz fuzz-short bench lint deps clean
@@ -17,11 +26,12 @@ build:
 run: build
 	./$(BIN) $(ARGS)
 
-# Tools the kernel-peer tests call: ping (iputils) and tcpdump. Installed
-# with apt when missing and we are root; otherwise say what is missing.
+# Tools the tests call: ping (iputils), tcpdump, ip (iproute2), setpriv
+# (util-linux), shellcheck. Installed with apt when missing and we are
+# root; otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping tcpdump:tcpdump ip:iproute2; do \
+	for c in ping:iputils-ping tcpdump:tcpdump ip:iproute2 setpriv:util-linux shellcheck:shellcheck; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

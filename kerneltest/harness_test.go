@@ -116,6 +116,8 @@ func ipingReceived(t *testing.T, out string) string {
 	return ""
 }
 
-func newShell(h *tapHost, out *syncBuffer) *shell.Shell { return shell.New(h.stack, out, out) }
+func newShell(h *tapHost, out *syncBuffer) *shell.Shell { return shellOn(h.stack, out) }
+
+func shellOn(s *stack.Stack, out *syncBuffer) *shell.Shell { return shell.New(s, out, out) }
 
 func bgCtx() context.Context { return context.Background() }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/netmap"
+	"github.com/gotapip/gotapip/netdev/packet"
 	"github.com/gotapip/gotapip/netdev/tap"
 )
 
@@ -63,12 +65,18 @@ func (s *Stack) OpenDevice(spec DeviceSpec, opt DeviceOptions) (*netdev.NetDev, 
 	if err != nil {
 		return nil, err
 	}
-	if opt.MAC.IsZero() {
-		opt.MAC = MACFor(opt.Addr.Addr())
-	}
 	name := spec.Iface
 	if name == "" {
 		name = spec.Kind + "0"
+	}
+	return s.OpenDriver(drv, name, opt)
+}
+
+// OpenDriver adds a device named name over an already open driver (one
+// opened inside another network namespace, say), as OpenDevice does.
+func (s *Stack) OpenDriver(drv netdev.Driver, name string, opt DeviceOptions) (*netdev.NetDev, error) {
+	if _, own := drv.(netdev.HardwareAddresser); opt.MAC.IsZero() && !own {
+		opt.MAC = MACFor(opt.Addr.Addr()) // a NIC taken over keeps its own MAC
 	}
 	dev, err := s.AddDevice(drv, netdev.Config{Name: name, MAC: opt.MAC, MTU: opt.MTU}, opt.Addr)
 	if err != nil {
@@ -90,8 +98,12 @@ func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 			return nil, err
 		}
 		return t, nil
+	case "packet":
+		return packet.Open(spec.Iface)
+	case "netmap":
+		return netmap.Open(spec.Iface)
 	}
-	return nil, fmt.Errorf("device %v: %w (not built yet)", spec, ErrUnsupported)
+	return nil, fmt.Errorf("device %v: %w here (sim is started by tapip -dev sim)", spec, ErrUnsupported)
 }
 
 // MACFor derives a locally administered MAC from an IPv4 address,

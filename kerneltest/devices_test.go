@@ -1,0 +1,102 @@
+//go:build linux
+
+package kerneltest
+
+import (
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gotapip/gotapip/internal/nstest"
+	"github.com/gotapip/gotapip/netdev/packet"
+	"github.com/gotapip/gotapip/stack"
+)
+
+// vethPair joins namespaces a and b with a veth pair (nameA in a, nameB in b),
+// both ends up.
+func vethPair(t *testing.T, a, nameA, b, nameB string) {
+	t.Helper()
+	nstest.Run(t, a, "ip", "link", "add", nameA, "type", "veth", "peer", "name", nameB, "netns", b)
+	nstest.Run(t, a, "ip", "link", "set", nameA, "up")
+	nstest.Run(t, b, "ip", "link", "set", nameB, "up")
+}
+
+// The packet driver takes over one end of a veth pair (no kernel address on
+// it); the kernel on the other end pings us and we ping it.
+func TestPacketDriverAgainstKernel(t *testing.T) {
+	nstest.RequireRoot(t)
+	ours, theirs := nstest.NewNetns(t, "gtpk"), nstest.NewNetns(t, "gtpk")
+	for _, ns := range []string{ours, theirs} {
+		nstest.Run(t, ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1")
+	}
+	vethPair(t, ours, "pk0", theirs, "pk1")
+	nstest.Run(t, theirs, "ip", "addr", "add", "10.0.5.2/24", "dev", "pk1")
+
+	var drv *packet.Packet
+	var err error
+	nstest.Do(t, ours, func() { drv, err = packet.Open("pk0") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := stack.New(stack.Config{})
+	t.Cleanup(s.Close)
+	dev, err := s.OpenDriver(drv, "pk0", stack.DeviceOptions{Addr: netip.MustParsePrefix("10.0.5.1/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := drv.HardwareAddr(); dev.MAC() != want {
+		t.Errorf("device MAC %v, want the interface's own %v", dev.MAC(), want)
+	}
+	out := nstest.Run(t, theirs, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.5.1")
+	if got := ipingReceived(t, out); !strings.HasPrefix(got, "3 packets transmitted, 3 received") {
+		t.Errorf("kernel pings us over the packet driver: %s", got)
+	}
+	var buf syncBuffer
+	if err := shellOn(s, &buf).Execute(bgCtx(), "ping -c 3 -i 0.2 -W 2 10.0.5.2"); err != nil || !strings.Contains(buf.String(), "3 packets transmitted, 3 received") {
+		t.Errorf("we ping the kernel over the packet driver: %v\n%s", err, buf.String())
+	}
+}
+
+// tapip's TOP1: brcfg.sh bridges a TAP with the "eth0" of a host namespace,
+// whose LAN (another namespace) has the gateway 10.20.133.20 routing to a
+// further subnet. tapip with -peer none -gw reaches the gateway and a host
+// behind it; brcfg.sh close leaves nothing behind.
+func TestBridgedTOP1WithBrcfg(t *testing.T) {
+	nstest.RequireRoot(t)
+	brcfg, err := filepath.Abs("../scripts/brcfg.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, lan, far := nstest.NewNetns(t, "gttop1"), nstest.NewNetns(t, "gttop1"), nstest.NewNetns(t, "gttop1")
+	vethPair(t, host, "eth0", lan, "lan0")
+	vethPair(t, lan, "lan1", far, "far0")
+	nstest.Run(t, lan, "ip", "addr", "add", "10.20.133.20/24", "dev", "lan0")
+	nstest.Run(t, lan, "ip", "addr", "add", "10.20.134.1/24", "dev", "lan1")
+	nstest.Run(t, lan, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+	nstest.Run(t, far, "ip", "addr", "add", "10.20.134.2/24", "dev", "far0")
+	nstest.Run(t, far, "ip", "route", "add", "default", "via", "10.20.134.1")
+
+	t.Cleanup(func() { nstest.Exec(host, brcfg, "close") })
+	nstest.Run(t, host, brcfg, "open")
+	out, errOut, status := runTapip(t, host, "", "-dev", "tap:tap0", "-peer", "none",
+		"-addr", "10.20.133.10/24", "-gw", "10.20.133.20",
+		"-c", "ping -c 2 -i 0.2 -W 2 10.20.133.20; ping -c 2 -i 0.2 -W 2 10.20.134.2")
+	if status != 0 {
+		t.Fatalf("tapip on the bridged TAP: status %d\n%s%s", status, out, errOut)
+	}
+	for _, want := range []string{"64 bytes from 10.20.133.20: icmp_seq=2 ttl=64", "64 bytes from 10.20.134.2: icmp_seq=2 ttl=63"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := nstest.Exec(host, "ip", "link", "show", "tap0"); err != nil {
+		t.Errorf("tapip removed brcfg.sh's persistent tap0 on exit: %v", err)
+	}
+	nstest.Run(t, host, brcfg, "close")
+	nstest.Run(t, host, brcfg, "close") // twice: harmless
+	links := nstest.Run(t, host, "ip", "-o", "link", "show")
+	if strings.Contains(links, "tap0") || strings.Contains(links, "br0") {
+		t.Errorf("brcfg.sh close left devices behind:\n%s", links)
+	}
+}
