@@ -104,6 +104,7 @@ type Cache struct {
 
 	mu      sync.Mutex
 	entries map[netip.Addr]*entry
+	probes  probes
 }
 
 // NewCache returns an empty cache.

@@ -35,6 +35,9 @@ func (c *Cache) Input(p *netdev.Packet) {
 	}
 	c.Tracer.Trace(netdev.LayerARP, netdev.TraceIn, dev, h)
 	ours := dev.Addr().IsValid() && tpa == dev.Addr().Addr()
+	if ours {
+		c.probes.notify(spa, Answer{MAC: sha, Broadcast: p.Type != netdev.PacketHost})
+	}
 	if spa.IsValid() && !spa.IsUnspecified() {
 		c.update(dev, spa, sha, ours)
 	}

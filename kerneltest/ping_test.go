@@ -68,3 +68,23 @@ func TestShellPingAndArpcacheAgainstKernel(t *testing.T) {
 		t.Errorf("arpcache does not list the kernel's MAC:\n%s", out.String())
 	}
 }
+
+// arping against the kernel: every request answered, with the kernel's MAC.
+func TestArpingKernel(t *testing.T) {
+	h := newTapHost(t)
+	out, err := shellRun(h, "arping -c 2 10.0.0.2")
+	if err != nil {
+		t.Fatalf("arping: %v\n%s", err, out)
+	}
+	mac := strings.ToUpper(h.kernelMAC(t).String())
+	for _, re := range []string{
+		`(?m)^ARPING 10\.0\.0\.2 from 10\.0\.0\.1 gtap0$`,
+		`(?m)^Unicast reply from 10\.0\.0\.2 \[` + mac + `\]  \d+\.\d{3}ms$`,
+		`(?m)^Sent 2 probes \(2 broadcast\(s\)\)$`,
+		`(?m)^Received 2 response\(s\)$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("arping output lacks %s:\n%s", re, out)
+		}
+	}
+}

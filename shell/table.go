@@ -14,6 +14,7 @@ func commandTable() []*Command {
 		debugCommand,
 		statCommand,
 		captureCommand,
+		arpingCommand,
 		helpCommand,
 		clearCommand,
 		exitCommand("exit"),

@@ -1,0 +1,99 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+var arpingCommand = &Command{
+	Name:  "arping",
+	Usage: "[-c COUNT] [-w TIMEOUT] [-I IFACE] IP",
+	Brief: "send ARP requests and print the replies, as iputils arping",
+	Help: `Broadcasts "who-has IP" once a second until COUNT requests were sent or
+Ctrl-C, printing each reply with its time. The device is IFACE, or the one
+whose subnet holds IP. Fails when nothing answered.`,
+	Run: runArping,
+}
+
+func runArping(ctx context.Context, sh *Shell, args []string) error {
+	o, err := parseOpts(args, "c:w:I:")
+	if err != nil {
+		return err
+	}
+	if len(o.args) != 1 {
+		return usage("give one IPv4 address")
+	}
+	target, err := parseIPv4(o.args[0])
+	if err != nil {
+		return err
+	}
+	count, err := o.intOpt('c', math.MaxInt32, 1, math.MaxInt32)
+	if err != nil {
+		return err
+	}
+	wait, err := o.secondsOpt('w', time.Second, time.Millisecond, time.Hour)
+	if err != nil {
+		return err
+	}
+	var rest []string
+	if o.has('I') {
+		rest = []string{"dev", o.set['I']}
+	}
+	dev, err := sh.deviceFor(target, rest)
+	if err != nil {
+		return err
+	}
+	probe, err := sh.Stack.ARP.NewProbe(target)
+	if err != nil {
+		return err
+	}
+	defer probe.Close()
+	fmt.Fprintf(sh.Out, "ARPING %s from %s %s\n", target, dev.Addr().Addr(), dev.Name())
+	sent, received := 0, 0
+	var lastSent time.Time
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	send := func() { probe.Request(dev); sent++; lastSent = time.Now() }
+	send()
+	var deadline <-chan time.Time
+loop:
+	for {
+		if sent >= count && deadline == nil {
+			deadline = time.After(wait)
+		}
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-deadline:
+			break loop
+		case <-tick.C:
+			if sent < count {
+				send()
+			}
+		case a := <-probe.Answers():
+			received++
+			kind := "Unicast"
+			if a.Broadcast {
+				kind = "Broadcast"
+			}
+			us := float64(time.Since(lastSent).Microseconds()) / 1000
+			fmt.Fprintf(sh.Out, "%s reply from %s [%s]  %.3fms\n", kind, target, upperMAC(a.MAC), us)
+			if sent >= count && received >= sent {
+				break loop
+			}
+		}
+	}
+	fmt.Fprintf(sh.Out, "Sent %d probes (%d broadcast(s))\nReceived %d response(s)\n", sent, sent, received)
+	if received == 0 {
+		return ErrFailed
+	}
+	return nil
+}
+
+// upperMAC prints a MAC as iputils arping does: upper-case hex.
+func upperMAC(m netdev.MAC) string { return strings.ToUpper(m.String()) }
