@@ -77,7 +77,8 @@ func TestEthernetString(t *testing.T) {
 	}{
 		{EtherTypeARP, "02:00:0a:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806)"},
 		{EtherTypeIPv4, "02:00:0a:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype IPv4 (0x0800)"},
-		{0x86dd, "02:00:0a:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype 0x86dd"},
+		{0x86dd, "02:00:0a:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype IPv6 (0x86dd)"},
+		{0x88b5, "02:00:0a:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype 0x88b5"},
 	}
 	for _, tt := range tests {
 		e := Ethernet(append([]byte(nil), goldenEthernet...))
