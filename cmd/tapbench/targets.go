@@ -83,9 +83,9 @@ func startTapip(ns, bin string) (*procTarget, error) {
 
 // startStackServer runs the in-process profiling harness (tapbench
 // -serve-stack) the same way.
-func startStackServer(ns, self, profile string) (*procTarget, error) {
+func startStackServer(ns, self, profile string, spin time.Duration) (*procTarget, error) {
 	p := &procTarget{label: "gotapip-prof", out: &syncBuffer{}, errs: &syncBuffer{}, udpNA: "no UDP in the harness"}
-	p.cmd = nsCommand(ns, self, "-serve-stack", "-cpuprofile", profile, "-max-life", maxLife.String())
+	p.cmd = nsCommand(ns, self, "-serve-stack", "-cpuprofile", profile, "-max-life", maxLife.String(), "-busy-poll", spin.String())
 	return p, p.start("", "ready")
 }
 
