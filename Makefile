@@ -65,8 +65,15 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=60s
 
+# Go micro-benchmarks (bench-results/go.txt, for benchstat), then the
+# end-to-end run against the kernel in namespaces of its own
+# (bench-results/e2e.json; needs root, skipped without). BENCHFLAGS go to
+# tapbench, e.g. BENCHFLAGS="-runs 5 -duration 5s"; see doc/performance.md.
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	@mkdir -p bench-results
+	@$(GO) test -run='^$$' -bench=. -benchmem ./... > bench-results/go.txt 2>&1; st=$$?; \
+		cat bench-results/go.txt; exit $$st
+	$(GO) run ./cmd/tapbench -json bench-results/e2e.json $(BENCHFLAGS)
 
 clean:
 	rm -f $(BIN)

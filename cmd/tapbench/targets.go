@@ -1,0 +1,194 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A target is a stack under test, answering inside the topology.
+type target interface {
+	name() string
+	addr() [4]byte
+	// prepare readies scenario; it returns the PID whose CPU is charged to
+	// the target (0: none, the kernel does the work) or why the scenario
+	// cannot run ("n/a" in the table).
+	prepare(scenario string) (pid int, na string, err error)
+	stop()
+}
+
+// kernelTarget is the Linux stack in the server namespace over the veth
+// pair; UDP echo is served by a small user-space server (tapbench
+// -echo-server) running there.
+type kernelTarget struct {
+	ns   string
+	self string
+	echo *exec.Cmd
+}
+
+func (k *kernelTarget) name() string  { return "kernel" }
+func (k *kernelTarget) addr() [4]byte { return ip4(kernelAddr) }
+
+func (k *kernelTarget) prepare(scenario string) (int, string, error) {
+	if scenario != scUDPEcho {
+		return 0, "", nil
+	}
+	if k.echo == nil {
+		k.echo = nsCommand(k.ns, k.self, "-echo-server", "-max-life", maxLife.String())
+		k.echo.SysProcAttr.Setpgid = true
+		k.echo.Stderr = os.Stderr
+		if err := k.echo.Start(); err != nil {
+			k.echo = nil
+			return 0, "", fmt.Errorf("echo server: %w", err)
+		}
+		time.Sleep(200 * time.Millisecond) // it binds port 7 at once
+	}
+	return k.echo.Process.Pid, "", nil
+}
+
+func (k *kernelTarget) stop() { stopChild(k.echo) }
+
+// procTarget is our stack in a child process over the TAP gtb0 in the
+// client namespace: the tapip binary fed commands on stdin (held open so
+// it keeps running), or tapbench -serve-stack (the profiling harness).
+type procTarget struct {
+	label string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *syncBuffer // stdout and stderr together
+	errs  *syncBuffer // stderr alone
+	udpNA string      // why UDP echo cannot run, once known
+	udpOK bool
+}
+
+func (p *procTarget) name() string  { return p.label }
+func (p *procTarget) addr() [4]byte { return ip4(stackAddr) }
+
+// startTapip runs tapip on the TAP inside ns and waits until its shell
+// answers (the device is open by then).
+func startTapip(ns, bin string) (*procTarget, error) {
+	p := &procTarget{label: "gotapip", out: &syncBuffer{}, errs: &syncBuffer{}}
+	p.cmd = nsCommand(ns, bin, "-dev", "tap:"+tapName, "-addr", stackAddr+subnetPrefix,
+		"-peer", tapPeerAddr+subnetPrefix, "-no-color")
+	return p, p.start("ifconfig "+tapName+"\n", tapName+":")
+}
+
+// startStackServer runs the in-process profiling harness (tapbench
+// -serve-stack) the same way.
+func startStackServer(ns, self, profile string, spin time.Duration) (*procTarget, error) {
+	p := &procTarget{label: "gotapip-prof", out: &syncBuffer{}, errs: &syncBuffer{}, udpNA: "no UDP in the harness"}
+	p.cmd = nsCommand(ns, self, "-serve-stack", "-cpuprofile", profile, "-max-life", maxLife.String(), "-busy-poll", spin.String())
+	return p, p.start("", "ready")
+}
+
+func (p *procTarget) start(probe, want string) error {
+	p.cmd.SysProcAttr.Setpgid = true // Ctrl-C reaches tapbench only; it stops the child
+	p.cmd.Stdout = p.out
+	p.cmd.Stderr = io.MultiWriter(p.out, p.errs)
+	var err error
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		return err
+	}
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("%s: %w", p.label, err)
+	}
+	if probe != "" {
+		io.WriteString(p.stdin, probe)
+	}
+	if !waitFor(5*time.Second, func() bool { return strings.Contains(p.out.String(), want) }) {
+		p.stop()
+		return fmt.Errorf("%s did not come up in 5 s; its output:\n%s", p.label, p.out.String())
+	}
+	return nil
+}
+
+func (p *procTarget) prepare(scenario string) (int, string, error) {
+	if scenario == scUDPEcho && !p.udpOK {
+		if p.udpNA != "" {
+			return 0, p.udpNA, nil
+		}
+		// udp listen may not exist yet in this tree: any complaint on
+		// stderr within a moment means the scenario is not available.
+		before := p.errs.String()
+		io.WriteString(p.stdin, "udp listen -e -q 7\n")
+		time.Sleep(300 * time.Millisecond)
+		if msg := strings.TrimSpace(strings.TrimPrefix(p.errs.String(), before)); msg != "" {
+			p.udpNA = firstLine(msg)
+			return 0, p.udpNA, nil
+		}
+		p.udpOK = true
+	}
+	return p.cmd.Process.Pid, "", nil
+}
+
+func (p *procTarget) stop() {
+	if p.stdin != nil {
+		p.stdin.Close()
+	}
+	stopChild(p.cmd)
+}
+
+// stopChild sends SIGTERM, then SIGKILL after 3 s, and reaps the child.
+func stopChild(c *exec.Cmd) {
+	if c == nil || c.Process == nil || c.ProcessState != nil {
+		return
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		c.Process.Kill()
+		<-done
+	}
+}
+
+func waitFor(d time.Duration, ok func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if ok() {
+			return true
+		}
+	}
+	return ok()
+}
+
+func ip4(s string) [4]byte {
+	var a [4]byte
+	fmt.Sscanf(s, "%d.%d.%d.%d", &a[0], &a[1], &a[2], &a[3])
+	return a
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// syncBuffer is a bytes.Buffer safe for a child's two output streams.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 1<<20 { // bounded: a chatty child cannot grow us without end
+		return len(p), nil
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
