@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/netmap"
@@ -56,7 +57,15 @@ type DeviceOptions struct {
 	Peer netip.Prefix
 	MAC  netdev.MAC // zero: derived from Addr (02:00 + the IPv4 address)
 	MTU  int
+	// BusyPoll, if non-zero, makes a TAP spin this long after its last
+	// frame before sleeping in poll(2) (tapip -poll busy).
+	BusyPoll time.Duration
 }
+
+// DefaultBusyPoll is how long -poll busy keeps spinning after the last
+// frame: long enough to span a burst's gaps, short enough that an idle
+// stack soon stops burning its CPU.
+const DefaultBusyPoll = 10 * time.Millisecond
 
 // OpenDevice opens the driver spec names, configures the kernel side for a
 // TAP, and adds the device to the stack.
@@ -97,6 +106,7 @@ func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 			t.Close()
 			return nil, err
 		}
+		t.SetBusyPoll(opt.BusyPoll)
 		return t, nil
 	case "packet":
 		return packet.Open(spec.Iface)

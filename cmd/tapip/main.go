@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 
 	"github.com/mattn/go-isatty"
@@ -30,9 +31,16 @@ type options struct {
 	mtu                                   int
 	noColor                               bool
 	devDefault                            bool // -dev not given: fall back to sim
+	poll                                  string
 }
 
 func main() {
+	// One P: the stack's own work is a fraction of a microsecond per packet
+	// between read(2) and write(2), and a second P only adds scheduler
+	// wake-ups (measured in doc/performance.md). GOMAXPROCS overrides.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -47,6 +55,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.mtu, "mtu", 1500, "device MTU")
 	fs.StringVar(&o.commands, "c", "", "run these ';'-separated commands and exit")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output")
+	fs.StringVar(&o.poll, "poll", "sleep", "how a TAP device waits for frames: sleep (in poll(2)) or busy (spin while traffic flows)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -56,6 +65,9 @@ func parseFlags(args []string) (options, error) {
 			o.devDefault = false
 		}
 	})
+	if o.poll != "sleep" && o.poll != "busy" {
+		return o, fmt.Errorf("-poll %q: want sleep or busy", o.poll)
+	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (commands go in -c \"...\")", fs.Arg(0))
 	}
@@ -123,6 +135,9 @@ func setup(s *stack.Stack, o options) (*sim.LAN, error) {
 		}
 	}
 	opt.MTU = o.mtu
+	if o.poll == "busy" {
+		opt.BusyPoll = stack.DefaultBusyPoll
+	}
 	var dev *netdev.NetDev
 	var lan *sim.LAN
 	if spec.Kind != "sim" {
