@@ -113,6 +113,32 @@ func NewCache(cfg Config, pool *netdev.Pool) *Cache {
 	return &Cache{cfg: cfg, pool: pool, entries: map[netip.Addr]*entry{}}
 }
 
+// Config returns the cache's current settings.
+func (c *Cache) Config() Config {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg
+}
+
+// SetTimers changes the cache's timers from now on (sysctl); zero values
+// leave a timer as it is.
+func (c *Cache) SetTimers(reachable, lifetime, retry time.Duration, retries int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if reachable > 0 {
+		c.cfg.ReachableTime = reachable
+	}
+	if lifetime > 0 {
+		c.cfg.Lifetime = lifetime
+	}
+	if retry > 0 {
+		c.cfg.RetryInterval = retry
+	}
+	if retries > 0 {
+		c.cfg.Retries = retries
+	}
+}
+
 // Resolve transmits p to nextHop on dev if its MAC is known, or queues p and
 // sends a request. *Cache is the stack's ip.Resolver. A stale entry is used and re-confirmed.
 func (c *Cache) Resolve(dev *netdev.NetDev, nextHop netip.Addr, p *netdev.Packet) error {

@@ -63,7 +63,7 @@ func TestShellPingAndArpcacheAgainstKernel(t *testing.T) {
 	if err := sh.Execute(context.Background(), "arpcache"); err != nil {
 		t.Fatal(err)
 	}
-	want := regexp.MustCompile(`(?m)^10\.0\.0\.2\s+` + regexp.QuoteMeta(h.kernelMAC(t).String()) + `\s+REACHABLE\s+gtap0\s+\d+s$`)
+	want := regexp.MustCompile(`(?m)^10\.0\.0\.2\s+` + regexp.QuoteMeta(h.kernelMAC(t).String()) + `\s+REACHABLE\s+gtap0\s+\d+\.\ds$`)
 	if !want.MatchString(out.String()) {
 		t.Errorf("arpcache does not list the kernel's MAC:\n%s", out.String())
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"time"
 
 	"github.com/gotapip/gotapip/netdev"
 )
@@ -64,7 +63,7 @@ func (sh *Shell) printArpcache() {
 	w := sh.table()
 	fmt.Fprintln(w, "Address\tHWaddress\tState\tIface\tAge")
 	for _, e := range entries {
-		mac, age := e.MAC.String(), e.Age.Truncate(time.Second).String()
+		mac, age := e.MAC.String(), fmt.Sprintf("%.1fs", e.Age.Seconds())
 		switch e.State.String() {
 		case "INCOMPLETE":
 			mac = "(incomplete)"

@@ -3,7 +3,9 @@ package shell
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 var helpCommand = &Command{
@@ -43,6 +45,36 @@ var clearCommand = &Command{
 			return usage("clear takes no arguments")
 		}
 		fmt.Fprint(sh.Out, "\033[H\033[2J")
+		return nil
+	},
+}
+
+var echoCommand = &Command{
+	Name:  "echo",
+	Usage: "TEXT...",
+	Brief: "print the text (to label the steps of a script)",
+	Run: func(ctx context.Context, sh *Shell, args []string) error {
+		fmt.Fprintln(sh.Out, strings.Join(args, " "))
+		return nil
+	},
+}
+
+var sleepCommand = &Command{
+	Name:  "sleep",
+	Usage: "SECONDS",
+	Brief: "wait (in scripts and demos); Ctrl-C ends it",
+	Run: func(ctx context.Context, sh *Shell, args []string) error {
+		if len(args) != 1 {
+			return usage("give the seconds to wait")
+		}
+		d, err := opts{set: map[byte]string{'s': args[0]}}.secondsOpt('s', 0, 0, time.Hour)
+		if err != nil {
+			return usage("sleep %s: want seconds from 0 to 3600", args[0])
+		}
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
 		return nil
 	},
 }

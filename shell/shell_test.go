@@ -142,7 +142,7 @@ func TestArpcacheAddDelFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.run(t, "arpcache")
-	for _, re := range []string{`10\.0\.0\.2\s+02:00:0a:00:00:02\s+REACHABLE\s+veth0\s+\d+s`, `10\.0\.0\.9\s+02:00:00:00:00:09\s+PERMANENT\s+veth0\s+-`} {
+	for _, re := range []string{`10\.0\.0\.2\s+02:00:0a:00:00:02\s+REACHABLE\s+veth0\s+\d+\.\ds`, `10\.0\.0\.9\s+02:00:00:00:00:09\s+PERMANENT\s+veth0\s+-`} {
 		if !regexp.MustCompile(re).MatchString(l.out.String()) {
 			t.Errorf("arpcache lacks %s:\n%s", re, l.out)
 		}

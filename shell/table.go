@@ -15,6 +15,8 @@ func commandTable() []*Command {
 		statCommand,
 		captureCommand,
 		arpingCommand,
+		sleepCommand,
+		echoCommand,
 		helpCommand,
 		clearCommand,
 		exitCommand("exit"),
