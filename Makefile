@@ -15,7 +15,7 @@ FUZZ_TARGETS := \
 	./icmp:FuzzICMPParse \
 	./stack:FuzzReceive
 
-.PHONY: all build run test unit fuzz fuzz-short bench lint deps clean
+.PHONY: all build run test unit fuzz fuzz-short bench lint deps demos clean
 
 all: build
 
@@ -49,8 +49,12 @@ lint:
 	$(GO) vet ./...
 
 # Every tier: unit, in-process and kernel-peer tests with the race detector,
-# then a short pass of every fuzz target.
-test: lint unit fuzz-short
+# the demos, then a short pass of every fuzz target.
+test: lint unit demos fuzz-short
+
+# The teaching demos (scripts/demos) on the simulated LAN, output checked.
+demos: build
+	TAPIP=./$(BIN) scripts/demos/run.sh
 
 unit:
 	$(GO) test -race -count=1 ./...

@@ -236,6 +236,7 @@ func (c *Cache) update(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC, crea
 		return
 	}
 	e.mac, e.dev, e.state, e.confirmed, e.tries = mac, dev, Reachable, now, 0
+	e.nextProbe = time.Time{} // once stale, the first use may ask again at once
 	queue := e.queue
 	e.queue = nil
 	c.mu.Unlock()

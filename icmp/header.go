@@ -97,6 +97,23 @@ func (h Header) String() string {
 	return fmt.Sprintf("ICMP %s, length %d", TypeName(h.Type(), h.Code()), len(h))
 }
 
+// MessageName names a message type alone, as netstat -s's ICMP histogram.
+func MessageName(typ uint8) string {
+	switch typ {
+	case TypeEchoReply:
+		return "echo reply"
+	case TypeDestUnreach:
+		return "destination unreachable"
+	case TypeEchoRequest:
+		return "echo request"
+	case TypeTimeExceeded:
+		return "time exceeded"
+	case TypeParamProblem:
+		return "parameter problem"
+	}
+	return fmt.Sprintf("type %d", typ)
+}
+
 // TypeName names a type and code as tcpdump and ping print them.
 func TypeName(typ, code uint8) string {
 	switch typ {

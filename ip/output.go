@@ -92,7 +92,6 @@ func (l *Layer) transmit(p *netdev.Packet, dev *netdev.NetDev, nextHop netip.Add
 	if p.Len() <= dev.MTU() {
 		return l.transmitFits(p, dev, nextHop)
 	}
-	l.Tracer.Trace(netdev.LayerIP, netdev.TraceOut, dev, p.Data())
 	err := Fragment(l.pool, p, dev.MTU(), &l.FragStats, func(f *netdev.Packet) error {
 		return l.transmitFits(f, dev, nextHop)
 	})

@@ -21,7 +21,8 @@ var debugCommand = &Command{
 x dropped with the reason. Runs until Ctrl-C; -n leaves it running in the
 background while you type other commands; -c switches it off. With no
 arguments, says what is being watched. If the terminal cannot keep up,
-lines are skipped and counted, never the packets.`,
+lines are skipped and counted, never the packets. In scripts (stdin not a
+terminal, or -c) lines are written at once, in the order things happened.`,
 	Run: runDebug,
 }
 
@@ -36,6 +37,9 @@ var layerColors = [netdev.NumLayers]color.Attribute{color.FgWhite, color.FgBlue,
 type debugPrinter struct {
 	mu      sync.RWMutex // the sink holds it shared; stop exclusively, to close lines
 	closed  bool
+	sync    bool       // write at once, in causal order (scripts); else queue
+	out     io.Writer  // with sync
+	outMu   sync.Mutex // with sync: one line at a time
 	lines   chan string
 	skipped atomic.Int64
 	done    chan struct{}
@@ -46,6 +50,12 @@ func (pr *debugPrinter) post(line string) {
 	pr.mu.RLock()
 	defer pr.mu.RUnlock()
 	if pr.closed {
+		return
+	}
+	if pr.sync {
+		pr.outMu.Lock()
+		fmt.Fprintln(pr.out, line)
+		pr.outMu.Unlock()
 		return
 	}
 	select {
@@ -108,7 +118,7 @@ func layerList(mask uint32) string {
 // startDebug switches tracing on for mask, replacing any earlier watch.
 func (sh *Shell) startDebug(mask uint32) {
 	sh.stopDebug()
-	pr := &debugPrinter{lines: make(chan string, debugQueueLen), done: make(chan struct{})}
+	pr := &debugPrinter{lines: make(chan string, debugQueueLen), done: make(chan struct{}), sync: sh.Script, out: sh.Out}
 	colored := sh.Color
 	sh.Stack.Tracer.Set(mask, func(e netdev.TraceEvent) {
 		line := describe(e)

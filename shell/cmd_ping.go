@@ -18,7 +18,8 @@ var pingCommand = &Command{
 	Help: `Sends an echo request every INTERVAL seconds (default 1) until COUNT have
 been sent or Ctrl-C, then prints the statistics. SIZE is the data length
 (default 56, so 84-byte datagrams). -W is how long to wait for the last
-replies, in seconds (default 10 if none came, else twice the longest RTT).
+replies, in seconds (default 10 if none came, else twice the longest RTT
+or the interval, whichever is longer).
 -M do sets DF. -q prints only the summary. Fails when no reply came.`,
 	Run: runPing,
 }
@@ -150,7 +151,7 @@ func (st *pingStats) lingerTime(pc pingConfig) time.Duration {
 	case st.received == 0:
 		return 10 * time.Second
 	}
-	return max(time.Duration(2*st.rttMax*float64(time.Millisecond)), time.Millisecond)
+	return max(time.Duration(2*st.rttMax*float64(time.Millisecond)), pc.interval)
 }
 
 func (st *pingStats) onReply(sh *Shell, r icmp.Reply, pc pingConfig) {

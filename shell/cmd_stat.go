@@ -54,12 +54,12 @@ func runStat(ctx context.Context, sh *Shell, args []string) error {
 func printICMPHistogram(w interface{ Write([]byte) (int, error) }, st *icmp.Stats) {
 	for typ := range st.InType {
 		if n := st.InType[typ].Load(); n > 0 {
-			fmt.Fprintf(w, "    InType %s\t%d\n", icmp.TypeName(uint8(typ), 0), n)
+			fmt.Fprintf(w, "    InType %s\t%d\n", icmp.MessageName(uint8(typ)), n)
 		}
 	}
 	for typ := range st.OutType {
 		if n := st.OutType[typ].Load(); n > 0 {
-			fmt.Fprintf(w, "    OutType %s\t%d\n", icmp.TypeName(uint8(typ), 0), n)
+			fmt.Fprintf(w, "    OutType %s\t%d\n", icmp.MessageName(uint8(typ)), n)
 		}
 	}
 }

@@ -129,6 +129,8 @@ func (sh *Shell) completer() readline.AutoCompleter {
 // Ctrl-C. It returns the error of the last command that failed, so the
 // program's exit status says whether anything went wrong.
 func (sh *Shell) RunScript(r io.Reader) error {
+	sh.Script = true
+	defer sh.stopDebug()
 	in := newInterrupter()
 	defer in.stop()
 	sc := bufio.NewScanner(r)
@@ -148,6 +150,8 @@ func (sh *Shell) RunScript(r io.Reader) error {
 
 // RunCommands runs the ';'-separated commands of line (tapip -c).
 func (sh *Shell) RunCommands(line string) error {
+	sh.Script = true
+	defer sh.stopDebug()
 	in := newInterrupter()
 	defer in.stop()
 	var last error

@@ -45,6 +45,10 @@ type Shell struct {
 	Out   io.Writer
 	Err   io.Writer
 	Color bool // colour the prompt and errors (terminal only, never with NO_COLOR)
+	// Script says commands come from a script, not a person at a terminal:
+	// debug then writes its lines at once, in order, rather than through a
+	// queue that never makes the stack wait.
+	Script bool
 
 	commands map[string]*Command
 	debug    *debugPrinter    // the running debug watch, if any

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every demo in this folder on the simulated LAN (no root needed) and
+# checks its output against NAME.expected, after masking what changes from
+# run to run (times, RTTs, ages). UPDATE=1 rewrites the expected files.
+#
+#   scripts/demos/run.sh [NAME...]      TAPIP=path/to/tapip (default ./tapip)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export TAPIP=${TAPIP:-./tapip}
+[ -x "$TAPIP" ] || { echo "run.sh: no tapip binary at $TAPIP (make build)" >&2; exit 2; }
+
+# mask replaces what differs between runs with X.
+mask() {
+	sed -E \
+		-e 's/time=[0-9.]+ ms/time=X ms/g' \
+		-e 's/, time [0-9]+ms/, time Xms/' \
+		-e 's#^rtt min/avg/max/mdev = .*#rtt min/avg/max/mdev = X#' \
+		-e 's/\]  [0-9.]+ms$/]  Xms/' \
+		-e 's/[0-9]+\.[0-9]s$/Xs/' \
+		-e 's/[[:space:]]+$//'
+}
+
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+	for f in "$here"/*.sh; do
+		n=$(basename "$f" .sh)
+		[ "$n" = run ] || names+=("$n")
+	done
+fi
+failed=0
+for n in "${names[@]}"; do
+	got=$(bash "$here/$n.sh" 2>&1 | mask) || true
+	if [ "${UPDATE:-}" = 1 ]; then
+		printf '%s\n' "$got" >"$here/$n.expected"
+		echo "demo $n: expected output written"
+	elif diff -u "$here/$n.expected" <(printf '%s\n' "$got") >"/tmp/demo-$n.diff"; then
+		echo "demo $n: ok"
+	else
+		echo "demo $n: FAILED, output differs (-expected +got):"
+		cat "/tmp/demo-$n.diff"
+		failed=1
+	fi
+done
+exit $failed
