@@ -1,0 +1,79 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxSession runs bin in a detached tmux session sized 120x40 and removes
+// the session when the test ends.
+type tmuxSession struct {
+	t    *testing.T
+	name string
+}
+
+func newTmux(t *testing.T, command string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatalf("tmux is needed for the interactive tests: %v", err)
+	}
+	s := &tmuxSession{t: t, name: fmt.Sprintf("tapip-test-%d", os.Getpid())}
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", command).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", s.name).Run() })
+	return s
+}
+
+func (s *tmuxSession) keys(keys ...string) {
+	s.t.Helper()
+	if out, err := exec.Command("tmux", append([]string{"send-keys", "-t", s.name}, keys...)...).CombinedOutput(); err != nil {
+		s.t.Fatalf("tmux send-keys: %v: %s", err, out)
+	}
+}
+
+func (s *tmuxSession) screen() string {
+	out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", s.name).Output()
+	return string(out)
+}
+
+// waitFor polls the screen until it shows want, for at most 10 s.
+func (s *tmuxSession) waitFor(want string) {
+	s.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.screen(), want); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen never showed %q:\n%s", want, s.screen())
+		}
+	}
+}
+
+// A person at the prompt: a running ping stops on Ctrl-C and prints its
+// statistics, the shell goes on, tab completes command names, and Ctrl-D
+// leaves.
+func TestInteractiveCtrlCStopsPingNotShell(t *testing.T) {
+	bin := buildTapip(t)
+	home := t.TempDir()
+	s := newTmux(t, fmt.Sprintf("HOME=%s %s -dev sim -no-color; echo EXITED $?; sleep 30", home, bin))
+	s.waitFor("[net shell]:")
+	s.keys("ping 10.0.0.2", "Enter")
+	s.waitFor("icmp_seq=2 ttl=64")
+	s.keys("C-c")
+	s.waitFor("--- 10.0.0.2 ping statistics ---")
+	s.waitFor("rtt min/avg/max/mdev")
+	s.keys("arpc", "Tab")
+	s.waitFor("[net shell]: arpcache")
+	s.keys("Enter")
+	s.waitFor("10.0.0.2  02:00:0a:00:00:02  REACHABLE")
+	s.keys("C-d")
+	s.waitFor("EXITED 0")
+	if hist, err := os.ReadFile(home + "/.tapip_history"); err != nil || !strings.Contains(string(hist), "ping 10.0.0.2") {
+		t.Errorf("history file: %v %q", err, hist)
+	}
+}
