@@ -150,7 +150,7 @@ func ipFields(b []byte) ([]diagram.Field, []string, error) {
 		{Name: "Total Length", Bits: 16, Value: fmt.Sprint(h.TotalLen())},
 		{Name: "Identification", Bits: 16, Value: fmt.Sprint(h.ID())},
 		{Name: "F", Bits: 3, Value: strings.Join(flags, ",")},
-		{Name: "Fragment Offset", Bits: 13, Value: frag},
+		{Name: "Fragment Offset", Bits: 13, Value: frag, Short: "Offset"},
 		{Name: "TTL", Bits: 8, Value: fmt.Sprint(h.TTL())},
 		{Name: "Proto", Bits: 8, Value: protoName(h.Protocol())},
 		{Name: "Header Checksum", Bits: 16, Value: sum},

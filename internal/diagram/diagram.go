@@ -11,6 +11,7 @@ type Field struct {
 	Name  string // may be empty: the cell shows the value alone
 	Bits  int    // fields of no width are skipped
 	Value string
+	Short string // a shorter name, for when Name=Value does not fit (optional)
 }
 
 const (
@@ -27,8 +28,8 @@ type piece struct {
 }
 
 // Render draws fields left to right in 32-bit rows under the bit ruler.
-// Text that does not fit its cell is shortened: the value alone if that
-// fits, else cut with "…". A last row that is not full is drawn as far as
+// Text that does not fit its cell is shortened: with the short name, or
+// the value alone, if that fits, else cut with "…". A last row that is not full is drawn as far as
 // it goes and padded with spaces. Each rune counts as one column.
 func Render(fields []Field) []string {
 	pieces := layout(fields)
@@ -135,6 +136,15 @@ func fit(f Field, w int) string {
 	}
 	if utf8.RuneCountInString(full) <= w {
 		return full
+	}
+	if short := printable(f.Short); short != "" {
+		full = short
+		if value != "" {
+			full += "=" + value
+		}
+		if utf8.RuneCountInString(full) <= w {
+			return full
+		}
 	}
 	if value != "" && utf8.RuneCountInString(value) <= w {
 		return value

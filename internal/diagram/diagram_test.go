@@ -62,7 +62,9 @@ func TestRender(t *testing.T) {
 		// cells; an empty name; a field of no width is skipped.
 		{"fitting", []Field{
 			{Name: "Flags", Bits: 3, Value: "DF"},
-			{Name: "Fragment Offset", Bits: 13, Value: "8191 (65528 bytes)"},
+			{Name: "Fragment Offset", Bits: 13, Value: "8191 (65528 bytes)", Short: "Offset"},
+			{Name: "Time to Live", Bits: 8, Value: "255", Short: "TTL"},
+			{Name: "Long", Bits: 8, Value: "0xdeadbeef01", Short: "L"},
 			{Name: "", Bits: 8, Value: "bare"},
 			{Name: "Nothing", Bits: 0, Value: "x"},
 			{Name: "A very long name indeed", Bits: 8, Value: "and a long value"},
@@ -97,7 +99,7 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, n1 string, b1 int, v1, n2 string, b2 int, v2 string, repeat int) {
 		var fields []Field
 		for range repeat % 20 {
-			fields = append(fields, Field{n1, b1 % 200, v1}, Field{n2, b2 % 200, v2})
+			fields = append(fields, Field{Name: n1, Bits: b1 % 200, Value: v1, Short: v2}, Field{Name: n2, Bits: b2 % 200, Value: v2, Short: n1})
 		}
 		sameWidth(t, Render(fields))
 	})
