@@ -50,6 +50,15 @@ var (
 		h.UpdateChecksum()
 		return h
 	}()
+	// The middle fragment of a larger datagram: MF, offset 1480 bytes.
+	ipFragment = func() []byte {
+		h := ip.Header(make([]byte, 20+8))
+		h.Encode(ip.Fields{TotalLen: 28, ID: 7, TTL: 64, Protocol: ip.ProtoICMP,
+			Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("10.0.0.2")})
+		h.SetFragment(1480, true)
+		h.UpdateChecksum()
+		return h
+	}()
 	udpDNS = unhex(`d431 0035 0008 0000`)
 	// Fragmentation needed, quoting the IP header and UDP header of the
 	// datagram that was too big.
@@ -84,6 +93,7 @@ var diagramCases = []struct {
 	{"arp-ieee802", netdev.LayerARP, append([]byte{0, 6}, arpRequest[2:]...)},
 	{"ip-echo", netdev.LayerIP, ipEcho},
 	{"ip-options", netdev.LayerIP, ipOptions},
+	{"ip-fragment", netdev.LayerIP, ipFragment},
 	{"ip-ihl-too-long", netdev.LayerIP, append([]byte{0x4f}, ipEcho[1:24]...)},
 	{"icmp-echo-request", netdev.LayerICMP, echoRequest},
 	{"icmp-frag-needed", netdev.LayerICMP, fragNeeded},
