@@ -15,14 +15,19 @@ import (
 
 var debugCommand = &Command{
 	Name:  "debug",
-	Usage: "[-n|-c] dev|l2|arp|ip|icmp|udp|all ...",
+	Usage: "[-n|-c] [-x] dev|l2|arp|ip|icmp|udp|all ...",
 	Brief: "watch packets cross the layers (tapip's debug)",
 	Help: `Prints one line per packet per selected layer: <- received, -> sent,
 x dropped with the reason. Runs until Ctrl-C; -n leaves it running in the
 background while you type other commands; -c switches it off. With no
 arguments, says what is being watched. If the terminal cannot keep up,
 lines are skipped and counted, never the packets. In scripts (stdin not a
-terminal, or -c) lines are written at once, in the order things happened.`,
+terminal, or -c) lines are written at once, in the order things happened.
+
+-x draws each packet under its line as well: the layer's header as the
+RFC draws it, with the values filled in (Ethernet, ARP, IPv4, ICMP, UDP),
+then its first 128 bytes in hex and ASCII (dev: the hex alone). A packet
+too short for its header gets the hex alone and a note why.`,
 	Run: runDebug,
 }
 
@@ -34,6 +39,7 @@ const debugQueueLen = 1024
 var layerColors = [netdev.NumLayers]color.Attribute{color.FgWhite, color.FgBlue, color.FgYellow, color.FgGreen, color.FgCyan, color.FgMagenta}
 
 // debugPrinter moves formatted lines from the packet path to the terminal.
+// An entry may span several lines (debug -x); it is printed whole.
 type debugPrinter struct {
 	mu      sync.RWMutex // the sink holds it shared; stop exclusively, to close lines
 	closed  bool
@@ -43,6 +49,7 @@ type debugPrinter struct {
 	lines   chan string
 	skipped atomic.Int64
 	done    chan struct{}
+	draw    bool // -x: each entry is a packet's line, diagram and hex dump
 }
 
 // post queues a line, or counts it as skipped if the printer is behind.
@@ -66,7 +73,7 @@ func (pr *debugPrinter) post(line string) {
 }
 
 func runDebug(ctx context.Context, sh *Shell, args []string) error {
-	o, err := parseOpts(args, "nc")
+	o, err := parseOpts(args, "ncx")
 	if err != nil {
 		return err
 	}
@@ -77,7 +84,7 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 		return nil
 	}
 	if len(o.args) == 0 {
-		fmt.Fprintf(sh.Out, "debug: %s\n", layerList(tr.Mask()))
+		fmt.Fprintf(sh.Out, "debug: %s%s\n", layerList(tr.Mask()), sh.debugDrawing())
 		return nil
 	}
 	var mask uint32
@@ -92,9 +99,9 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 		}
 		mask |= 1 << l
 	}
-	sh.startDebug(mask)
+	sh.startDebug(mask, o.has('x'))
 	if o.has('n') {
-		fmt.Fprintf(sh.Out, "debug: %s (in the background; debug -c stops)\n", layerList(mask))
+		fmt.Fprintf(sh.Out, "debug: %s%s (in the background; debug -c stops)\n", layerList(mask), sh.debugDrawing())
 		return nil
 	}
 	<-ctx.Done()
@@ -115,10 +122,20 @@ func layerList(mask uint32) string {
 	return strings.Join(names, " ")
 }
 
-// startDebug switches tracing on for mask, replacing any earlier watch.
-func (sh *Shell) startDebug(mask uint32) {
+// debugDrawing says whether the running watch draws diagrams.
+func (sh *Shell) debugDrawing() string {
+	if sh.debug != nil && sh.debug.draw {
+		return ", with diagrams"
+	}
+	return ""
+}
+
+// startDebug switches tracing on for mask, replacing any earlier watch;
+// draw adds each packet's diagram and hex dump (-x). Both are formatted
+// here, while the event's data is valid, into one entry of the queue.
+func (sh *Shell) startDebug(mask uint32, draw bool) {
 	sh.stopDebug()
-	pr := &debugPrinter{lines: make(chan string, debugQueueLen), done: make(chan struct{}), sync: sh.Script, out: sh.Out}
+	pr := &debugPrinter{lines: make(chan string, debugQueueLen), done: make(chan struct{}), draw: draw, sync: sh.Script, out: sh.Out}
 	colored := sh.Color
 	sh.Stack.Tracer.Set(mask, func(e netdev.TraceEvent) {
 		line := describe(e)
@@ -128,6 +145,9 @@ func (sh *Shell) startDebug(mask uint32) {
 				c = color.FgRed
 			}
 			line = color.New(c).Sprint(line)
+		}
+		if draw {
+			line = explain(e, line)
 		}
 		pr.post(line)
 	})

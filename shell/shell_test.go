@@ -253,6 +253,38 @@ func TestDebugShowsPacketsAndDrops(t *testing.T) {
 	}
 }
 
+// debug -x draws each packet's header as its RFC diagram, then its bytes.
+func TestDebugDrawsDiagrams(t *testing.T) {
+	l := newLab(t)
+	var out syncBuffer
+	l.sh.Out = &out
+	ctx := context.Background()
+	if err := l.sh.Execute(ctx, "debug -n -x icmp"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "debug: icmp, with diagrams") {
+		t.Errorf("debug -n -x says %q", out.String())
+	}
+	if err := l.sh.Execute(ctx, "ping -c 1 -W 2 10.0.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sh.Execute(ctx, "debug -c"); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, re := range []string{
+		`(?m)^icmp -> -\s+ICMP echo request, id \d+, seq 1, length 64\n {6}0 {19}1 {19}2 {19}3`,
+		`(?m)^ {5}\| +Type=8 +\| +Code=0 +\| +Checksum=0x[0-9a-f]{4} \(ok\) +\|$`,
+		`(?m)^ {5}\| +Type=0 +\| +Code=0 +\|`,
+		`(?m)^ {5}\| +Identifier=\d+ +\| +Sequence Number=1 +\|$`,
+		`(?m)^ {5}0030  30 31 32 33 34 35 36 37  38 39 3a 3b 3c 3d 3e 3f  \|0123456789:;<=>\?\|$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(got) {
+			t.Errorf("debug -x output lacks %s:\n%s", re, got)
+		}
+	}
+}
+
 // syncBuffer is a bytes.Buffer safe for the debug printer goroutine.
 type syncBuffer struct {
 	mu sync.Mutex
