@@ -13,6 +13,8 @@ FUZZ_TARGETS := \
 	./ip:FuzzReassembly \
 	./ip:FuzzFragment \
 	./icmp:FuzzICMPParse \
+	./internal/diagram:FuzzRender \
+	./shell:FuzzDiagram \
 	./stack:FuzzReceive
 
 .PHONY: all build run test unit fuzz fuzz-short bench lint deps demos clean

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every demo in this folder on the simulated LAN (no root needed) and
 # checks its output against NAME.expected, after masking what changes from
-# run to run (times, RTTs, ages). UPDATE=1 rewrites the expected files.
+# run to run (times, RTTs, ages, and the ICMP checksums and hex dumps that
+# ping's timestamp changes). UPDATE=1 rewrites the expected files.
 #
 #   scripts/demos/run.sh [NAME...]      TAPIP=path/to/tapip (default ./tapip)
 set -euo pipefail
@@ -17,6 +18,8 @@ mask() {
 		-e 's#^rtt min/avg/max/mdev = .*#rtt min/avg/max/mdev = X#' \
 		-e 's/\]  [0-9.]+ms$/]  Xms/' \
 		-e 's/[0-9]+\.[0-9]s$/Xs/' \
+		-e '/Type=[0-9]+/s/Checksum=0x[0-9a-f]{4}/Checksum=0xXXXX/' \
+		-e 's/^( +[0-9a-f]{4}  )[0-9a-f ]{48} +\|.*\|$/\1(hex: ping data holds a timestamp)/' \
 		-e 's/[[:space:]]+$//'
 }
 
