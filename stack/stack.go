@@ -10,6 +10,7 @@ import (
 	"github.com/gotapip/gotapip/icmp"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/udp"
 )
 
 var _ ip.Resolver = (*arp.Cache)(nil)
@@ -34,6 +35,7 @@ type Stack struct {
 	ARP  *arp.Cache
 	IP   *ip.Layer
 	ICMP *icmp.Protocol
+	UDP  *udp.Protocol
 
 	clock Clock
 	demux netdev.Demux
@@ -70,6 +72,9 @@ func New(cfg Config) *Stack {
 	s.demux.Register(netdev.EtherTypeARP, s.ARP.Input)
 	s.demux.Register(netdev.EtherTypeIPv4, s.IP.Input)
 	s.IP.Register(ip.ProtoICMP, s.ICMP.Input)
+	s.UDP = udp.New(s.IP, s.Pool)
+	s.IP.Register(ip.ProtoUDP, s.UDP.Input)
+	s.IP.RegisterErrorHandler(ip.ProtoUDP, s.UDP.HandleError)
 
 	_, err := s.AddDevice(netdev.NewLoopback(), netdev.Config{Name: "lo", MTU: netdev.LoopbackMTU, Flags: netdev.FlagLoopback},
 		netip.MustParsePrefix("127.0.0.1/8"))
