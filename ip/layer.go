@@ -29,7 +29,7 @@ type Layer struct {
 
 	reporter    ErrorReporter
 	errHandlers [256]ErrorHandler
-	nextID   atomic.Uint32
+	nextID      atomic.Uint32
 
 	devMu sync.Mutex
 	devs  atomic.Pointer[[]*netdev.NetDev] // copy-on-write: input reads it lock-free
