@@ -4,7 +4,8 @@ BIN       := tapip
 FUZZTIME  ?= 5s
 # Fuzz targets, as package:Target. make test runs each for FUZZTIME.
 FUZZ_TARGETS := \
-	./stack:FuzzReceive
+	./stack:FuzzReceive \
+	./udp:FuzzUDPParse
 
 .PHONY: all build run test unit fuzz fuzz-short bench lint deps clean
 
@@ -44,6 +45,7 @@ test: lint unit fuzz-short
 
 unit:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'AllocatesNothing' ./... # allocation pins: sync.Pool is random under -race
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
