@@ -44,6 +44,8 @@ type Shell struct {
 	Out   io.Writer
 	Err   io.Writer
 	Color bool // colour the prompt and errors (terminal only, never with NO_COLOR)
+	// In is what snc -c sends; nil: none (cmd/tapip sets os.Stdin).
+	In io.Reader
 
 	commands map[string]*Command
 	// background holds state of commands that keep running (debug -n).

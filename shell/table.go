@@ -8,6 +8,8 @@ func commandTable() []*Command {
 		arpcacheCommand,
 		routeCommand,
 		ifconfigCommand,
+		udpCommand,
+		sncCommand,
 		helpCommand,
 		clearCommand,
 		exitCommand("exit"),
