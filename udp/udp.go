@@ -74,8 +74,9 @@ func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 			u.drop(p, &u.Stats.IgnoredMulti)
 			return
 		}
+		u.Stats.NoPorts.Add(1) // before the error goes out: its sender may look
 		u.ip.ReportError(p, ip.PortUnreachable, 0)
-		u.drop(p, &u.Stats.NoPorts)
+		p.Free()
 		return
 	}
 	if u.queued.Load() >= MaxQueuedTotal {
@@ -84,13 +85,15 @@ func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 		return
 	}
 	p.Pull(HeaderLen)
-	if !s.q.put(p) {
-		u.Stats.RcvbufErrors.Add(1)
-		u.drop(p, &u.Stats.InErrors)
-		return
-	}
+	// Counted before the reader can see it (and taken back if it does not fit).
 	u.queued.Add(1)
 	u.Stats.InDatagrams.Add(1)
+	if !s.q.put(p) {
+		u.queued.Add(-1)
+		u.Stats.InDatagrams.Add(^uint64(0))
+		u.Stats.RcvbufErrors.Add(1)
+		u.drop(p, &u.Stats.InErrors)
+	}
 }
 
 func (u *Protocol) drop(p *netdev.Packet, reason *atomic.Uint64) {
