@@ -74,7 +74,7 @@ func TestUDPEchoReply(t *testing.T) {
 	}
 }
 
-// A UDP echo done as udp listen -e -q does it (udp.Echo: RecvFrom into the
+// A UDP echo done as udp listen -e -q does it (RecvFrom into the
 // caller's buffer, SendTo from it) allocates nothing per datagram, from
 // frame in to frame out.
 func TestUDPEchoAllocatesNothing(t *testing.T) {

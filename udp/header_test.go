@@ -121,7 +121,7 @@ func TestString(t *testing.T) {
 	}
 }
 
-func TestEncodeVerifyAllocateNothing(t *testing.T) {
+func TestEncodeVerifyAllocatesNothing(t *testing.T) {
 	b := bytes.Clone(golden)
 	allocs := testing.AllocsPerRun(100, func() {
 		Header(b).Encode(Fields{SrcPort: 1234, DstPort: 7, Src: addrA, Dst: addrB})
