@@ -15,7 +15,8 @@ FUZZ_TARGETS := \
 	./icmp:FuzzICMPParse \
 	./internal/diagram:FuzzRender \
 	./shell:FuzzDiagram \
-	./stack:FuzzReceive
+	./stack:FuzzReceive \
+	./udp:FuzzUDPParse
 
 .PHONY: all build run test unit fuzz fuzz-short bench lint deps demos clean
 
@@ -60,6 +61,7 @@ demos: build
 
 unit:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'AllocatesNothing' ./... # allocation pins: sync.Pool is random under -race
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \

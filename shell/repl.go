@@ -96,6 +96,10 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 	// it, and the prompt redrawn.
 	sh.Out, sh.Err = rl.Stdout(), rl.Stderr()
 	defer sh.stopDebug()
+	if sh.In == nil { // snc -c reads lines typed at the terminal, until Ctrl-D
+		sh.In = &readlineInput{rl: rl, prompt: prompt}
+		defer func() { sh.In = nil }()
+	}
 	in := newInterrupter()
 	defer in.stop()
 	for {
@@ -135,6 +139,10 @@ func (sh *Shell) RunScript(r io.Reader) error {
 	defer in.stop()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineLen+1)
+	if sh.In == nil { // snc -c reads the script's next lines, as a program run by sh reads its stdin
+		sh.In = &scriptInput{sc: sc}
+		defer func() { sh.In = nil }()
+	}
 	var last error
 	for sc.Scan() {
 		if err := sh.runOne(in, sc.Text(), &last); err != nil {
@@ -178,4 +186,48 @@ func (sh *Shell) runOne(in *interrupter, line string, last *error) error {
 		return context.Canceled
 	}
 	return nil
+}
+
+// scriptInput reads the lines of a script that follow the running command.
+type scriptInput struct {
+	sc   *bufio.Scanner
+	line []byte
+}
+
+func (r *scriptInput) Read(p []byte) (int, error) {
+	if len(r.line) == 0 {
+		if !r.sc.Scan() {
+			if err := r.sc.Err(); err != nil {
+				return 0, err
+			}
+			return 0, io.EOF
+		}
+		r.line = append(append(r.line[:0], r.sc.Bytes()...), '\n')
+	}
+	n := copy(p, r.line)
+	r.line = r.line[n:]
+	return n, nil
+}
+
+// readlineInput reads lines typed at the terminal while a command runs;
+// Ctrl-D or Ctrl-C ends the input.
+type readlineInput struct {
+	rl     *readline.Instance
+	prompt string
+	line   []byte
+}
+
+func (r *readlineInput) Read(p []byte) (int, error) {
+	if len(r.line) == 0 {
+		r.rl.SetPrompt("")
+		s, err := r.rl.Readline()
+		r.rl.SetPrompt(r.prompt)
+		if err != nil {
+			return 0, io.EOF
+		}
+		r.line = append([]byte(s), '\n')
+	}
+	n := copy(p, r.line)
+	r.line = r.line[n:]
+	return n, nil
 }

@@ -49,6 +49,8 @@ type Shell struct {
 	// debug then writes its lines at once, in order, rather than through a
 	// queue that never makes the stack wait.
 	Script bool
+	// In is what snc -c sends; nil: none (cmd/tapip sets os.Stdin).
+	In io.Reader
 
 	commands map[string]*Command
 	debug    *debugPrinter    // the running debug watch, if any

@@ -17,6 +17,8 @@ func commandTable() []*Command {
 		arpingCommand,
 		sleepCommand,
 		echoCommand,
+		udpCommand,
+		sncCommand,
 		helpCommand,
 		clearCommand,
 		exitCommand("exit"),

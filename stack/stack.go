@@ -10,6 +10,7 @@ import (
 	"github.com/gotapip/gotapip/icmp"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/udp"
 )
 
 var _ ip.Resolver = (*arp.Cache)(nil)
@@ -36,6 +37,7 @@ type Stack struct {
 	ICMP *icmp.Protocol
 	// Tracer is shared by every layer and device: the debug command's tap.
 	Tracer *netdev.Tracer
+	UDP    *udp.Protocol
 
 	clock Clock
 	demux netdev.Demux
@@ -75,6 +77,9 @@ func New(cfg Config) *Stack {
 	s.demux.Register(netdev.EtherTypeARP, s.ARP.Input)
 	s.demux.Register(netdev.EtherTypeIPv4, s.IP.Input)
 	s.IP.Register(ip.ProtoICMP, s.ICMP.Input)
+	s.UDP = udp.New(s.IP, s.Pool)
+	s.IP.Register(ip.ProtoUDP, s.UDP.Input)
+	s.IP.RegisterErrorHandler(ip.ProtoUDP, s.UDP.HandleError)
 
 	_, err := s.AddDevice(netdev.NewLoopback(), netdev.Config{Name: "lo", MTU: netdev.LoopbackMTU, Flags: netdev.FlagLoopback},
 		netip.MustParsePrefix("127.0.0.1/8"))

@@ -96,6 +96,9 @@ func run(args []string) int {
 
 	interactive := o.commands == "" && isatty.IsTerminal(os.Stdin.Fd())
 	sh := shell.New(s, os.Stdout, os.Stderr)
+	if o.commands != "" {
+		sh.In = os.Stdin // snc -c reads it; in the other modes the shell reads stdin itself
+	}
 	sh.Color = !o.noColor && os.Getenv("NO_COLOR") == "" && isatty.IsTerminal(os.Stdout.Fd())
 	switch {
 	case o.commands != "":

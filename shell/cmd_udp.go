@@ -1,0 +1,205 @@
+package shell
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gotapip/gotapip/internal/counters"
+	"github.com/gotapip/gotapip/udp"
+)
+
+var udpCommand = &Command{
+	Name:  "udp",
+	Usage: "[send [-p SRCPORT] HOST:PORT TEXT... | listen [-c COUNT] [-e] [-x] [-q] [ADDR:]PORT | -s]",
+	Brief: "send or receive UDP datagrams; list the sockets",
+	Help: `With no arguments, lists the open sockets as netstat -u does: local and
+remote address, bytes and datagrams waiting, datagrams dropped because the
+queue was full. -s prints UDP's counters (netstat -su).
+
+send sends TEXT (the words joined by spaces) as one datagram from port
+SRCPORT (default: an ephemeral port) and prints "sent N bytes to HOST:PORT".
+
+listen binds PORT on ADDR (default: every address) and prints a line per
+datagram: the sender, the length and the text (in hex with -x, or when it
+is not printable). -e echoes each datagram back to its sender; -q prints
+nothing per datagram, only a summary at the end (with -e: a quiet echo
+service, tapip -c "udp listen -e -q 7"). It stops after COUNT datagrams or
+at Ctrl-C.`,
+	Run: runUDP,
+}
+
+func runUDP(ctx context.Context, sh *Shell, args []string) error {
+	if len(args) == 0 {
+		sh.printUDPSockets()
+		return nil
+	}
+	switch args[0] {
+	case "send":
+		return udpSend(sh, args[1:])
+	case "listen":
+		return udpListen(ctx, sh, args[1:])
+	case "-s":
+		if len(args) != 1 {
+			return usage("udp -s takes no arguments")
+		}
+		fmt.Fprintln(sh.Out, "Udp:")
+		for _, c := range counters.Of(&sh.Stack.UDP.Stats) {
+			fmt.Fprintf(sh.Out, "    %s: %d\n", c.Name, c.Value.Load())
+		}
+		return nil
+	}
+	return usage("udp %s: unknown form", args[0])
+}
+
+func (sh *Shell) printUDPSockets() {
+	w := sh.table()
+	fmt.Fprintln(w, "Local Address\tForeign Address\tRecv-Q\tDatagrams\tDrops")
+	for _, s := range sh.Stack.UDP.Sockets() {
+		remote := "*:*"
+		if s.Remote.IsValid() {
+			remote = s.Remote.String()
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\n", s.Local, remote, s.QueuedBytes, s.Queued, s.Drops)
+	}
+	w.Flush()
+}
+
+func udpSend(sh *Shell, args []string) error {
+	o, err := parseOpts(args, "p:")
+	if err != nil {
+		return err
+	}
+	if len(o.args) < 2 {
+		return usage("give HOST:PORT and the text to send")
+	}
+	dst, err := parseHostPort(o.args[0])
+	if err != nil {
+		return err
+	}
+	sport, err := o.intOpt('p', 0, 1, math.MaxUint16)
+	if err != nil {
+		return err
+	}
+	text := strings.Join(o.args[1:], " ")
+	sock, err := sh.Stack.UDP.Open()
+	if err != nil {
+		return err
+	}
+	defer sock.Close()
+	if sport != 0 {
+		if err := sock.Bind(netip.AddrPortFrom(netip.Addr{}, uint16(sport))); err != nil {
+			return err
+		}
+	}
+	n, err := sock.SendTo([]byte(text), dst)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(sh.Out, "sent %d bytes to %s\n", n, dst)
+	return nil
+}
+
+type listenConfig struct {
+	laddr            netip.AddrPort
+	count            int
+	echo, hex, quiet bool
+}
+
+func udpListen(ctx context.Context, sh *Shell, args []string) error {
+	o, err := parseOpts(args, "c:exq")
+	if err != nil {
+		return err
+	}
+	if len(o.args) != 1 {
+		return usage("give the port to listen on, [ADDR:]PORT")
+	}
+	lc := listenConfig{echo: o.has('e'), hex: o.has('x'), quiet: o.has('q')}
+	if lc.laddr, err = parseLocal(o.args[0]); err != nil {
+		return err
+	}
+	if lc.count, err = o.intOpt('c', 0, 1, math.MaxInt32); err != nil {
+		return err
+	}
+	sock, err := sh.Stack.UDP.Listen(lc.laddr)
+	if err != nil {
+		return err
+	}
+	defer sock.Close()
+	var got, bytes, echoed int
+	buf := make([]byte, udp.MaxPayload)
+	for lc.count == 0 || got < lc.count {
+		n, from, err := sock.RecvFrom(ctx, buf)
+		if ctx.Err() != nil {
+			break // Ctrl-C
+		}
+		if err != nil {
+			return err
+		}
+		got++
+		bytes += n
+		if !lc.quiet {
+			fmt.Fprintf(sh.Out, "%s length %d: %s\n", from, n, showPayload(buf[:n], lc.hex))
+		}
+		if !lc.echo || from.Port() == 0 { // port 0: the sender wants no answer (RFC 768)
+			continue
+		}
+		if _, err := sock.SendTo(buf[:n], from); err != nil {
+			fmt.Fprintf(sh.Err, "udp: echo to %s: %v\n", from, err)
+			continue
+		}
+		echoed++
+	}
+	return sh.listenSummary(lc, got, bytes, echoed)
+}
+
+func (sh *Shell) listenSummary(lc listenConfig, got, bytes, echoed int) error {
+	if lc.quiet {
+		line := fmt.Sprintf("%d datagrams, %d bytes received", got, bytes)
+		if lc.echo {
+			line += fmt.Sprintf(", %d echoed", echoed)
+		}
+		fmt.Fprintln(sh.Out, line)
+	}
+	return nil
+}
+
+// showPayload prints a datagram's data as text (a final newline dropped)
+// when it is printable, else (or with hex) as hex.
+func showPayload(b []byte, asHex bool) string {
+	text := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if !asHex && utf8.ValidString(text) && strings.IndexFunc(text, func(r rune) bool { return !unicode.IsPrint(r) && r != '\t' }) < 0 {
+		return text
+	}
+	return "hex " + hex.EncodeToString(b)
+}
+
+// parseHostPort parses a destination HOST:PORT (HOST an IPv4 address).
+func parseHostPort(s string) (netip.AddrPort, error) {
+	a, err := netip.ParseAddrPort(s)
+	if err != nil || !a.Addr().Is4() || a.Port() == 0 {
+		return netip.AddrPort{}, fmt.Errorf("%q: want HOST:PORT with an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7", s)
+	}
+	return a, nil
+}
+
+// parseLocal parses a local [ADDR:]PORT; no ADDR means every address.
+func parseLocal(s string) (netip.AddrPort, error) {
+	if !strings.Contains(s, ":") {
+		p, err := strconv.ParseUint(s, 10, 16)
+		if err != nil || p == 0 {
+			return netip.AddrPort{}, fmt.Errorf("%q: want a port from 1 to 65535, or ADDR:PORT", s)
+		}
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(p)), nil
+	}
+	return parseHostPort(s)
+}
+
+var errNoInput = errors.New("the shell has no input to read")

@@ -1,0 +1,325 @@
+package shell_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/pipe"
+	"github.com/gotapip/gotapip/shell"
+	"github.com/gotapip/gotapip/stack"
+	"github.com/gotapip/gotapip/udp"
+)
+
+// lockedBuffer is a bytes.Buffer a running command writes while the test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// udpLab is the shell on 10.0.0.1 and a peer stack on 10.0.0.2 whose
+// sockets the test uses directly.
+type udpLab struct {
+	sh       *shell.Shell
+	peer     *stack.Stack
+	out, err *lockedBuffer
+}
+
+func newUDPLab(t *testing.T) *udpLab {
+	t.Helper()
+	ea, eb := pipe.New(11)
+	a, b := stack.New(stack.Config{}), stack.New(stack.Config{})
+	t.Cleanup(func() { a.Close(); b.Close() })
+	for _, h := range []struct {
+		s   *stack.Stack
+		end *pipe.End
+		ip  string
+	}{{a, ea, "10.0.0.1"}, {b, eb, "10.0.0.2"}} {
+		addr := netip.MustParseAddr(h.ip)
+		if _, err := h.s.AddDevice(h.end, netdev.Config{Name: "veth0", MAC: stack.MACFor(addr)}, netip.PrefixFrom(addr, 24)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := &udpLab{peer: b, out: &lockedBuffer{}, err: &lockedBuffer{}}
+	l.sh = shell.New(a, l.out, l.err)
+	return l
+}
+
+// start runs line in the background and returns a function that cancels
+// it (Ctrl-C) and returns its error.
+func (l *udpLab) start(t *testing.T, line string) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- l.sh.Execute(ctx, line) }()
+	return func() error {
+		cancel()
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%q did not end after Ctrl-C", line)
+			return nil
+		}
+	}
+}
+
+// waitBound waits until the shell's stack has a socket on port.
+func (l *udpLab) waitBound(t *testing.T, port uint16) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		for _, s := range l.sh.Stack.UDP.Sockets() {
+			if s.Local.Port() == port {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no socket on port %d", port)
+		}
+	}
+}
+
+func (l *udpLab) waitOutput(t *testing.T, re string) {
+	t.Helper()
+	r := regexp.MustCompile(re)
+	for deadline := time.Now().Add(5 * time.Second); !r.MatchString(l.out.String()); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("output lacks %s:\n%s", re, l.out)
+		}
+	}
+}
+
+func peerRecv(t *testing.T, s *udp.Socket) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	buf := make([]byte, 2048)
+	n, _, err := s.RecvFrom(ctx, buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(buf[:n])
+}
+
+func TestUDPSendCommand(t *testing.T) {
+	l := newUDPLab(t)
+	srv, err := l.peer.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := l.sh.Execute(context.Background(), "udp send -p 4000 10.0.0.2:7 hello   'big world'"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := l.out.String(), "sent 15 bytes to 10.0.0.2:7\n"; got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	buf := make([]byte, 100)
+	n, from, err := srv.RecvFrom(ctx, buf)
+	if err != nil || string(buf[:n]) != "hello big world" || from != netip.MustParseAddrPort("10.0.0.1:4000") {
+		t.Errorf("peer got %q from %v (%v)", buf[:n], from, err)
+	}
+	if socks := l.sh.Stack.UDP.Sockets(); len(socks) != 0 {
+		t.Errorf("udp send left sockets open: %v", socks)
+	}
+}
+
+func TestUDPListenPrintsAndEchoes(t *testing.T) {
+	l := newUDPLab(t)
+	done := make(chan error, 1)
+	go func() { done <- l.sh.Execute(context.Background(), "udp listen -c 3 -e 7") }()
+	l.waitBound(t, 7)
+	cli, err := l.peer.UDP.Dial(netip.MustParseAddrPort("10.0.0.1:7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	port := cli.LocalAddr().Port()
+	for _, msg := range []string{"hi there\n", "\x00\x01\x02", "tab\tok"} {
+		cli.Send([]byte(msg))
+		if got := peerRecv(t, cli); got != msg {
+			t.Errorf("echo of %q: %q", msg, got)
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("udp listen -c 3 did not stop after 3 datagrams")
+	}
+	want := "10.0.0.2:" + itoa(port) + " length 9: hi there\n" +
+		"10.0.0.2:" + itoa(port) + " length 3: hex 000102\n" +
+		"10.0.0.2:" + itoa(port) + " length 6: tab\tok\n"
+	if got := l.out.String(); got != want {
+		t.Errorf("output:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func itoa(p uint16) string { return strconv.Itoa(int(p)) }
+
+func TestUDPListenHexAndQuietEcho(t *testing.T) {
+	l := newUDPLab(t)
+	stop := l.start(t, "udp listen -x 127.0.0.1:9")
+	l.waitBound(t, 9)
+	c, _ := l.sh.Stack.UDP.Open()
+	defer c.Close()
+	c.SendTo([]byte("AB"), netip.MustParseAddrPort("127.0.0.1:9"))
+	l.waitOutput(t, `(?m)^127\.0\.0\.1:\d+ length 2: hex 4142$`)
+	if err := stop(); err != nil {
+		t.Errorf("udp listen ended by Ctrl-C: %v", err)
+	}
+
+	stop = l.start(t, "udp listen -e -q 7")
+	l.waitBound(t, 7)
+	cli, _ := l.peer.UDP.Dial(netip.MustParseAddrPort("10.0.0.1:7"))
+	defer cli.Close()
+	for range 10 {
+		cli.Send([]byte("ping"))
+		if got := peerRecv(t, cli); got != "ping" {
+			t.Fatalf("echo %q", got)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Error(err)
+	}
+	if got, want := l.out.String(), "10 datagrams, 40 bytes received, 10 echoed\n"; !strings.HasSuffix(got, want) {
+		t.Errorf("quiet output %q, want only the summary %q", got, want)
+	}
+}
+
+func TestUDPSocketTable(t *testing.T) {
+	l := newUDPLab(t)
+	s, _ := l.sh.Stack.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:7"))
+	defer s.Close()
+	c, _ := l.sh.Stack.UDP.Dial(netip.MustParseAddrPort("10.0.0.2:53"))
+	defer c.Close()
+	c.SendTo([]byte("queued"), netip.MustParseAddrPort("10.0.0.1:7"))
+	time.Sleep(50 * time.Millisecond) // over lo: the poller queues it
+	if err := l.sh.Execute(context.Background(), "udp"); err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []string{
+		`(?m)^Local Address\s+Foreign Address\s+Recv-Q\s+Datagrams\s+Drops$`,
+		`(?m)^0\.0\.0\.0:7\s+\*:\*\s+6\s+1\s+0$`,
+		`(?m)^0\.0\.0\.0:\d{5}\s+10\.0\.0\.2:53\s+0\s+0\s+0$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(l.out.String()) {
+			t.Errorf("udp table lacks %s:\n%s", re, l.out)
+		}
+	}
+	if err := l.sh.Execute(context.Background(), "udp -s"); err != nil || !strings.Contains(l.out.String(), "    InDatagrams: 1\n") {
+		t.Errorf("udp -s: %v\n%s", err, l.out)
+	}
+}
+
+func TestUDPCommandErrors(t *testing.T) {
+	l := newUDPLab(t)
+	s, _ := l.sh.Stack.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:7"))
+	defer s.Close()
+	cases := []struct{ line, want string }{
+		{"udp frob", "udp frob: unknown form"},
+		{"udp send 10.0.0.2 hi", `"10.0.0.2": want HOST:PORT`},
+		{"udp send 10.0.0.2:7", "give HOST:PORT and the text to send"},
+		{"udp send -p 70000 10.0.0.2:7 x", "-p 70000: want a whole number from 1 to 65535"},
+		{"udp send -p 7 10.0.0.2:7 x", "address already in use"},
+		{"udp send 192.168.9.9:7 x", "no route to host"},
+		{"udp listen", "give the port to listen on"},
+		{"udp listen 0", `"0": want a port from 1 to 65535`},
+		{"udp listen 7", "0.0.0.0:7: address already in use"},
+		{"udp listen 10.9.9.9:8", "cannot assign requested address"},
+		{"udp listen -c 0 8", "-c 0: want a whole number"},
+		{"snc -c 10.0.0.2:7", "only UDP is built: add -u"},
+		{"snc -u", "give one of -c HOST:PORT (send) or -b ADDR:PORT (receive)"},
+		{"snc -u -c nowhere", `"nowhere": want HOST:PORT`},
+		{"snc -u -c 10.0.0.2:7", "the shell has no input"},
+	}
+	for _, c := range cases {
+		t.Run(c.line, func(t *testing.T) {
+			err := l.sh.Execute(context.Background(), c.line)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Execute(%q) = %v, want an error containing %q", c.line, err, c.want)
+			}
+		})
+	}
+	err := l.sh.Execute(context.Background(), "udp send 10.0.0.2:7 "+strings.Repeat("x", 1473))
+	if err == nil || !strings.Contains(err.Error(), "message too long") {
+		t.Errorf("1473 bytes on a 1500 MTU: %v, want message too long", err)
+	}
+	if !errors.Is(l.sh.Execute(context.Background(), "udp listen"), shell.ErrUsage) {
+		t.Errorf("udp listen with no port is not a usage error")
+	}
+}
+
+func TestSncSendsLinesAndReceives(t *testing.T) {
+	l := newUDPLab(t)
+	srv, _ := l.peer.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:9"))
+	defer srv.Close()
+	l.sh.In = strings.NewReader("first line\nsecond\nno newline")
+	if err := l.sh.Execute(context.Background(), "snc -u -c 10.0.0.2:9"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"first line\n", "second\n", "no newline"} {
+		if got := peerRecv(t, srv); got != want {
+			t.Errorf("peer got %q, want %q", got, want)
+		}
+	}
+
+	stop := l.start(t, "snc -u -b 0.0.0.0:5000")
+	l.waitBound(t, 5000)
+	cli, _ := l.peer.UDP.Dial(netip.MustParseAddrPort("10.0.0.1:5000"))
+	defer cli.Close()
+	cli.Send([]byte("hello\n"))
+	cli.Send([]byte("world\n"))
+	for deadline := time.Now().Add(5 * time.Second); l.out.String() != "hello\nworld\n"; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("snc -b wrote %q", l.out)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Error(err)
+	}
+}
+
+// In a script, snc -c sends the lines after it, as a program run by sh(1)
+// reads the rest of the script's stdin.
+func TestSncInScriptReadsTheFollowingLines(t *testing.T) {
+	l := newUDPLab(t)
+	srv, _ := l.peer.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:9"))
+	defer srv.Close()
+	if err := l.sh.RunScript(strings.NewReader("snc -u -c 10.0.0.2:9\nudp frob\nlast\n")); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"udp frob\n", "last\n"} {
+		if got := peerRecv(t, srv); got != want {
+			t.Errorf("peer got %q, want %q", got, want)
+		}
+	}
+	if l.sh.In != nil {
+		t.Errorf("the script's input stayed installed as Shell.In")
+	}
+}

@@ -1,0 +1,89 @@
+package udp
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/gotapip/gotapip/ip"
+)
+
+// SendTo sends b as one datagram to `to`, binding an unbound socket to a
+// wildcard ephemeral port first. It returns len(b) or an error: b longer
+// than MaxPayload, or than the route's MTU allows while IP cannot fragment
+// (both wrap ip.ErrMsgSize, "message too long"); no route; device down. A
+// datagram queued for ARP counts as sent. It does not allocate.
+func (s *Socket) SendTo(b []byte, to netip.AddrPort) (int, error) {
+	if !to.Addr().Is4() || to.Port() == 0 {
+		return 0, fmt.Errorf("udp: send to %v: want an IPv4 address and a port from 1 to 65535", to)
+	}
+	if s.closed.Load() {
+		return 0, s.errClosed("send")
+	}
+	if !s.bound.Load() {
+		s.mu.Lock()
+		var err error
+		if !s.bound.Load() {
+			err = s.bindLocked(netip.Addr{}, 0)
+		}
+		s.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+	}
+	src := s.local.Addr() // set before bound became true; never changes after
+	if !src.IsValid() {
+		var err error
+		if src, err = s.u.ip.SourceAddr(to.Addr()); err != nil {
+			return 0, fmt.Errorf("udp: send to %v: %w", to, err)
+		}
+	}
+	return s.u.output(b, netip.AddrPortFrom(src, s.local.Port()), to)
+}
+
+// Send sends b to the connected peer, from the source address chosen at
+// Connect.
+func (s *Socket) Send(b []byte) (int, error) {
+	s.u.ports.mu.RLock()
+	remote, src, port := s.remote, s.src, s.local.Port()
+	s.u.ports.mu.RUnlock()
+	if !remote.IsValid() {
+		return 0, fmt.Errorf("udp: send: %w (Connect first, or use SendTo)", ErrNotConnected)
+	}
+	if s.closed.Load() {
+		return 0, s.errClosed("send")
+	}
+	return s.u.output(b, netip.AddrPortFrom(src, port), remote)
+}
+
+// output builds the datagram from src to dst around a copy of b and hands
+// it to IP.
+func (u *Protocol) output(b []byte, src, dst netip.AddrPort) (int, error) {
+	if len(b) > MaxPayload {
+		return 0, fmt.Errorf("udp: %d bytes to %v: %w (at most %d in one datagram)", len(b), dst, ip.ErrMsgSize, MaxPayload)
+	}
+	p := u.pool.Get(HeaderLen + len(b))
+	h := Header(p.Append(HeaderLen + len(b)))
+	copy(h.Payload(), b)
+	h.Encode(Fields{SrcPort: src.Port(), DstPort: dst.Port(), Src: src.Addr(), Dst: dst.Addr()})
+	if err := u.ip.Output(p, src.Addr(), dst.Addr(), ip.ProtoUDP, ip.Options{}); err != nil {
+		return 0, fmt.Errorf("udp: send to %v: %w", dst, err)
+	}
+	u.Stats.OutDatagrams.Add(1)
+	return len(b), nil
+}
+
+// Echo receives one datagram into buf and sends it back to its sender: an
+// echo service's loop body (RFC 862), as udp listen -e runs it. It returns
+// what it received. It does not allocate.
+func Echo(ctx context.Context, s *Socket, buf []byte) (int, netip.AddrPort, error) {
+	n, from, err := s.RecvFrom(ctx, buf)
+	if err != nil {
+		return 0, from, err
+	}
+	if from.Port() == 0 { // the sender gave no port (RFC 768): nowhere to answer
+		return n, from, nil
+	}
+	_, err = s.SendTo(buf[:n], from)
+	return n, from, err
+}
