@@ -17,7 +17,6 @@ import (
 	"github.com/gotapip/gotapip/udp"
 )
 
-
 // udpLab is the shell on 10.0.0.1 and a peer stack on 10.0.0.2 whose
 // sockets the test uses directly.
 type udpLab struct {
