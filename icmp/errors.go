@@ -11,8 +11,8 @@ import (
 
 var _ ip.ErrorReporter = (*Protocol)(nil)
 
-// Rate limit of the errors we send: a token bucket like Linux's
-// icmp_msgs_per_sec (1000) with icmp_msgs_burst (50).
+// Default rate limit of the errors we send: a token bucket like Linux's
+// icmp_msgs_per_sec (1000) with icmp_msgs_burst (50). SetErrorRate changes it.
 const (
 	ErrorsPerSecond = 1000
 	ErrorBurst      = 50
@@ -23,18 +23,48 @@ const (
 
 // tokenBucket allows rate events per second with bursts of burst.
 type tokenBucket struct {
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
+	mu          sync.Mutex
+	rate, burst int // 0 means the defaults
+	tokens      float64
+	last        time.Time
+}
+
+// SetErrorRate sets how many ICMP errors may be sent per second and in a
+// burst (sysctl net.ipv4.icmp_msgs_per_sec, icmp_msgs_burst).
+func (c *Protocol) SetErrorRate(perSecond, burst int) {
+	b := &c.errorBucket
+	b.mu.Lock()
+	b.rate, b.burst = perSecond, burst
+	b.mu.Unlock()
+}
+
+// ErrorRate returns the errors allowed per second and in a burst.
+func (c *Protocol) ErrorRate() (perSecond, burst int) {
+	b := &c.errorBucket
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.limits()
+}
+
+func (b *tokenBucket) limits() (rate, burst int) {
+	rate, burst = b.rate, b.burst
+	if rate <= 0 {
+		rate = ErrorsPerSecond
+	}
+	if burst <= 0 {
+		burst = ErrorBurst
+	}
+	return rate, burst
 }
 
 func (b *tokenBucket) allow(now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	rate, burst := b.limits()
 	if b.last.IsZero() {
-		b.tokens = ErrorBurst
+		b.tokens = float64(burst)
 	} else if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = min(ErrorBurst, b.tokens+elapsed*ErrorsPerSecond)
+		b.tokens = min(float64(burst), b.tokens+elapsed*float64(rate))
 	}
 	b.last = now
 	if b.tokens < 1 {
