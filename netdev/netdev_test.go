@@ -15,7 +15,6 @@ type fakeDriver struct {
 	mu       sync.Mutex
 	written  [][]byte
 	writeErr error
-	hwaddr   *MAC
 }
 
 func newFakeDriver() *fakeDriver { return &fakeDriver{rx: NewFrameQueue(64)} }
