@@ -1,6 +1,9 @@
 package netdev
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+)
 
 // This file is the device's data path: the poller, receive and transmit.
 
@@ -21,6 +24,10 @@ func (d *NetDev) poll() {
 		}
 		p.tail = p.head + n
 		d.Receive(p)
+		if d.yield.Load() {
+			d.yield.Store(false)
+			runtime.Gosched()
+		}
 	}
 }
 

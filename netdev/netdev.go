@@ -53,6 +53,7 @@ type NetDev struct {
 	addr    atomic.Pointer[netip.Prefix]
 	sniffer atomic.Pointer[Sniffer]
 	tracer  *Tracer
+	yield   atomic.Bool // a receive woke another goroutine: let it run
 
 	Stats Stats
 
@@ -91,6 +92,17 @@ func (d *NetDev) SetUp(up bool)        { d.up.Store(up) }
 func (d *NetDev) Driver() Driver       { return d.drv }
 func (d *NetDev) String() string       { return d.name }
 func (d *NetDev) SetSniffer(s Sniffer) { d.setSniffer(s) }
+
+// YieldAfterReceive asks the poller to let other goroutines run before it
+// reads the next frame: the receive handed data to a waiting reader (a
+// socket). With few Ps that reader would otherwise wait until the poller
+// slept, and the runtime noticed, which can take milliseconds. Receive
+// paths that answer in place (ICMP echo) do not ask, and pay nothing.
+func (d *NetDev) YieldAfterReceive() {
+	if d != nil {
+		d.yield.Store(true)
+	}
+}
 
 // SetTracer makes the device report to t (debug dev and l2). Call it
 // before Start.

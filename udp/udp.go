@@ -88,12 +88,15 @@ func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 	// Counted before the reader can see it (and taken back if it does not fit).
 	u.queued.Add(1)
 	u.Stats.InDatagrams.Add(1)
+	dev := p.Dev // p belongs to the reader once queued
 	if !s.q.put(p) {
 		u.queued.Add(-1)
 		u.Stats.InDatagrams.Add(^uint64(0))
 		u.Stats.RcvbufErrors.Add(1)
 		u.drop(p, &u.Stats.InErrors)
+		return
 	}
+	dev.YieldAfterReceive()
 }
 
 func (u *Protocol) drop(p *netdev.Packet, reason *atomic.Uint64) {

@@ -117,7 +117,7 @@ func (p *procTarget) prepare(scenario string) (int, string, error) {
 		if p.udpNA != "" {
 			return 0, p.udpNA, nil
 		}
-		// udp listen may not exist yet in this tree: any complaint on
+		// An older tapip has no udp listen: any complaint on
 		// stderr within a moment means the scenario is not available.
 		before := p.errs.String()
 		io.WriteString(p.stdin, "udp listen -e -q 7\n")
