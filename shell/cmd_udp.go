@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,7 +19,7 @@ import (
 
 var udpCommand = &Command{
 	Name:  "udp",
-	Usage: "[send [-p SRCPORT] HOST:PORT TEXT... | listen [-c COUNT] [-e] [-x] [-q] [ADDR:]PORT | -s]",
+	Usage: "[send [-p SRCPORT] [-r] HOST:PORT TEXT... | listen [-c COUNT] [-e] [-x] [-q] [ADDR:]PORT | -s]",
 	Brief: "send or receive UDP datagrams; list the sockets",
 	Help: `With no arguments, lists the open sockets as netstat -u does: local and
 remote address, bytes and datagrams waiting, datagrams dropped because the
@@ -26,6 +27,8 @@ queue was full. -s prints UDP's counters (netstat -su).
 
 send sends TEXT (the words joined by spaces) as one datagram from port
 SRCPORT (default: an ephemeral port) and prints "sent N bytes to HOST:PORT".
+With -r it then waits (up to 5 s) for one reply from HOST:PORT and prints
+it as listen does, or the ICMP error that came back (connection refused).
 
 listen binds PORT on ADDR (default: every address) and prints a line per
 datagram: the sender, the length and the text (in hex with -x, or when it
@@ -43,7 +46,7 @@ func runUDP(ctx context.Context, sh *Shell, args []string) error {
 	}
 	switch args[0] {
 	case "send":
-		return udpSend(sh, args[1:])
+		return udpSend(ctx, sh, args[1:])
 	case "listen":
 		return udpListen(ctx, sh, args[1:])
 	case "-s":
@@ -72,8 +75,8 @@ func (sh *Shell) printUDPSockets() {
 	w.Flush()
 }
 
-func udpSend(sh *Shell, args []string) error {
-	o, err := parseOpts(args, "p:")
+func udpSend(ctx context.Context, sh *Shell, args []string) error {
+	o, err := parseOpts(args, "p:r")
 	if err != nil {
 		return err
 	}
@@ -99,11 +102,41 @@ func udpSend(sh *Shell, args []string) error {
 			return err
 		}
 	}
+	if o.has('r') { // connected: only dst's reply, and its ICMP errors, come back
+		if err := sock.Connect(dst); err != nil {
+			return err
+		}
+	}
 	n, err := sock.SendTo([]byte(text), dst)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(sh.Out, "sent %d bytes to %s\n", n, dst)
+	if !o.has('r') {
+		return nil
+	}
+	return awaitReply(ctx, sh, sock)
+}
+
+// udpReplyWait is how long udp send -r waits for the reply.
+const udpReplyWait = 5 * time.Second
+
+// awaitReply prints the one reply to a connected socket, or what came
+// back instead.
+func awaitReply(ctx context.Context, sh *Shell, sock *udp.Socket) error {
+	wctx, cancel := context.WithTimeout(ctx, udpReplyWait)
+	defer cancel()
+	buf := make([]byte, udp.MaxPayload)
+	n, from, err := sock.RecvFrom(wctx, buf)
+	switch {
+	case ctx.Err() != nil:
+		return nil // Ctrl-C
+	case wctx.Err() != nil:
+		return fmt.Errorf("udp: no reply from %s in %v", sock.RemoteAddr(), udpReplyWait)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(sh.Out, "%s length %d: %s\n", from, n, showPayload(buf[:n], false))
 	return nil
 }
 

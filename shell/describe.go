@@ -7,6 +7,7 @@ import (
 	"github.com/gotapip/gotapip/icmp"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/udp"
 )
 
 // describe prints one trace event on one line: layer, direction, device,
@@ -45,6 +46,10 @@ func headerLine(l netdev.Layer, data []byte) string {
 	case netdev.LayerICMP:
 		if len(data) >= icmp.HeaderLen {
 			return icmp.Header(data).String()
+		}
+	case netdev.LayerUDP:
+		if len(data) >= udp.HeaderLen {
+			return udp.Header(data).String()
 		}
 	}
 	return fmt.Sprintf("malformed, %d bytes: % x", len(data), data[:min(len(data), 16)])

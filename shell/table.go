@@ -15,6 +15,7 @@ func commandTable() []*Command {
 		statCommand,
 		captureCommand,
 		arpingCommand,
+		tracerouteCommand,
 		sleepCommand,
 		echoCommand,
 		udpCommand,

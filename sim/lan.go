@@ -6,17 +6,26 @@
 //	you 10.0.0.1 --+-- host 10.0.0.2                 +-- host 10.0.1.2
 //	               +-- router 10.0.0.254 | 10.0.1.1 -+
 //
-// 10.0.0.2 and 10.0.1.2 answer ping; the router forwards between the two
-// subnets, and both hosts route everything else through it.
+// 10.0.0.2 and 10.0.1.2 answer ping and echo UDP on port 7 (RFC 862); the
+// router forwards between the two subnets, and both hosts route everything
+// else through it.
 package sim
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"sync"
 
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/stack"
+	"github.com/gotapip/gotapip/udp"
 )
+
+// EchoPort is the UDP port the sim's hosts echo on (RFC 862).
+const EchoPort = 7
 
 // Addresses of the simulated LAN.
 var (
@@ -30,6 +39,9 @@ var (
 type LAN struct {
 	Switch, FarSwitch *Switch
 	Host, Router, Far *stack.Stack
+
+	echoes   []*udp.Socket // the hosts' echo services
+	echoDone sync.WaitGroup
 }
 
 // Start builds the LAN and plugs a new port of it into s as a device named
@@ -65,6 +77,12 @@ func Start(s *stack.Stack, name string, addr netip.Prefix, mtu int) (*netdev.Net
 			}
 		}
 	}
+	for _, h := range []*stack.Stack{lan.Host, lan.Far} {
+		if err := lan.startEcho(h); err != nil {
+			lan.Close()
+			return nil, nil, err
+		}
+	}
 	dev, err := s.AddDevice(lan.Switch.NewPort(), netdev.Config{Name: name, MAC: stack.MACFor(addr.Addr()), MTU: mtu}, addr)
 	if err != nil {
 		lan.Close()
@@ -73,8 +91,34 @@ func Start(s *stack.Stack, name string, addr netip.Prefix, mtu int) (*netdev.Net
 	return dev, lan, nil
 }
 
-// Close stops the simulated hosts.
+// startEcho runs an echo service on h's UDP port 7 until the LAN closes.
+func (l *LAN) startEcho(h *stack.Stack) error {
+	sock, err := h.UDP.Listen(netip.AddrPortFrom(netip.IPv4Unspecified(), EchoPort))
+	if err != nil {
+		return fmt.Errorf("sim: echo service: %w", err)
+	}
+	l.echoes = append(l.echoes, sock)
+	l.echoDone.Add(1)
+	go func() {
+		defer l.echoDone.Done()
+		buf := make([]byte, udp.MaxPayload)
+		for {
+			// A failed echo (no route back, say) is the sender's loss, as
+			// on a real host; only closing the socket ends the service.
+			if _, _, err := udp.Echo(context.Background(), sock, buf); errors.Is(err, net.ErrClosed) {
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// Close stops the echo services and the simulated hosts.
 func (l *LAN) Close() {
+	for _, sock := range l.echoes {
+		sock.Close()
+	}
+	l.echoDone.Wait()
 	for _, s := range []*stack.Stack{l.Host, l.Router, l.Far} {
 		if s != nil {
 			s.Close()

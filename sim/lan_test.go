@@ -2,7 +2,9 @@ package sim_test
 
 import (
 	"context"
+	"errors"
 	"net/netip"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,5 +101,63 @@ func TestSwitchLearns(t *testing.T) {
 	c.Close()
 	if c.WriteFrame(frame(1, 3)) != nil {
 		t.Errorf("a write on a closed port should be silently lost")
+	}
+}
+
+// 10.0.0.2 and 10.0.1.2 echo UDP on port 7; other ports are closed.
+func TestSimHostsEchoUDP(t *testing.T) {
+	s := startSim(t)
+	cases := []struct {
+		dst     string
+		wantErr error // nil: the echo comes back
+	}{
+		{"10.0.0.2:7", nil},
+		{"10.0.1.2:7", nil},
+		{"10.0.0.2:9", syscall.ECONNREFUSED},
+		{"10.0.1.2:9", syscall.ECONNREFUSED},
+	}
+	for _, c := range cases {
+		t.Run(c.dst, func(t *testing.T) {
+			sock, err := s.UDP.Dial(netip.MustParseAddrPort(c.dst))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sock.Close()
+			if _, err := sock.Send([]byte("hello " + c.dst)); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			buf := make([]byte, 100)
+			n, err := sock.Recv(ctx, buf)
+			switch {
+			case c.wantErr != nil && !errors.Is(err, c.wantErr):
+				t.Errorf("Recv: %v, want %v", err, c.wantErr)
+			case c.wantErr == nil && (err != nil || string(buf[:n]) != "hello "+c.dst):
+				t.Errorf("Recv: %q, %v; want the datagram echoed", buf[:n], err)
+			}
+		})
+	}
+}
+
+// Close ends the echo services (it waits for their goroutines) and closes
+// their sockets.
+func TestSimCloseStopsEcho(t *testing.T) {
+	s := stack.New(stack.Config{})
+	defer s.Close()
+	_, lan, err := sim.Start(s, "sim0", netip.MustParsePrefix("10.0.0.1/24"), 1500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []*stack.Stack{lan.Host, lan.Far} {
+		if n := len(h.UDP.Sockets()); n != 1 {
+			t.Errorf("%d sockets open on a sim host, want the echo service's", n)
+		}
+	}
+	lan.Close()
+	for _, h := range []*stack.Stack{lan.Host, lan.Far} {
+		if n := len(h.UDP.Sockets()); n != 0 {
+			t.Errorf("%d sockets open after Close", n)
+		}
 	}
 }

@@ -78,6 +78,7 @@ func New(cfg Config) *Stack {
 	s.demux.Register(netdev.EtherTypeIPv4, s.IP.Input)
 	s.IP.Register(ip.ProtoICMP, s.ICMP.Input)
 	s.UDP = udp.New(s.IP, s.Pool)
+	s.UDP.Tracer = s.Tracer
 	s.IP.Register(ip.ProtoUDP, s.UDP.Input)
 	s.IP.RegisterErrorHandler(ip.ProtoUDP, s.UDP.HandleError)
 

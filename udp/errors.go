@@ -4,19 +4,25 @@ import (
 	"fmt"
 	"net/netip"
 	"syscall"
+	"time"
 
 	"github.com/gotapip/gotapip/ip"
 )
 
-// ICMPError is an ICMP error that came back about a datagram a connected
-// socket sent; its next receive returns it. It unwraps to the errno Linux
-// gives (syscall.ECONNREFUSED for port unreachable), so
+// ICMPError is an ICMP error that came back about a datagram a socket
+// sent: a connected socket's next receive returns the hard ones, and a
+// socket with SetRecvErrors queues every one for RecvError. It unwraps to
+// the errno Linux gives (syscall.ECONNREFUSED for port unreachable), so
 // errors.Is(err, syscall.ECONNREFUSED) works as with the kernel's sockets.
 type ICMPError struct {
 	From   netip.Addr     // who reported it
 	Kind   ip.ErrorKind   // what it said
-	Remote netip.AddrPort // the socket's peer
+	Info   int            // the next-hop MTU (FragNeeded), the pointer (ParamProblem)
+	Remote netip.AddrPort // where the datagram was going (the socket's peer, if connected)
 	Errno  syscall.Errno
+	// Received is when the error arrived (set on errors queued for
+	// RecvError, as SO_TIMESTAMP on Linux's error queue; else zero).
+	Received time.Time
 }
 
 func (e *ICMPError) Error() string {
@@ -25,11 +31,16 @@ func (e *ICMPError) Error() string {
 
 func (e *ICMPError) Unwrap() error { return e.Errno }
 
-// hardErrno maps the errors Linux reports to a connected UDP socket (the
-// "fatal" ones of icmp_err_convert) to their errno. Others (TTL exceeded,
-// fragmentation needed, reassembly timeout) are soft: not reported.
-func hardErrno(k ip.ErrorKind) (syscall.Errno, bool) {
+// errnoOf maps an error to the errno Linux's icmp_err_convert gives it,
+// and says whether it is "fatal" (hard): only those reach a connected
+// socket without SetRecvErrors. TTL exceeded, fragmentation needed and
+// reassembly timeout are soft.
+func errnoOf(k ip.ErrorKind) (errno syscall.Errno, hard bool) {
 	switch k {
+	case ip.TTLExceeded, ip.ReasmTimeout:
+		return syscall.EHOSTUNREACH, false
+	case ip.FragNeeded:
+		return syscall.EMSGSIZE, false
 	case ip.PortUnreachable:
 		return syscall.ECONNREFUSED, true
 	case ip.ProtoUnreachable:
@@ -41,7 +52,7 @@ func hardErrno(k ip.ErrorKind) (syscall.Errno, bool) {
 	case ip.ParamProblem:
 		return syscall.EPROTO, true
 	}
-	return 0, false
+	return syscall.EHOSTUNREACH, false
 }
 
 func kindName(k ip.ErrorKind) string {
@@ -56,27 +67,42 @@ func kindName(k ip.ErrorKind) string {
 		return "host unreachable"
 	case ip.ParamProblem:
 		return "parameter problem"
+	case ip.TTLExceeded:
+		return "time exceeded"
+	case ip.ReasmTimeout:
+		return "reassembly time exceeded"
+	case ip.FragNeeded:
+		return "fragmentation needed"
 	}
 	return fmt.Sprintf("error %d", k)
 }
 
 // HandleError is UDP's ip.ErrorHandler: an ICMP error about a datagram we
 // sent. transport holds at least the UDP header we sent. A socket
-// connected to the datagram's destination gets the error on its next
-// receive (Linux without IP_RECVERR: unconnected sockets hear nothing).
+// connected to the datagram's destination gets a hard error on its next
+// receive (Linux without IP_RECVERR: unconnected sockets hear nothing); a
+// socket with SetRecvErrors, connected or not, also gets every error,
+// soft ones included, on its error queue (Linux with IP_RECVERR).
 func (u *Protocol) HandleError(from netip.Addr, kind ip.ErrorKind, info int, quoted ip.Header, transport []byte) {
 	if len(transport) < HeaderLen {
 		return
 	}
 	h := Header(transport[:HeaderLen])
-	errno, hard := hardErrno(kind)
-	if !hard {
-		return
-	}
 	local := netip.AddrPortFrom(quoted.Src(), h.SrcPort())
 	remote := netip.AddrPortFrom(quoted.Dst(), h.DstPort())
-	if s := u.ports.lookupSent(local, remote); s != nil {
-		s.q.setError(&ICMPError{From: from, Kind: kind, Remote: remote, Errno: errno})
+	s, connected := u.ports.lookupSent(local, remote)
+	if s == nil {
+		return
+	}
+	errno, hard := errnoOf(kind)
+	e := &ICMPError{From: from, Kind: kind, Info: info, Remote: remote, Errno: errno}
+	if s.recvErrors.Load() {
+		qe := *e
+		qe.Received = time.Now()
+		s.errq.put(&qe)
+	}
+	if hard && connected {
+		s.q.setError(e)
 	}
 }
 

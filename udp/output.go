@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/gotapip/gotapip/ip"
+	"github.com/gotapip/gotapip/netdev"
 )
 
 // SendTo sends b as one datagram to `to`, binding an unbound socket to a
@@ -38,7 +39,7 @@ func (s *Socket) SendTo(b []byte, to netip.AddrPort) (int, error) {
 			return 0, fmt.Errorf("udp: send to %v: %w", to, err)
 		}
 	}
-	return s.u.output(b, netip.AddrPortFrom(src, s.local.Port()), to)
+	return s.u.output(b, netip.AddrPortFrom(src, s.local.Port()), to, s.options())
 }
 
 // Send sends b to the connected peer, from the source address chosen at
@@ -53,12 +54,15 @@ func (s *Socket) Send(b []byte) (int, error) {
 	if s.closed.Load() {
 		return 0, s.errClosed("send")
 	}
-	return s.u.output(b, netip.AddrPortFrom(src, port), remote)
+	return s.u.output(b, netip.AddrPortFrom(src, port), remote, s.options())
 }
+
+// options are the IP options of the socket's datagrams.
+func (s *Socket) options() ip.Options { return ip.Options{TTL: uint8(s.ttl.Load())} }
 
 // output builds the datagram from src to dst around a copy of b and hands
 // it to IP.
-func (u *Protocol) output(b []byte, src, dst netip.AddrPort) (int, error) {
+func (u *Protocol) output(b []byte, src, dst netip.AddrPort, opt ip.Options) (int, error) {
 	if len(b) > MaxPayload {
 		return 0, fmt.Errorf("udp: %d bytes to %v: %w (at most %d in one datagram)", len(b), dst, ip.ErrMsgSize, MaxPayload)
 	}
@@ -66,7 +70,8 @@ func (u *Protocol) output(b []byte, src, dst netip.AddrPort) (int, error) {
 	h := Header(p.Append(HeaderLen + len(b)))
 	copy(h.Payload(), b)
 	h.Encode(Fields{SrcPort: src.Port(), DstPort: dst.Port(), Src: src.Addr(), Dst: dst.Addr()})
-	if err := u.ip.Output(p, src.Addr(), dst.Addr(), ip.ProtoUDP, ip.Options{}); err != nil {
+	u.Tracer.Trace(netdev.LayerUDP, netdev.TraceOut, nil, h)
+	if err := u.ip.Output(p, src.Addr(), dst.Addr(), ip.ProtoUDP, opt); err != nil {
 		return 0, fmt.Errorf("udp: send to %v: %w", dst, err)
 	}
 	u.Stats.OutDatagrams.Add(1)

@@ -148,20 +148,26 @@ func (t *portTable) lookup(src, dst netip.AddrPort, broadcast bool) *Socket {
 	return wild
 }
 
-// lookupSent finds the socket that sent a datagram from src to dst: for an
-// ICMP error about it.
-func (t *portTable) lookupSent(src, dst netip.AddrPort) *Socket {
+// lookupSent finds the socket that sent a datagram from src to dst, for
+// an ICMP error about it: bound to src's port (and address, or the
+// wildcard), and connected to dst or not connected at all. connected says
+// which.
+func (t *portTable) lookupSent(src, dst netip.AddrPort) (s *Socket, connected bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	var unconnected *Socket
 	for _, s := range t.byPort[src.Port()] {
 		if a := s.local.Addr(); a.IsValid() && a != src.Addr() {
 			continue
 		}
-		if s.remote == dst {
-			return s
+		switch {
+		case s.remote == dst:
+			return s, true
+		case !s.remote.IsValid():
+			unconnected = s
 		}
 	}
-	return nil
+	return unconnected, false
 }
 
 // list returns every open socket.

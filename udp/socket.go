@@ -36,6 +36,10 @@ type Socket struct {
 	done         chan struct{} // closed by Close
 	closed       atomic.Bool
 	readDeadline atomic.Int64 // UnixNano; 0: none
+
+	ttl        atomic.Uint32 // SetTTL; 0: the default
+	recvErrors atomic.Bool   // SetRecvErrors (IP_RECVERR)
+	errq       errQueue
 }
 
 // Open returns a new, unbound socket. It is bound to a wildcard ephemeral
@@ -43,6 +47,7 @@ type Socket struct {
 func (u *Protocol) Open() (*Socket, error) {
 	s := &Socket{u: u, done: make(chan struct{})}
 	s.q.init()
+	s.errq.init()
 	if err := u.ports.add(s); err != nil {
 		return nil, err
 	}
@@ -237,6 +242,7 @@ func (s *Socket) Close() error {
 	}
 	s.u.ports.remove(s)
 	s.u.queued.Add(-int64(s.q.close()))
+	s.errq.clear()
 	close(s.done)
 	return nil
 }

@@ -12,6 +12,9 @@ import (
 // Protocol is one stack's UDP: its port table, sockets and counters.
 type Protocol struct {
 	Stats Stats
+	// Tracer sees each datagram in, out and dropped (debug udp); the
+	// stack installs the one its layers share. nil traces nothing.
+	Tracer *netdev.Tracer
 
 	ip     *ip.Layer
 	pool   *netdev.Pool
@@ -54,14 +57,14 @@ func (u *Protocol) Sockets() []Info {
 func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 	h, err := Parse(p.Data())
 	if err != nil {
-		u.drop(p, &u.Stats.InErrors)
+		u.drop(p, &u.Stats.InErrors, err.Error())
 		return
 	}
 	p.Trim(h.Length())
 	src, dst := iph.Src(), iph.Dst()
 	if err := h.Verify(src, dst); err != nil {
 		u.Stats.InCsumErrors.Add(1)
-		u.drop(p, &u.Stats.InErrors)
+		u.drop(p, &u.Stats.InErrors, err.Error())
 		return
 	}
 	unicast := p.Type == netdev.PacketHost && !dst.IsMulticast() && (p.Dev == nil || !ip.IsBroadcast(p.Dev, dst))
@@ -71,19 +74,21 @@ func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 	}
 	if s == nil {
 		if !unicast {
-			u.drop(p, &u.Stats.IgnoredMulti)
+			u.drop(p, &u.Stats.IgnoredMulti, "broadcast or multicast to a port with no socket")
 			return
 		}
 		u.Stats.NoPorts.Add(1) // before the error goes out: its sender may look
+		u.Tracer.Drop(netdev.LayerUDP, p.Dev, p.Data(), "no socket on the port: port unreachable")
 		u.ip.ReportError(p, ip.PortUnreachable, 0)
 		p.Free()
 		return
 	}
 	if u.queued.Load() >= MaxQueuedTotal {
 		u.Stats.RcvbufErrors.Add(1)
-		u.drop(p, &u.Stats.InErrors)
+		u.drop(p, &u.Stats.InErrors, "the stack's sockets hold too many datagrams")
 		return
 	}
+	u.Tracer.Trace(netdev.LayerUDP, netdev.TraceIn, p.Dev, p.Data())
 	p.Pull(HeaderLen)
 	// Counted before the reader can see it (and taken back if it does not fit).
 	u.queued.Add(1)
@@ -93,13 +98,17 @@ func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 		u.queued.Add(-1)
 		u.Stats.InDatagrams.Add(^uint64(0))
 		u.Stats.RcvbufErrors.Add(1)
-		u.drop(p, &u.Stats.InErrors)
+		u.Stats.InErrors.Add(1) // data pulled to the payload: the header is gone from p.Data()
+		u.Tracer.Drop(netdev.LayerUDP, p.Dev, p.Transport(), "the socket's receive queue is full")
+		p.Free()
 		return
 	}
 	dev.YieldAfterReceive()
 }
 
-func (u *Protocol) drop(p *netdev.Packet, reason *atomic.Uint64) {
-	reason.Add(1)
+// drop counts a datagram under counter, tells the tracer why, and frees it.
+func (u *Protocol) drop(p *netdev.Packet, counter *atomic.Uint64, reason string) {
+	counter.Add(1)
+	u.Tracer.Drop(netdev.LayerUDP, p.Dev, p.Data(), reason)
 	p.Free()
 }

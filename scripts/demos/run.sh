@@ -20,6 +20,8 @@ mask() {
 		-e 's/[0-9]+\.[0-9]s$/Xs/' \
 		-e '/Type=[0-9]+/s/Checksum=0x[0-9a-f]{4}/Checksum=0xXXXX/' \
 		-e 's/^( +[0-9a-f]{4}  )[0-9a-f ]{48} +\|.*\|$/\1(hex: ping data holds a timestamp)/' \
+		-e '/^[ 0-9]{2}  /s/  [0-9]+\.[0-9]{3} ms/  X ms/g' \
+		-e 's/^(udp  -> -      UDP )[0-9]+( > 33[45][0-9]{2}: length 32)$/\1PORT\2/' \
 		-e 's/[[:space:]]+$//'
 }
 
