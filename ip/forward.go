@@ -3,17 +3,13 @@ package ip
 import "github.com/gotapip/gotapip/netdev"
 
 // forward routes a datagram that is not for us onward, as a router does
-// (RFC 1812 5.2, tapip's ip_forward): never a link-layer broadcast, TTL
-// checked and decremented (with an incremental checksum update), ICMP time
-// exceeded or net unreachable when it cannot go on. It owns p.
+// (RFC 1812 5.2, tapip's ip_forward): never a link-layer broadcast; the
+// route first (no route: ICMP net unreachable), then the TTL (1: time
+// exceeded), as Linux orders them; the TTL decremented with an incremental
+// checksum update. It owns p.
 func (l *Layer) forward(p *netdev.Packet, h Header) {
 	if p.Type != netdev.PacketHost {
 		l.drop(p, &l.Stats.InAddrErrors, "link-layer broadcast: not forwarded")
-		return
-	}
-	if h.TTL() <= 1 {
-		l.ReportError(p, TTLExceeded, 0)
-		l.drop(p, &l.Stats.InHdrErrors, "forward: TTL exceeded")
 		return
 	}
 	r, ok := l.Routes.Lookup(h.Dst())
@@ -21,6 +17,11 @@ func (l *Layer) forward(p *netdev.Packet, h Header) {
 		l.Stats.OutNoRoutes.Add(1)
 		l.ReportError(p, NetUnreachable, 0)
 		l.drop(p, &l.Stats.InAddrErrors, "forward: no route")
+		return
+	}
+	if h.TTL() <= 1 {
+		l.ReportError(p, TTLExceeded, 0)
+		l.drop(p, &l.Stats.InHdrErrors, "forward: TTL exceeded")
 		return
 	}
 	if p.Len() > r.Dev.MTU() && h.DF() {

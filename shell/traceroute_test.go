@@ -55,11 +55,10 @@ func TestTracerouteOnTheSim(t *testing.T) {
 		{"", "traceroute 10.0.0.2", `traceroute to 10.0.0.2 (10.0.0.2), 30 hops max, 60 byte packets
  1  10.0.0.2  X ms  X ms  X ms
 `},
-		// The router looks at the TTL before the route (Linux routes first,
-		// and would say !N at hop 1).
+		// The router looks up the route before the TTL, as Linux does: the
+		// first probes already hear net unreachable.
 		{"", "traceroute -q 2 10.9.9.9", `traceroute to 10.9.9.9 (10.9.9.9), 30 hops max, 60 byte packets
- 1  10.0.0.254  X ms  X ms
- 2  10.0.0.254  X ms !N  X ms !N
+ 1  10.0.0.254  X ms !N  X ms !N
 `},
 		{"", "traceroute -m 1 10.0.1.2", `traceroute to 10.0.1.2 (10.0.1.2), 1 hops max, 60 byte packets
  1  10.0.0.254  X ms  X ms  X ms
