@@ -129,9 +129,11 @@ func (s *Stack) Tick(now time.Time) {
 // Now is the stack's clock.
 func (s *Stack) Now() time.Time { return s.clock.Now() }
 
-// Close stops the timer and every device (closing their drivers).
+// Close closes every UDP socket, stops the timer and every device (closing
+// their drivers).
 func (s *Stack) Close() {
 	s.closeOnce.Do(func() {
+		s.UDP.CloseAll()
 		close(s.stopTimer)
 		<-s.timerDone
 		s.mu.Lock()

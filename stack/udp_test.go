@@ -423,3 +423,26 @@ func TestUDPMessageSize(t *testing.T) {
 	}
 	_ = netdev.LoopbackMTU
 }
+
+// Closing the stack wakes a receive blocked on one of its sockets.
+func TestStackCloseClosesSockets(t *testing.T) {
+	s := stack.New(stack.Config{})
+	sock, err := s.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:5000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := sock.RecvFrom(context.Background(), make([]byte, 100))
+		done <- err
+	}()
+	s.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("RecvFrom after stack Close = %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a blocked receive outlived the stack")
+	}
+}

@@ -268,3 +268,17 @@ func (s *Socket) Info() Info {
 	}
 	return Info{Local: local, Remote: s.RemoteAddr(), Queued: n, QueuedBytes: b, Drops: d}
 }
+
+// CloseAll closes every open socket, waking their readers with
+// net.ErrClosed (the stack is shutting down).
+func (u *Protocol) CloseAll() {
+	u.ports.mu.RLock()
+	open := make([]*Socket, 0, len(u.ports.open))
+	for s := range u.ports.open {
+		open = append(open, s)
+	}
+	u.ports.mu.RUnlock()
+	for _, s := range open {
+		s.Close()
+	}
+}
