@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -126,5 +127,32 @@ func TestCLIFallsBackToSimWithoutRoot(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// A second device added at the prompt (netdev add), listed, used and removed.
+func TestCLINetdevAddDel(t *testing.T) {
+	nstest.RequireRoot(t)
+	ns := nstest.NewNetns(t, "gtpcli")
+	out, errOut, status := runTapip(t, ns, "", "-dev", "tap:gtcli0", "-c",
+		"netdev add tap:gtcli1 10.0.9.1/24 peer 10.0.9.2/24; netdev; ping -c 1 -W 2 10.0.9.2; netdev del gtcli1; netdev")
+	if status != 0 {
+		t.Fatalf("status %d\n%s%s", status, out, errOut)
+	}
+	for _, re := range []string{
+		`(?m)^gtcli1: added \(tap, 02:00:0a:00:09:01\)$`,
+		`(?m)^Iface\s+Driver\s+HWaddr\s+Address\s+MTU\s+State$`,
+		`(?m)^gtcli1\s+tap\s+02:00:0a:00:09:01\s+10\.0\.9\.1/24\s+1500\s+UP$`,
+		`(?m)^64 bytes from 10\.0\.9\.2: icmp_seq=1 ttl=64`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("output lacks %s:\n%s", re, out)
+		}
+	}
+	if strings.Count(out, "gtcli1  ") != 1 { // listed once: before del, not after
+		t.Errorf("gtcli1 listed %d times, want once (before netdev del):\n%s", strings.Count(out, "gtcli1  "), out)
+	}
+	if _, err := nstest.Exec(ns, "ip", "link", "show", "gtcli1"); err == nil {
+		t.Errorf("netdev del left the TAP gtcli1 in the kernel")
 	}
 }

@@ -14,6 +14,7 @@ func (s *Stack) CounterGroups() []CounterGroup {
 		{"IpReasm", &s.IP.Reasm.Stats},
 		{"IpFrag", &s.IP.FragStats},
 		{"Icmp", &s.ICMP.Stats},
+		{"Udp", &s.UDP.Stats},
 	}
 	for _, d := range s.Devices() {
 		groups = append(groups, CounterGroup{"Dev " + d.Name(), &d.Stats})

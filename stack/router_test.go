@@ -112,3 +112,43 @@ func TestHostUnreachableAfterARPGivesUp(t *testing.T) {
 		t.Errorf("ARP Failed = %d, want 1", a.ARP.Stats.Failed.Load())
 	}
 }
+
+// A forwarded datagram with DF that does not fit the next link: the router
+// drops it and says "fragmentation needed" with the next-hop MTU (RFC 1191);
+// without DF it forwards it in fragments.
+func TestRouterFragNeededAndFragments(t *testing.T) {
+	l := newRouterLab(t)
+	l.r.IP.Forwarding.Store(true)
+	far, _ := l.r.Device("veth1")
+	if err := far.SetMTU(1000); err != nil {
+		t.Fatal(err)
+	}
+	out, err := shellPing(t, l.a, "-c 1 -W 1 -M do -s 1200 10.0.2.2")
+	if err == nil || !strings.Contains(out, "From 10.0.1.1 icmp_seq=1 Frag needed and DF set") {
+		t.Errorf("ping -M do past the next MTU: %v\n%s", err, out)
+	}
+	out, err = shellPing(t, l.a, "-c 1 -W 1 -s 1200 10.0.2.2")
+	if err != nil || !strings.Contains(out, "1208 bytes from 10.0.2.2: icmp_seq=1 ttl=63") {
+		t.Errorf("ping without DF past the next MTU: %v\n%s", err, out)
+	}
+	if n := l.r.IP.FragStats.FragCreates.Load(); n < 2 {
+		t.Errorf("the router made %d fragments, want at least 2", n)
+	}
+}
+
+// Loopback: 127/8 through lo, our own address without touching the wire,
+// and the largest datagram.
+func TestLoopbackPings(t *testing.T) {
+	a, _, _ := twoHosts(t, 9)
+	dev, _ := a.Device("veth0")
+	before := dev.Stats.TxPackets.Load()
+	for _, args := range []string{"-c 1 127.0.0.1", "-c 1 127.1.2.3", "-c 1 10.0.0.1", "-c 1 -s 65000 127.0.0.1", "-c 1 -s 65507 10.0.0.1"} {
+		out, err := shellPing(t, a, args)
+		if err != nil || !strings.Contains(out, "1 packets transmitted, 1 received") {
+			t.Errorf("ping %s: %v\n%s", args, err, out)
+		}
+	}
+	if got := dev.Stats.TxPackets.Load(); got != before {
+		t.Errorf("pings to ourselves put %d frames on the wire", got-before)
+	}
+}

@@ -1,0 +1,95 @@
+package capture_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/gotapip/gotapip/capture"
+	"github.com/gotapip/gotapip/netdev"
+)
+
+type nullDriver struct{}
+
+func (nullDriver) ReadFrame([]byte) (int, error) { select {} }
+func (nullDriver) WriteFrame([]byte) error       { return nil }
+func (nullDriver) Close() error                  { return nil }
+func (nullDriver) Kind() string                  { return "null" }
+
+func testDevice(t *testing.T, pool *netdev.Pool) *netdev.NetDev {
+	t.Helper()
+	d, err := netdev.New(netdev.Config{Name: "cap0", MAC: netdev.MAC{2, 0, 0, 0, 0, 1}}, nullDriver{}, &netdev.Demux{}, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.SetUp(true)
+	return d
+}
+
+// send transmits a frame with n payload bytes through dev.
+func send(pool *netdev.Pool, dev *netdev.NetDev, n int) {
+	p := pool.Get(n)
+	clear(p.Append(n))
+	dev.Transmit(p, netdev.BroadcastMAC, 0x88b5)
+}
+
+func TestCaptureWritesPcapAndStopsAtLimit(t *testing.T) {
+	pool := netdev.NewPool()
+	dev := testDevice(t, pool)
+	path := filepath.Join(t.TempDir(), "x.pcap")
+	// 24-byte file header + 3 records of 16 + 100 bytes fit; a 4th does not.
+	c, err := capture.Start(path, 24+3*(16+100)+50, []*netdev.NetDev{dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		send(pool, dev, 100-netdev.EthernetHeaderLen)
+	}
+	n, size, stopped := c.Status()
+	if n != 3 || size != 24+3*116 || !errors.Is(stopped, capture.ErrLimit) {
+		t.Errorf("status: %d packets, %d bytes, %v; want 3, %d, the limit", n, size, stopped, 24+3*116)
+	}
+	if got, err := c.Stop(); err != nil || got != 3 {
+		t.Fatalf("Stop = %d, %v", got, err)
+	}
+	send(pool, dev, 50) // after Stop: not captured, no panic
+
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatalf("not a pcap file: %v", err)
+	}
+	if r.LinkType() != layers.LinkTypeEthernet {
+		t.Errorf("link type %v, want Ethernet", r.LinkType())
+	}
+	count := 0
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		count++
+		pkt := gopacket.NewPacket(data, layers.LayerTypeEthernet, gopacket.Default)
+		if eth, ok := pkt.Layer(layers.LayerTypeEthernet).(*layers.Ethernet); !ok || eth.EthernetType != 0x88b5 || ci.Length != 100 {
+			t.Errorf("record %d: %v, length %d", count, pkt, ci.Length)
+		}
+	}
+	if count != 3 {
+		t.Errorf("%d records in the file, want 3", count)
+	}
+}
+
+func TestCaptureBadPath(t *testing.T) {
+	if _, err := capture.Start("/nonexistent/dir/x.pcap", capture.DefaultLimit, nil); err == nil {
+		t.Error("Start in a missing directory succeeded")
+	}
+}
