@@ -21,6 +21,12 @@ func (c *Protocol) echoReply(p *netdev.Packet, iph ip.Header, h Header) {
 			return
 		}
 		dst = p.Dev.Addr().Addr() // answer from our own address, never the broadcast one
+		if !dst.IsValid() {
+			c.Stats.InEchoBroadcastIgnored.Add(1)
+			c.Tracer.Drop(netdev.LayerICMP, p.Dev, h, "echo to a broadcast address on a device with no address")
+			p.Free()
+			return
+		}
 	}
 	src, tos := iph.Src(), iph.TOS()
 

@@ -2,6 +2,7 @@ package icmp
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -128,8 +129,11 @@ func (c *Protocol) ReportError(p *netdev.Packet, kind ip.ErrorKind, info int) {
 	copy(msg[HeaderLen:], quote)
 	msg.SetChecksum()
 	src := orig.Dst()
-	if c.ip.LocalDevice(src) == nil && p.Dev != nil { // forwarded: from the interface it came in on
-		src = p.Dev.Addr().Addr()
+	if c.ip.LocalDevice(src) == nil { // forwarded: from the interface it came in on, if it has an address
+		src = netip.Addr{}
+		if p.Dev != nil {
+			src = p.Dev.Addr().Addr() // invalid if none: Output then picks one
+		}
 	}
 	c.count(tc[0], p.Dev, msg)
 	if c.ip.Output(out, src, orig.Src(), ip.ProtoICMP, ip.Options{}) != nil {

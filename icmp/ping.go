@@ -41,7 +41,13 @@ type ErrorReport struct {
 	MTU        int // next-hop MTU of "fragmentation needed"
 }
 
-func (e *ErrorReport) String() string { return TypeName(e.Type, e.Code) }
+// String prints the error as ping does: "Frag needed and DF set (mtu = 1400)".
+func (e *ErrorReport) String() string {
+	if e.Type == TypeDestUnreach && e.Code == CodeFragNeeded && e.MTU > 0 {
+		return fmt.Sprintf("%s (mtu = %d)", TypeName(e.Type, e.Code), e.MTU)
+	}
+	return TypeName(e.Type, e.Code)
+}
 
 // Pinger is one running ping: an identifier of its own, so several pings
 // at once never see each other's replies.

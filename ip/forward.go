@@ -1,6 +1,10 @@
 package ip
 
-import "github.com/gotapip/gotapip/netdev"
+import (
+	"net/netip"
+
+	"github.com/gotapip/gotapip/netdev"
+)
 
 // forward routes a datagram that is not for us onward, as a router does
 // (RFC 1812 5.2, tapip's ip_forward): never a link-layer broadcast; the
@@ -12,11 +16,21 @@ func (l *Layer) forward(p *netdev.Packet, h Header) {
 		l.drop(p, &l.Stats.InAddrErrors, "link-layer broadcast: not forwarded")
 		return
 	}
+	if thisNetwork(h.Src()) || thisNetwork(h.Dst()) {
+		l.drop(p, &l.Stats.InAddrErrors, "forward: 0.0.0.0/8 is not routed") // RFC 1812 5.3.7
+		return
+	}
 	r, ok := l.Routes.Lookup(h.Dst())
 	if !ok {
 		l.Stats.OutNoRoutes.Add(1)
 		l.ReportError(p, NetUnreachable, 0)
 		l.drop(p, &l.Stats.InAddrErrors, "forward: no route")
+		return
+	}
+	if IsBroadcast(r.Dev, h.Dst()) {
+		// A directed broadcast would go out as a link broadcast: never, or
+		// we amplify smurf attacks (RFC 2644; Linux bc_forwarding=0).
+		l.drop(p, &l.Stats.InAddrErrors, "forward: directed broadcasts are not forwarded")
 		return
 	}
 	if h.TTL() <= 1 {
@@ -33,3 +47,7 @@ func (l *Layer) forward(p *netdev.Packet, h Header) {
 	l.Stats.ForwDatagrams.Add(1)
 	l.transmit(p, r.Dev, r.NextHop(h.Dst()))
 }
+
+// thisNetwork reports whether a is in 0.0.0.0/8 ("this network", RFC 1122
+// 3.2.1.3), which a router never forwards.
+func thisNetwork(a netip.Addr) bool { return a.Is4() && a.As4()[0] == 0 }

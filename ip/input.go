@@ -18,8 +18,8 @@ func (l *Layer) Input(p *netdev.Packet) {
 		return
 	}
 	p.Trim(h.TotalLen()) // strip Ethernet padding
-	if src := h.Src(); src.IsMulticast() || IsBroadcast(p.Dev, src) {
-		l.drop(p, &l.Stats.InAddrErrors, "martian source address") // RFC 1812 5.3.7
+	if l.isMartian(p.Dev, h) {
+		l.drop(p, &l.Stats.InAddrErrors, "martian address") // RFC 1122 3.2.1.3, RFC 1812 5.3.7
 		return
 	}
 	l.Tracer.Trace(netdev.LayerIP, netdev.TraceIn, p.Dev, p.Data())
@@ -52,6 +52,17 @@ func (l *Layer) deliver(p *netdev.Packet, h Header) {
 	p.Pull(h.IHL())
 	p.MarkTransport()
 	handler(p, h)
+}
+
+// isMartian reports addresses no datagram from a wire may carry: a
+// multicast or broadcast source, or 127/8 (loopback) either way on a device
+// that is not lo.
+func (l *Layer) isMartian(dev *netdev.NetDev, h Header) bool {
+	src, dst := h.Src(), h.Dst()
+	if src.IsMulticast() || IsBroadcast(dev, src) {
+		return true
+	}
+	return !dev.IsLoopback() && (src.IsLoopback() || dst.IsLoopback())
 }
 
 // isForUs reports whether the datagram's destination is one of our

@@ -8,6 +8,10 @@ import (
 	"github.com/gotapip/gotapip/netdev"
 )
 
+// ErrAddrNotAvail is wrapped when no source address can be had: the stack
+// holds no address outside lo.
+var ErrAddrNotAvail = errors.New("no source address")
+
 // ErrMsgSize is wrapped when a datagram cannot be sent at its size: over
 // the IPv4 limit, or over the MTU with DF set.
 var ErrMsgSize = errors.New("message too long")
@@ -31,7 +35,10 @@ func (l *Layer) Output(p *netdev.Packet, src, dst netip.Addr, proto uint8, opt O
 		return err
 	}
 	if !src.IsValid() {
-		src = l.sourceFor(dev, dst)
+		if src, err = l.sourceFor(dev, dst); err != nil {
+			p.Free()
+			return err
+		}
 	}
 	if opt.TTL == 0 {
 		opt.TTL = DefaultTTL
@@ -74,15 +81,28 @@ func (l *Layer) route(dst netip.Addr) (*netdev.NetDev, netip.Addr, error) {
 		l.Stats.OutNoRoutes.Add(1)
 		return nil, netip.Addr{}, fmt.Errorf("ip: %v: %w (add one with: route add PREFIX [via GW] dev IFACE)", dst, ErrNoRoute)
 	}
+	if IsBroadcast(r.Dev, dst) {
+		return r.Dev, dst, nil // a broadcast goes to the link, never via a gateway (RFC 1122 3.3.6)
+	}
 	return r.Dev, r.NextHop(dst), nil
 }
 
-// sourceFor picks the source address for a datagram to dst leaving by dev.
-func (l *Layer) sourceFor(dev *netdev.NetDev, dst netip.Addr) netip.Addr {
+// sourceFor picks the source address for a datagram to dst leaving by dev:
+// dev's address, or (dev has none) the first address the stack holds
+// outside lo, as Linux's inet_select_addr does.
+func (l *Layer) sourceFor(dev *netdev.NetDev, dst netip.Addr) (netip.Addr, error) {
 	if dev.IsLoopback() && l.LocalDevice(dst) != nil && !dev.Addr().Contains(dst) {
-		return dst // to one of our other addresses: from it, as Linux does
+		return dst, nil // to one of our other addresses: from it, as Linux does
 	}
-	return dev.Addr().Addr()
+	if a := dev.Addr(); a.IsValid() {
+		return a.Addr(), nil
+	}
+	for _, d := range l.Devices() {
+		if a := d.Addr(); a.IsValid() && !d.IsLoopback() {
+			return a.Addr(), nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("ip: to %v via %s: %w (give a device an address: ifconfig %s CIDR)", dst, dev.Name(), ErrAddrNotAvail, dev.Name())
 }
 
 // transmit hands a built datagram to the link, in fragments if it is larger

@@ -12,5 +12,5 @@ func (l *Layer) SourceAddr(dst netip.Addr) (netip.Addr, error) {
 	if err != nil {
 		return netip.Addr{}, err
 	}
-	return l.sourceFor(dev, dst), nil
+	return l.sourceFor(dev, dst)
 }

@@ -155,6 +155,15 @@ func (sh *Shell) startDebug(mask uint32, draw bool) {
 	sh.debug = pr
 }
 
+// Close ends what the shell left running in the background: a debug watch
+// and a capture (whose file is flushed and closed). Call it before exit.
+func (sh *Shell) Close() {
+	sh.stopDebug()
+	if sh.capture != nil {
+		sh.stopCapture()
+	}
+}
+
 // stopDebug switches tracing off and waits for the printer to drain.
 func (sh *Shell) stopDebug() {
 	if sh.debug == nil {

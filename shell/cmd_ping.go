@@ -137,7 +137,9 @@ func (st *pingStats) loop(ctx context.Context, sh *Shell, pg *icmp.Pinger, pc pi
 func (st *pingStats) sendOne(sh *Shell, pg *icmp.Pinger, pc pingConfig) {
 	st.sent++
 	st.last = time.Now()
-	if err := pg.Send(pc.dst, uint16(st.sent), pc.send); err != nil {
+	seq := uint16(st.sent)
+	delete(st.seen, seq) // the sequence wraps at 65536: a reply to this one is new
+	if err := pg.Send(pc.dst, seq, pc.send); err != nil {
 		st.errors++
 		fmt.Fprintf(sh.Err, "ping: sendmsg: %v\n", err)
 	}

@@ -68,15 +68,15 @@ func parseRoutePrefix(s string) (netip.Prefix, error) {
 }
 
 func (sh *Shell) printRoutes() {
-	w := sh.table()
-	fmt.Fprintln(w, "Destination\tGateway\tGenmask\tFlags\tIface")
+	// net-tools route -n's own layout, so the table reads as engineers know it.
+	fmt.Fprintln(sh.Out, "Kernel IP routing table")
+	fmt.Fprintln(sh.Out, "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface")
 	for _, r := range sh.Stack.IP.Routes.List() {
 		gw := "0.0.0.0"
 		if r.Gateway.IsValid() {
 			gw = r.Gateway.String()
 		}
 		mask := net.IP(net.CIDRMask(r.Prefix.Bits(), 32)).String()
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.Prefix.Addr(), gw, mask, r.Flags(), r.Dev)
+		fmt.Fprintf(sh.Out, "%-15s %-15s %-15s %-5s %-6d %-2d %7d %s\n", r.Prefix.Addr(), gw, mask, r.Flags(), 0, 0, 0, r.Dev)
 	}
-	w.Flush()
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 
 	"github.com/chzyer/readline"
@@ -95,7 +94,7 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 	// Output that arrives while the prompt waits (debug -n) is printed above
 	// it, and the prompt redrawn.
 	sh.Out, sh.Err = rl.Stdout(), rl.Stderr()
-	defer sh.stopDebug()
+	defer sh.Close()
 	if sh.In == nil { // snc -c reads lines typed at the terminal, until Ctrl-D
 		sh.In = &readlineInput{rl: rl, prompt: prompt}
 		defer func() { sh.In = nil }()
@@ -134,7 +133,7 @@ func (sh *Shell) completer() readline.AutoCompleter {
 // program's exit status says whether anything went wrong.
 func (sh *Shell) RunScript(r io.Reader) error {
 	sh.Script = true
-	defer sh.stopDebug()
+	defer sh.Close()
 	in := newInterrupter()
 	defer in.stop()
 	sc := bufio.NewScanner(r)
@@ -159,11 +158,16 @@ func (sh *Shell) RunScript(r io.Reader) error {
 // RunCommands runs the ';'-separated commands of line (tapip -c).
 func (sh *Shell) RunCommands(line string) error {
 	sh.Script = true
-	defer sh.stopDebug()
+	defer sh.Close()
 	in := newInterrupter()
 	defer in.stop()
 	var last error
-	for _, cmd := range strings.Split(line, ";") {
+	cmds, err := splitCommands(line)
+	if err != nil {
+		sh.Report(err)
+		return err
+	}
+	for _, cmd := range cmds {
 		if err := sh.runOne(in, cmd, &last); err != nil {
 			return last
 		}
@@ -230,4 +234,27 @@ func (r *readlineInput) Read(p []byte) (int, error) {
 	n := copy(p, r.line)
 	r.line = r.line[n:]
 	return n, nil
+}
+
+// splitCommands splits tapip -c's argument at the semicolons that are not
+// inside quotes ("udp send 10.0.0.2:7 'a;b'; arpcache" is two commands).
+func splitCommands(line string) ([]string, error) {
+	var cmds []string
+	var quote rune
+	start := 0
+	for i, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == 0 && (r == '"' || r == '\''):
+			quote = r
+		case quote == 0 && r == ';':
+			cmds = append(cmds, line[start:i])
+			start = i + 1
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated %c quote", quote)
+	}
+	return append(cmds, line[start:]), nil
 }

@@ -118,12 +118,13 @@ func TestRouteAddListDelete(t *testing.T) {
 	}
 	l.run(t, "route")
 	want := []string{
-		`Destination\s+Gateway\s+Genmask\s+Flags\s+Iface`,
-		`10\.0\.0\.77\s+0\.0\.0\.0\s+255\.255\.255\.255\s+UH\s+veth0`,
-		`10\.0\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+veth0`,
-		`10\.9\.0\.0\s+10\.0\.0\.2\s+255\.255\.0\.0\s+UG\s+veth0`,
-		`127\.0\.0\.0\s+0\.0\.0\.0\s+255\.0\.0\.0\s+U\s+lo`,
-		`0\.0\.0\.0\s+10\.0\.0\.2\s+0\.0\.0\.0\s+UG\s+veth0`,
+		`Kernel IP routing table`,
+		`Destination     Gateway         Genmask         Flags Metric Ref    Use Iface`,
+		`10\.0\.0\.77\s+0\.0\.0\.0\s+255\.255\.255\.255 UH\s+0\s+0\s+0 veth0`,
+		`10\.0\.0\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0 veth0`,
+		`10\.9\.0\.0\s+10\.0\.0\.2\s+255\.255\.0\.0\s+UG\s+0\s+0\s+0 veth0`,
+		`127\.0\.0\.0\s+0\.0\.0\.0\s+255\.0\.0\.0\s+U\s+0\s+0\s+0 lo`,
+		`0\.0\.0\.0\s+10\.0\.0\.2\s+0\.0\.0\.0\s+UG\s+0\s+0\s+0 veth0`,
 	}
 	lines := strings.Split(strings.TrimSpace(l.out.String()), "\n")
 	if len(lines) != len(want) {

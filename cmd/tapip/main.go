@@ -92,10 +92,9 @@ func run(args []string) int {
 	if lan != nil {
 		defer lan.Close()
 	}
-	go closeOnSignal(s)
-
 	interactive := o.commands == "" && isatty.IsTerminal(os.Stdin.Fd())
 	sh := shell.New(s, os.Stdout, os.Stderr)
+	go closeOnSignal(s, sh)
 	if o.commands != "" {
 		sh.In = os.Stdin // snc -c reads it; in the other modes the shell reads stdin itself
 	}
@@ -170,13 +169,15 @@ func setup(s *stack.Stack, o options) (*sim.LAN, error) {
 	return lan, nil
 }
 
-// closeOnSignal removes what we created (the TAP) when killed.
-func closeOnSignal(s *stack.Stack) {
+// closeOnSignal flushes a running capture and removes what we created (the
+// TAP) when killed, exiting as a shell reports the signal (128 + its number).
+func closeOnSignal(s *stack.Stack, sh *shell.Shell) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGHUP)
-	<-sig
+	got := (<-sig).(syscall.Signal)
+	sh.Close()
 	s.Close()
-	os.Exit(143)
+	os.Exit(128 + int(got))
 }
 
 func historyFile() string {
