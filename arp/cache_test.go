@@ -105,6 +105,13 @@ func (h *harness) receive(dst, src netdev.MAC, f Fields) {
 	h.dev.Receive(p)
 }
 
+// learn has the cache learn addr at mac the way RFC 826 creates entries: a
+// request from it aimed at us (our reply is taken off the wire).
+func (h *harness) learn(mac netdev.MAC, addr netip.Addr) {
+	h.receive(netdev.BroadcastMAC, mac, Fields{Op: OpRequest, SenderMAC: mac, SenderIP: addr, TargetIP: ipA})
+	h.sent()
+}
+
 // resolve sends an IP packet whose payload is tag to addr.
 func (h *harness) resolve(addr netip.Addr, tag string) error {
 	p := h.pool.Get(len(tag))
@@ -270,7 +277,9 @@ func TestCreateOnlyWhenTargetIsUs(t *testing.T) {
 		{"gratuitous from a stranger", Fields{Op: OpRequest, SenderMAC: macB, SenderIP: ipB, TargetIP: ipB}, false, false, 0},
 		{"request for someone else, known sender", Fields{Op: OpRequest, SenderMAC: macB, SenderIP: ipB, TargetIP: ipC}, true, true, 0},
 		{"gratuitous from a known sender", Fields{Op: OpRequest, SenderMAC: macB, SenderIP: ipB, TargetIP: ipB}, true, true, 0},
-		{"unsolicited reply to us", Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA}, false, true, 0},
+		{"unsolicited reply to us (Linux arp_accept=0)", Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA}, false, false, 0},
+		{"reply to us from a known sender", Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA}, true, true, 0},
+		{"someone claims our address", Fields{Op: OpRequest, SenderMAC: macB, SenderIP: ipA, TargetIP: ipA}, false, false, 0},
 		{"request for us", Fields{Op: OpRequest, SenderMAC: macB, SenderIP: ipB, TargetIP: ipA}, false, true, 1},
 	}
 	for _, tt := range tests {
@@ -278,7 +287,7 @@ func TestCreateOnlyWhenTargetIsUs(t *testing.T) {
 			h := newHarness(t, Config{})
 			if tt.known {
 				// Known at an old MAC; the packet must move it to macB.
-				h.receive(macA, macC, Fields{Op: OpReply, SenderMAC: macC, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA})
+				h.learn(macC, ipB)
 			}
 			h.receive(netdev.BroadcastMAC, macB, tt.f)
 			if got := len(h.sent()); got != tt.replies {
@@ -459,7 +468,7 @@ func TestFailWithoutUnresolvedFrees(t *testing.T) {
 // after the last confirmation.
 func TestAging(t *testing.T) {
 	h := newHarness(t, Config{})
-	h.receive(macA, macB, Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA})
+	h.learn(macB, ipB)
 	h.tick(29 * time.Second)
 	h.wantState(ipB, Reachable)
 	h.tick(time.Second)
@@ -496,7 +505,7 @@ func TestAging(t *testing.T) {
 func TestReconfirm(t *testing.T) {
 	h := newHarness(t, Config{})
 	reply := Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA}
-	h.receive(macA, macB, reply)
+	h.learn(macB, ipB)
 	h.tick(40 * time.Second)
 	h.wantState(ipB, Stale)
 	h.receive(macA, macB, reply)
@@ -576,9 +585,7 @@ func TestMaxEntries(t *testing.T) {
 	h := newHarness(t, Config{MaxEntries: 3})
 	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, 0, byte(10 + i)}) }
 	mac := func(i int) netdev.MAC { return netdev.MAC{2, 0, 0, 0, 1, byte(i)} }
-	learn := func(i int) {
-		h.receive(macA, mac(i), Fields{Op: OpReply, SenderMAC: mac(i), SenderIP: addr(i), TargetMAC: macA, TargetIP: ipA})
-	}
+	learn := func(i int) { h.learn(mac(i), addr(i)) }
 	h.cache.AddPermanent(h.dev, addr(0), mac(0))
 	h.clk.advance(time.Second)
 	learn(1)
@@ -622,7 +629,7 @@ func TestFlushAndDelete(t *testing.T) {
 	}
 	other.SetUp(true)
 	other.SetAddr(netip.MustParsePrefix("192.168.1.1/24"))
-	h.receive(macA, macB, Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA})
+	h.learn(macB, ipB)
 	h.resolve(ipC, "queued") // incomplete, with a packet waiting
 	gw := netip.MustParseAddr("192.168.1.254")
 	p := h.pool.Get(1)
@@ -659,7 +666,7 @@ func TestListSortedWithAge(t *testing.T) {
 	for i := 9; i >= 2; i-- {
 		a := netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})
 		m := netdev.MAC{2, 0, 0, 0, 0, byte(i)}
-		h.receive(macA, m, Fields{Op: OpReply, SenderMAC: m, SenderIP: a, TargetMAC: macA, TargetIP: ipA})
+		h.learn(m, a)
 		h.clk.advance(time.Second)
 	}
 	l := h.cache.List()
@@ -778,7 +785,7 @@ func TestConcurrent(t *testing.T) {
 				case 0:
 					h.resolve(a, "x")
 				case 1:
-					h.receive(macA, m, Fields{Op: OpReply, SenderMAC: m, SenderIP: a, TargetMAC: macA, TargetIP: ipA})
+					h.receive(netdev.BroadcastMAC, m, Fields{Op: OpRequest, SenderMAC: m, SenderIP: a, TargetIP: ipA})
 				case 2:
 					h.tick(700 * time.Millisecond)
 				case 3:

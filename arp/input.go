@@ -38,8 +38,16 @@ func (c *Cache) Input(p *netdev.Packet) {
 	if ours {
 		c.probes.notify(spa, Answer{MAC: sha, Broadcast: p.Type != netdev.PacketHost})
 	}
+	if dev.Addr().IsValid() && spa == dev.Addr().Addr() {
+		c.Stats.InConflicts.Add(1) // someone claims our address (RFC 5227): never learn it
+		c.Tracer.Drop(netdev.LayerARP, dev, h, "address conflict: another host claims our address")
+		return
+	}
 	if spa.IsValid() && !spa.IsUnspecified() {
-		c.update(dev, spa, sha, ours)
+		// A request aimed at us creates the sender's entry (RFC 826); an
+		// unsolicited reply only updates one, as Linux with arp_accept=0,
+		// so strangers cannot fill the cache.
+		c.update(dev, spa, sha, ours && h.Op() == OpRequest)
 	}
 	if ours && h.Op() == OpRequest {
 		c.replyInPlace(p, h)

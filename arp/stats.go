@@ -12,6 +12,7 @@ type Stats struct {
 	InReplies   atomic.Uint64
 	InErrors    atomic.Uint64 // malformed or unsupported packets
 	InBadSender atomic.Uint64 // sender MAC broadcast/multicast or ours: ignored
+	InConflicts atomic.Uint64 // sender address is ours (RFC 5227 conflict): ignored
 	OutRequests atomic.Uint64
 	OutReplies  atomic.Uint64
 	Failed      atomic.Uint64 // resolutions given up after all retries

@@ -110,7 +110,9 @@ func (c *Protocol) ReportError(p *netdev.Packet, kind ip.ErrorKind, info int) {
 		c.Stats.OutErrorsSuppressed.Add(1)
 		return
 	}
-	if !c.errorBucket.allow(c.Now()) {
+	// Fragmentation needed is exempt, as in Linux: path-MTU discovery
+	// depends on every one arriving (RFC 1191).
+	if kind != ip.FragNeeded && !c.errorBucket.allow(c.Now()) {
 		c.Stats.OutRateLimited.Add(1)
 		return
 	}

@@ -86,10 +86,25 @@ func (l *Layer) DetachDevice(dev *netdev.NetDev) {
 func (l *Layer) Devices() []*netdev.NetDev { return *l.devs.Load() }
 
 // SetAddress gives dev the address prefix and replaces its connected route.
+// If the connected route cannot be added (another device has that subnet)
+// nothing changes.
 func (l *Layer) SetAddress(dev *netdev.NetDev, prefix netip.Prefix) error {
-	l.Routes.DeleteFunc(func(r Route) bool { return r.Dev == dev && r.Connected })
+	var old []Route
+	l.Routes.DeleteFunc(func(r Route) bool {
+		if r.Dev == dev && r.Connected {
+			old = append(old, r)
+			return true
+		}
+		return false
+	})
+	if err := l.Routes.Add(Route{Prefix: prefix.Masked(), Dev: dev, Connected: true}); err != nil {
+		for _, r := range old {
+			l.Routes.Add(r) // put back what was there: it fitted before
+		}
+		return err
+	}
 	dev.SetAddr(prefix)
-	return l.Routes.Add(Route{Prefix: prefix.Masked(), Dev: dev, Connected: true})
+	return nil
 }
 
 // LocalDevice returns the device that owns addr, or nil if addr is not ours.

@@ -125,7 +125,7 @@ func TestBrcfgRefusals(t *testing.T) {
 	// As root, drop to nobody to check the refusal; the script must be
 	// readable by nobody, so run a copy from a world-readable directory.
 	if _, err := exec.LookPath("setpriv"); err != nil {
-		t.Skip("setpriv (util-linux) not found")
+		t.Fatalf("setpriv (util-linux) is needed to test the refusal: %v (make deps)", err)
 	}
 	dir, err := os.MkdirTemp("", "brcfg")
 	if err != nil {
