@@ -52,6 +52,17 @@ func (c *Cache) Tick(now time.Time) {
 	}
 }
 
+// Queued is how many packets wait for resolution, over all entries.
+func (c *Cache) Queued() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, e := range c.entries {
+		n += len(e.queue)
+	}
+	return n
+}
+
 // Lookup returns the MAC of addr if the entry is resolved.
 func (c *Cache) Lookup(addr netip.Addr) (netdev.MAC, bool) {
 	c.mu.Lock()

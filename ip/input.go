@@ -55,14 +55,17 @@ func (l *Layer) deliver(p *netdev.Packet, h Header) {
 }
 
 // isMartian reports addresses no datagram from a wire may carry: a
-// multicast or broadcast source, or 127/8 (loopback) either way on a device
-// that is not lo.
+// multicast or broadcast source; on a device that is not lo, 127/8 either
+// way or one of our own addresses as the source (Linux: "martian source").
 func (l *Layer) isMartian(dev *netdev.NetDev, h Header) bool {
 	src, dst := h.Src(), h.Dst()
 	if src.IsMulticast() || IsBroadcast(dev, src) {
 		return true
 	}
-	return !dev.IsLoopback() && (src.IsLoopback() || dst.IsLoopback())
+	if dev.IsLoopback() {
+		return false
+	}
+	return src.IsLoopback() || dst.IsLoopback() || l.LocalDevice(src) != nil
 }
 
 // isForUs reports whether the datagram's destination is one of our

@@ -10,10 +10,10 @@ import (
 // options (60) + the largest transport header we build, rounded up.
 const Headroom = 128
 
-// Buffer classes. Almost every frame fits a small buffer; reassembled
-// datagrams and large local sends use a large one.
+// Buffer classes. Every frame of a 1500-byte MTU fits a small buffer;
+// jumbo frames, lo's, reassembled datagrams and large sends use a large one.
 const (
-	smallBufSize = Headroom + EthernetHeaderLen + EthernetMaxMTU
+	smallBufSize = 2048 // Headroom + a 1500-byte MTU frame, rounded up; jumbo frames use large
 	largeBufSize = Headroom + EthernetHeaderLen + LoopbackMTU
 )
 
@@ -127,6 +127,39 @@ func (p *Packet) ResetToNetwork() {
 	if p.network >= 0 {
 		p.head = p.network
 	}
+}
+
+// Truesize is the memory the packet holds: its whole buffer, not just the
+// data (Linux's skb->truesize). Queues that bound memory count this.
+func (p *Packet) Truesize() int { return len(p.buf) }
+
+// Compact returns p, or, when p holds a large buffer for data that fits a
+// small one (a short datagram read on lo, whose MTU is 64 KiB), a copy in a
+// small buffer with the same headers marked, freeing p. Queues that keep
+// packets for a while call it so that memory follows the data.
+func (pl *Pool) Compact(p *Packet) *Packet {
+	start := p.head
+	for _, off := range []int{p.network, p.transport} {
+		if off >= 0 && off < start {
+			start = off
+		}
+	}
+	if len(p.buf) == smallBufSize || p.tail-start > smallBufSize-Headroom {
+		return p
+	}
+	q := pl.Get(p.tail - start)
+	copy(q.Append(p.tail-start), p.buf[start:p.tail])
+	shift := q.head - start
+	q.head = p.head + shift
+	if p.network >= 0 {
+		q.network = p.network + shift
+	}
+	if p.transport >= 0 {
+		q.transport = p.transport + shift
+	}
+	q.Dev, q.Type = p.Dev, p.Type
+	p.Free()
+	return q
 }
 
 // Free returns the packet to its pool. The packet must not be used again.

@@ -174,3 +174,29 @@ func TestPoolGetFreeNoAllocs(t *testing.T) {
 		t.Errorf("Get/Append/Push/Free allocates %v times per run, want 0", n)
 	}
 }
+
+// Compact moves a short packet out of a large buffer, keeping its data and
+// header marks; a packet already small, or too big, stays as it is.
+func TestPoolCompact(t *testing.T) {
+	pl := NewPool()
+	big := pl.Get(LoopbackMTU)
+	copy(big.Append(28), []byte("0123456789abcdefghijklmnopqr"))
+	big.MarkNetwork()
+	big.Pull(20)
+	big.MarkTransport()
+	big.Pull(8)
+	if big.Truesize() <= 2048 {
+		t.Fatalf("a %d-byte request got a %d-byte buffer", LoopbackMTU, big.Truesize())
+	}
+	small := pl.Compact(big)
+	if small.Truesize() > 2048 || string(small.Data()) != "" || string(small.Network()) != "0123456789abcdefghijklmnopqr" || string(small.Transport()) != "klmnopqr" {
+		t.Errorf("compacted: truesize %d, data %q, network %q, transport %q", small.Truesize(), small.Data(), small.Network(), small.Transport())
+	}
+	if same := pl.Compact(small); same != small {
+		t.Errorf("compacting a small packet copied it")
+	}
+	small.Free()
+	if pl.InUse() != 0 {
+		t.Errorf("InUse = %d after freeing", pl.InUse())
+	}
+}

@@ -47,14 +47,14 @@ func (q *recvQueue) init() {
 // counts the drop) when the queue is full or closed.
 func (q *recvQueue) put(p *netdev.Packet) bool {
 	q.mu.Lock()
-	if q.closed || q.count == len(q.ring) || q.bytes+p.Len() > q.maxByte {
+	if q.closed || q.count == len(q.ring) || q.bytes+p.Truesize() > q.maxByte {
 		q.drops++
 		q.mu.Unlock()
 		return false
 	}
 	q.ring[(q.first+q.count)%len(q.ring)] = p
 	q.count++
-	q.bytes += p.Len()
+	q.bytes += p.Truesize()
 	q.mu.Unlock()
 	q.wake()
 	return true
@@ -78,7 +78,7 @@ func (q *recvQueue) get() (p *netdev.Packet, err error, closed bool) {
 		q.ring[q.first] = nil
 		q.first = (q.first + 1) % len(q.ring)
 		q.count--
-		q.bytes -= p.Len()
+		q.bytes -= p.Truesize()
 		if q.count > 0 {
 			q.wake() // another reader may be waiting
 		}

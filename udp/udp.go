@@ -94,6 +94,7 @@ func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 	u.queued.Add(1)
 	u.Stats.InDatagrams.Add(1)
 	dev := p.Dev // p belongs to the reader once queued
+	p = u.pool.Compact(p)
 	if !s.q.put(p) {
 		u.queued.Add(-1)
 		u.Stats.InDatagrams.Add(^uint64(0))
@@ -107,6 +108,9 @@ func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 }
 
 // drop counts a datagram under counter, tells the tracer why, and frees it.
+// Queued is how many datagrams wait in all the sockets' receive queues.
+func (u *Protocol) Queued() int { return int(u.queued.Load()) }
+
 func (u *Protocol) drop(p *netdev.Packet, counter *atomic.Uint64, reason string) {
 	counter.Add(1)
 	u.Tracer.Drop(netdev.LayerUDP, p.Dev, p.Data(), reason)
