@@ -14,8 +14,9 @@ func TestPoolGetSizes(t *testing.T) {
 	}{
 		{0, true, smallBufSize},
 		{1514, true, smallBufSize},
-		{EthernetHeaderLen + EthernetMaxMTU, true, smallBufSize},
-		{EthernetHeaderLen + EthernetMaxMTU + 1, true, largeBufSize},
+		{smallBufSize - Headroom, true, smallBufSize},
+		{smallBufSize - Headroom + 1, true, largeBufSize},
+		{EthernetHeaderLen + EthernetMaxMTU, true, largeBufSize}, // a jumbo frame
 		{MaxPacketSize, true, largeBufSize},
 		{MaxPacketSize + 1, false, 0},
 		{-1, false, 0},
