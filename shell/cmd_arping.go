@@ -12,11 +12,12 @@ import (
 
 var arpingCommand = &Command{
 	Name:  "arping",
-	Usage: "[-c COUNT] [-w TIMEOUT] [-I IFACE] IP",
+	Usage: "[-c COUNT] [-w DEADLINE] [-I IFACE] IP",
 	Brief: "send ARP requests and print the replies, as iputils arping",
 	Help: `Broadcasts "who-has IP" once a second until COUNT requests were sent or
-Ctrl-C, printing each reply with its time. The device is IFACE, or the one
-whose subnet holds IP. Fails when nothing answered.`,
+Ctrl-C, printing each reply with its time; -w ends the run after DEADLINE
+seconds whatever was sent. The device is IFACE, or the one whose subnet
+holds IP. Fails when nothing answered.`,
 	Run: runArping,
 }
 
@@ -36,7 +37,9 @@ func runArping(ctx context.Context, sh *Shell, args []string) error {
 	if err != nil {
 		return err
 	}
-	wait, err := o.secondsOpt('w', time.Second, time.Millisecond, time.Hour)
+	// -w is iputils' deadline: the whole run ends then, sent or not; without
+	// it arping waits one interval for the last reply.
+	deadline, err := o.secondsOpt('w', 0, time.Millisecond, time.Hour)
 	if err != nil {
 		return err
 	}
@@ -60,16 +63,19 @@ func runArping(ctx context.Context, sh *Shell, args []string) error {
 	defer tick.Stop()
 	send := func() { probe.Request(dev); sent++; lastSent = time.Now() }
 	send()
-	var deadline <-chan time.Time
+	var end <-chan time.Time
+	if deadline > 0 {
+		end = time.After(deadline)
+	}
 loop:
 	for {
-		if sent >= count && deadline == nil {
-			deadline = time.After(wait)
+		if sent >= count && end == nil {
+			end = time.After(time.Second)
 		}
 		select {
 		case <-ctx.Done():
 			break loop
-		case <-deadline:
+		case <-end:
 			break loop
 		case <-tick.C:
 			if sent < count {
