@@ -27,13 +27,3 @@ type Driver interface {
 type HardwareAddresser interface {
 	HardwareAddr() MAC
 }
-
-// MultiQueue is implemented by drivers with several queues (a multi-queue
-// TAP). The device runs one poller per queue, and sends a frame on the
-// queue its request came in on, or on a queue chosen by its flow (see
-// NetDev.Transmit). Each queue is a Driver of its own; the MultiQueue's
-// own Close closes them all.
-type MultiQueue interface {
-	Driver
-	Queues() []Driver
-}

@@ -1,20 +1,19 @@
 package netdev
 
 import (
-	"encoding/binary"
 	"fmt"
 	"runtime"
 )
 
 // This file is the device's data path: the poller, receive and transmit.
 
-// poll reads frames from drv (the driver, or one of its queues) until it is
-// closed and runs the receive path for each on this goroutine (no channel
-// hop per packet). queue is 1 + the queue's index, 0 for a single queue.
-func (d *NetDev) poll(drv Driver, queue int) {
+// poll reads frames until the driver is closed and runs the receive path for
+// each on this goroutine (no channel hop per packet).
+func (d *NetDev) poll() {
+	defer close(d.done)
 	for {
 		p := d.pool.Get(EthernetHeaderLen + d.MTU())
-		n, err := drv.ReadFrame(p.buf[p.head:])
+		n, err := d.drv.ReadFrame(p.buf[p.head:])
 		if err != nil {
 			p.Free()
 			if err == ErrClosed {
@@ -24,7 +23,6 @@ func (d *NetDev) poll(drv Driver, queue int) {
 			continue
 		}
 		p.tail = p.head + n
-		p.queue = queue
 		d.Receive(p)
 		if d.yield.Load() {
 			d.yield.Store(false)
@@ -113,45 +111,11 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(Out, d, frame)
 	}
-	if err := d.txDriver(p).WriteFrame(frame); err != nil {
+	if err := d.drv.WriteFrame(frame); err != nil {
 		d.Stats.TxErrors.Add(1)
 		return err
 	}
 	d.Stats.TxPackets.Add(1)
 	d.Stats.TxBytes.Add(uint64(len(frame)))
 	return nil
-}
-
-// txDriver picks the queue a frame leaves by. A reply built in its
-// request's buffer goes out on the queue the request came in on; anything
-// else on a queue chosen by a hash of its addresses and ports. A
-// multi-queue TAP steers each flow's next frames to the queue it last
-// wrote on, so a flow stays on one queue (one poller) instead of every
-// flow being pulled to the queue we happen to write on.
-func (d *NetDev) txDriver(p *Packet) Driver {
-	switch {
-	case d.txq == nil:
-		return d.drv
-	case p.queue > 0:
-		return d.txq[(p.queue-1)%len(d.txq)]
-	}
-	return d.txq[flowHash(p.Data())%uint32(len(d.txq))]
-}
-
-// flowHash hashes an Ethernet frame's IPv4 addresses and, for UDP and TCP,
-// ports, symmetrically (both directions of a flow hash alike); 0 for
-// anything else.
-func flowHash(frame []byte) uint32 {
-	const ip = EthernetHeaderLen
-	if len(frame) < ip+20 || Ethernet(frame).EtherType() != EtherTypeIPv4 {
-		return 0
-	}
-	h := binary.BigEndian.Uint32(frame[ip+12:]) ^ binary.BigEndian.Uint32(frame[ip+16:])
-	if l4 := ip + int(frame[ip]&0x0f)*4; (frame[ip+9] == 6 || frame[ip+9] == 17) && len(frame) >= l4+4 {
-		h ^= uint32(binary.BigEndian.Uint16(frame[l4:]) ^ binary.BigEndian.Uint16(frame[l4+2:]))
-	}
-	h ^= h >> 16
-	h *= 0x45d9f3b
-	h ^= h >> 16
-	return h
 }

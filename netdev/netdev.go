@@ -45,7 +45,6 @@ type NetDev struct {
 	mac   MAC
 	flags Flags
 	drv   Driver
-	txq   []Driver // a MultiQueue driver's queues; nil for one queue
 	demux *Demux
 	pool  *Pool
 
@@ -77,9 +76,6 @@ func New(cfg Config, drv Driver, demux *Demux, pool *Pool) (*NetDev, error) {
 	}
 	d := &NetDev{name: cfg.Name, kind: drv.Kind(), mac: cfg.MAC, flags: cfg.Flags,
 		drv: drv, demux: demux, pool: pool, done: make(chan struct{})}
-	if mq, ok := drv.(MultiQueue); ok && len(mq.Queues()) > 1 {
-		d.txq = mq.Queues()
-	}
 	if err := d.SetMTU(cfg.MTU); err != nil {
 		return nil, err
 	}
@@ -150,23 +146,8 @@ func (d *NetDev) Addr() netip.Prefix {
 // gratuitous ARP); use stack.SetAddress rather than this directly.
 func (d *NetDev) SetAddr(p netip.Prefix) { d.addr.Store(&p) }
 
-// Queues is how many queues the device has (pollers once started).
-func (d *NetDev) Queues() int { return max(1, len(d.txq)) }
-
-// Start runs the poller goroutine, the device's "interrupt" handler: one
-// per queue for a MultiQueue driver.
-func (d *NetDev) Start() {
-	if d.txq == nil {
-		go func() { defer close(d.done); d.poll(d.drv, 0) }()
-		return
-	}
-	var wg sync.WaitGroup
-	for i, q := range d.txq {
-		wg.Add(1)
-		go func() { defer wg.Done(); d.poll(q, i+1) }()
-	}
-	go func() { wg.Wait(); close(d.done) }()
-}
+// Start runs the poller goroutine: the device's "interrupt" handler.
+func (d *NetDev) Start() { go d.poll() }
 
 // Close stops the poller and closes the driver. It waits for the poller to
 // finish if it was started.

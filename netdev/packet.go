@@ -46,8 +46,6 @@ type Packet struct {
 	Dev  *NetDev    // device it arrived on (input) or leaves by (output)
 	Type PacketType // how it was addressed (input)
 
-	queue int // the device queue it arrived on, 1-based; 0: none (see txDriver)
-
 	pool *Pool
 }
 
@@ -170,7 +168,7 @@ func (pl *Pool) Get(size int) *Packet {
 	}
 	p.head, p.tail = Headroom, Headroom
 	p.network, p.transport = -1, -1
-	p.Dev, p.Type, p.pool, p.queue = nil, PacketHost, pl, 0
+	p.Dev, p.Type, p.pool = nil, PacketHost, pl
 	pl.Allocs.Add(1)
 	return p
 }

@@ -60,9 +60,6 @@ type DeviceOptions struct {
 	// BusyPoll, if non-zero, makes a TAP spin this long after its last
 	// frame before sleeping in poll(2) (tapip -poll busy).
 	BusyPoll time.Duration
-	// Queues, if above 1, opens a TAP with that many queues
-	// (IFF_MULTI_QUEUE), each read by its own poller (tapip -queues).
-	Queues int
 }
 
 // DefaultBusyPoll is how long -poll busy keeps spinning after the last
@@ -101,7 +98,7 @@ func (s *Stack) OpenDriver(drv netdev.Driver, name string, opt DeviceOptions) (*
 func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 	switch spec.Kind {
 	case "tap":
-		t, err := openTAP(spec.Iface, opt.Queues)
+		t, err := tap.Open(spec.Iface)
 		if err != nil {
 			return nil, err
 		}
@@ -117,20 +114,6 @@ func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 		return netmap.Open(spec.Iface)
 	}
 	return nil, fmt.Errorf("device %v: %w here (sim is started by tapip -dev sim)", spec, ErrUnsupported)
-}
-
-// tapDriver is what OpenDevice needs of a single- or multi-queue TAP.
-type tapDriver interface {
-	netdev.Driver
-	Name() string
-	SetBusyPoll(time.Duration)
-}
-
-func openTAP(name string, queues int) (tapDriver, error) {
-	if queues > 1 {
-		return tap.OpenQueues(name, queues)
-	}
-	return tap.Open(name)
 }
 
 // MACFor derives a locally administered MAC from an IPv4 address,

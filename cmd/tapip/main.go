@@ -28,7 +28,7 @@ import (
 
 type options struct {
 	dev, addr, gw, peer, hwaddr, commands string
-	mtu, queues                           int
+	mtu                                   int
 	noColor                               bool
 	devDefault                            bool // -dev not given: fall back to sim
 	poll                                  string
@@ -55,7 +55,6 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.mtu, "mtu", 1500, "device MTU")
 	fs.StringVar(&o.commands, "c", "", "run these ';'-separated commands and exit")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output")
-	fs.IntVar(&o.queues, "queues", 1, "with tap: queues (IFF_MULTI_QUEUE), one poller each")
 	fs.StringVar(&o.poll, "poll", "sleep", "how a TAP device waits for frames: sleep (in poll(2)) or busy (spin while traffic flows)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -68,9 +67,6 @@ func parseFlags(args []string) (options, error) {
 	})
 	if o.poll != "sleep" && o.poll != "busy" {
 		return o, fmt.Errorf("-poll %q: want sleep or busy", o.poll)
-	}
-	if o.queues < 1 || o.queues > 16 {
-		return o, fmt.Errorf("-queues %d: want 1 to 16", o.queues)
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (commands go in -c \"...\")", fs.Arg(0))
@@ -142,7 +138,6 @@ func setup(s *stack.Stack, o options) (*sim.LAN, error) {
 		}
 	}
 	opt.MTU = o.mtu
-	opt.Queues = o.queues
 	if o.poll == "busy" {
 		opt.BusyPoll = stack.DefaultBusyPoll
 	}

@@ -50,15 +50,12 @@ func (t *TAP) SetBusyPoll(d time.Duration) { t.busyPoll.Store(int64(d)) }
 
 // Open creates the TAP device name, or attaches to it if it already exists
 // (then it is left in place on Close). It needs CAP_NET_ADMIN.
-func Open(name string) (*TAP, error) { return open(name, false) }
-
-func open(name string, multiQueue bool) (*TAP, error) {
+func Open(name string) (*TAP, error) {
 	_, lookupErr := net.InterfaceByName(name)
 	existed := lookupErr == nil
 	cfg := water.Config{DeviceType: water.TAP}
 	cfg.Name = name
 	cfg.Persist = existed // never clear the persist flag of a device we did not make
-	cfg.MultiQueue = multiQueue
 	ifc, err := water.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("tap %s: %w (needs root or CAP_NET_ADMIN, and /dev/net/tun)", name, err)
