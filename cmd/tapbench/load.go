@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,7 @@ type loadConfig struct {
 	scenario    string
 	dst         [4]byte
 	window      int           // requests outstanding
+	flows       int           // flows the requests take turns on (see openConn)
 	duration    time.Duration // sending time; the rate is replies within it
 	lossTimeout time.Duration // a request unanswered this long is lost (and replaced)
 	cpuPID      int           // stack process sampled for CPU, 0 for none
@@ -64,68 +66,124 @@ type slot struct {
 }
 
 // conn is the sockets of a scenario: where requests go, where answers come.
+// With several flows, request k goes out on flow k mod flows: UDP from
+// sockets of their own (distinct source ports), ICMP from source addresses
+// of their own (Linux's flow hash ignores the ICMP identifier; see
+// doc/performance.md), chosen per message with IP_PKTINFO.
 type conn struct {
-	send, recv int
-	srcPort    uint16
-	sa         unix.SockaddrInet4
+	flows    int
+	sends    []int    // one per flow (ICMP: one raw socket for all)
+	recvs    []int    // what answers arrive on
+	srcPorts []uint16 // UDP: each flow's source port
+	oob      [][]byte // ICMP: each flow's IP_PKTINFO (nil for flow 0: the default source)
+	sa       unix.SockaddrInet4
+	pfds     []unix.PollFd // recvs, for waiting on several
+	next     int           // the recv to try first
 }
 
 func (c *conn) close() {
-	unix.Close(c.send)
-	if c.recv != c.send {
-		unix.Close(c.recv)
+	for _, fd := range c.sends {
+		unix.Close(fd)
+	}
+	for _, fd := range c.recvs {
+		if !slices.Contains(c.sends, fd) {
+			unix.Close(fd)
+		}
 	}
 }
 
+// flowSource is the source address of ICMP flow f >= 1 on the subnet of
+// dst: .100+f, added to the client's interface by addFlowSources.
+func flowSource(dst [4]byte, f int) [4]byte { return [4]byte{dst[0], dst[1], dst[2], byte(100 + f)} }
+
 // openConn opens the sockets for scenario in namespace ns.
-func openConn(ns, scenario string, dst [4]byte) (*conn, error) {
-	c := &conn{send: -1, recv: -1}
+func openConn(ns, scenario string, dst [4]byte, flows int) (*conn, error) {
+	c := &conn{flows: flows}
 	err := inNetns(ns, func() error {
-		var err error
 		switch scenario {
 		case scICMPEcho:
-			if c.send, err = rawICMP(1 << 0); err != nil { // echo replies only
-				return err
-			}
-			c.recv = c.send
-			c.sa = unix.SockaddrInet4{Addr: dst}
-		case scUDPEcho, scUDPClosed:
-			if c.send, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0); err != nil {
-				return fmt.Errorf("udp socket: %w", err)
-			}
-			if err = unix.Bind(c.send, &unix.SockaddrInet4{}); err != nil {
-				return fmt.Errorf("udp bind: %w", err)
-			}
-			sa, err := unix.Getsockname(c.send)
+			fd, err := rawICMP(1 << 0) // echo replies only
 			if err != nil {
 				return err
 			}
-			c.srcPort = uint16(sa.(*unix.SockaddrInet4).Port)
-			c.sa = unix.SockaddrInet4{Addr: dst, Port: echoPort}
-			c.recv = c.send
-			if scenario == scUDPClosed {
-				c.sa.Port = closedPort
-				if c.recv, err = rawICMP(1 << 3); err != nil { // destination unreachable only
+			c.sends, c.recvs = []int{fd}, []int{fd}
+			c.sa = unix.SockaddrInet4{Addr: dst}
+			c.oob = make([][]byte, flows)
+			for f := 1; f < flows; f++ {
+				c.oob[f] = unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: flowSource(dst, f)})
+			}
+		case scUDPEcho, scUDPClosed:
+			for range flows {
+				fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+				if err != nil {
+					return fmt.Errorf("udp socket: %w", err)
+				}
+				c.sends = append(c.sends, fd)
+				if err = unix.Bind(fd, &unix.SockaddrInet4{}); err != nil {
+					return fmt.Errorf("udp bind: %w", err)
+				}
+				sa, err := unix.Getsockname(fd)
+				if err != nil {
 					return err
 				}
+				c.srcPorts = append(c.srcPorts, uint16(sa.(*unix.SockaddrInet4).Port))
+			}
+			c.sa = unix.SockaddrInet4{Addr: dst, Port: echoPort}
+			c.recvs = c.sends
+			if scenario == scUDPClosed {
+				c.sa.Port = closedPort
+				fd, err := rawICMP(1 << 3) // destination unreachable only
+				if err != nil {
+					return err
+				}
+				c.recvs = []int{fd}
 			}
 		default:
 			return fmt.Errorf("unknown scenario %q", scenario)
 		}
-		for _, fd := range []int{c.send, c.recv} {
+		for _, fd := range append(slices.Clone(c.sends), c.recvs...) {
 			unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
 			unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 1<<20)
 		}
 		tv := unix.NsecToTimeval(recvWait.Nanoseconds())
-		return unix.SetsockoptTimeval(c.recv, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+		for _, fd := range c.recvs {
+			if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+				return err
+			}
+			c.pfds = append(c.pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+		}
+		return nil
 	})
 	if err != nil {
-		if c.send >= 0 {
-			c.close()
-		}
+		c.close()
 		return nil, err
 	}
 	return c, nil
+}
+
+// recv reads the next answer. On one socket it blocks for at most recvWait
+// (SO_RCVTIMEO), as before flows existed; on several it tries each without
+// blocking, round robin, and waits in poll(2) for at most recvWait when all
+// are empty. Both return EAGAIN when the wait ran out.
+func (c *conn) recv(buf []byte) (int, error) {
+	if len(c.recvs) == 1 {
+		n, _, err := unix.Recvfrom(c.recvs[0], buf, 0)
+		return n, err
+	}
+	for range 2 {
+		for range c.recvs {
+			fd := c.recvs[c.next]
+			c.next = (c.next + 1) % len(c.recvs)
+			n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
+			if err != unix.EAGAIN {
+				return n, err
+			}
+		}
+		if _, err := unix.Poll(c.pfds, int(recvWait.Milliseconds())); err != nil {
+			return 0, err
+		}
+	}
+	return 0, unix.EAGAIN
 }
 
 // rawICMP opens a raw ICMP socket that delivers only the types in want.
@@ -180,8 +238,17 @@ func (g *generator) sendSlot(slots []slot, i int, now time.Duration) error {
 		binary.BigEndian.PutUint32(msg, uint32(i))
 		binary.BigEndian.PutUint64(msg[4:], g.ctr)
 	}
+	f := int(g.ctr % uint64(g.c.flows))
 	for {
-		err := unix.Sendto(g.c.send, msg, 0, &g.c.sa)
+		var err error
+		switch {
+		case g.cfg.scenario == scICMPEcho && g.c.oob[f] != nil:
+			_, err = unix.SendmsgN(g.c.sends[0], msg, g.c.oob[f], &g.c.sa, 0)
+		case g.cfg.scenario == scICMPEcho:
+			err = unix.Sendto(g.c.sends[0], msg, 0, &g.c.sa)
+		default:
+			err = unix.Sendto(g.c.sends[f], msg, 0, &g.c.sa)
+		}
 		if err == unix.EINTR {
 			continue
 		}
@@ -207,7 +274,7 @@ func (g *generator) match(b []byte) (int, uint64, bool) {
 			return 0, 0, false
 		}
 		udp, ok := skipIPv4(icmp[8:])
-		if !ok || len(udp) < 8 || binary.BigEndian.Uint16(udp) != g.c.srcPort || binary.BigEndian.Uint16(udp[2:]) != closedPort {
+		if !ok || len(udp) < 8 || !slices.Contains(g.c.srcPorts, binary.BigEndian.Uint16(udp)) || binary.BigEndian.Uint16(udp[2:]) != closedPort {
 			return 0, 0, false
 		}
 		data = udp[8:]
@@ -290,7 +357,7 @@ func (g *generator) run(cfg loadConfig) (runResult, error) {
 				}
 			}
 		}
-		n, _, err := unix.Recvfrom(g.c.recv, g.buf, 0)
+		n, err := g.c.recv(g.buf)
 		if err != nil {
 			if err == unix.EAGAIN || err == unix.EINTR {
 				continue

@@ -4,7 +4,7 @@
 //
 //	tapbench [-duration 3s] [-runs 3] [-windows 1,64] [-json FILE]
 //	         [-scenarios icmp-echo,udp-echo,udp-closed] [-targets kernel,gotapip]
-//	         [-tapip BIN] [-profile FILE]
+//	         [-flows N] [-tapip BIN] [-profile FILE]
 //
 // It makes two network namespaces of its own (tb-PID-client, tb-PID-server),
 // joined by a veth pair, and runs in the client namespace a closed-loop load
@@ -41,12 +41,15 @@ import (
 	"time"
 )
 
+// maxFlows bounds -flows: ICMP flows take source addresses .101 to .1xx.
+const maxFlows = 64
+
 // closedLossTimeout caps the loss timeout of udp-closed.
 const closedLossTimeout = 5 * time.Millisecond
 
 type options struct {
 	duration, lossTimeout, warmup time.Duration
-	runs                          int
+	runs, flows                   int
 	windows                       []int
 	scenarios, targets            []string
 	jsonPath, tapip, profile      string
@@ -90,6 +93,7 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("tapbench", flag.ContinueOnError)
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "sending time of one run")
 	fs.IntVar(&o.runs, "runs", 3, "runs per cell; the table shows their median")
+	fs.IntVar(&o.flows, "flows", 1, "flows the requests take turns on: UDP source ports, ICMP source addresses")
 	windows := fs.String("windows", "1,64", "requests outstanding (comma-separated)")
 	scenarios := fs.String("scenarios", strings.Join([]string{scICMPEcho, scUDPEcho, scUDPClosed}, ","), "what to send")
 	targets := fs.String("targets", "kernel,gotapip", "whom to measure")
@@ -107,6 +111,9 @@ func parseFlags(args []string) (options, error) {
 	}
 	if o.duration <= 0 || o.duration > 5*time.Minute || o.runs < 1 || o.runs > 50 {
 		return o, errors.New("-duration must be in (0, 5m] and -runs in [1, 50]")
+	}
+	if o.flows < 1 || o.flows > maxFlows {
+		return o, fmt.Errorf("-flows must be in [1, %d]", maxFlows)
 	}
 	for _, s := range strings.Split(*windows, ",") {
 		w, err := strconv.Atoi(strings.TrimSpace(s))
@@ -238,13 +245,18 @@ func measureTarget(o options, topo *topology, t target, stop *atomic.Bool) ([]re
 
 // measureCell does o.runs runs (each after a warm-up) of one cell.
 func measureCell(o options, ns string, dst [4]byte, sc string, w, pid int, stop *atomic.Bool) ([]runSummary, error) {
-	c, err := openConn(ns, sc, dst)
+	if sc == scICMPEcho && o.flows > 1 {
+		if err := addFlowSources(ns, dst, o.flows); err != nil {
+			return nil, err
+		}
+	}
+	c, err := openConn(ns, sc, dst, o.flows)
 	if err != nil {
 		return nil, err
 	}
 	defer c.close()
 	g := newGenerator(c, int(min(o.duration.Seconds()*1e6, 16e6))+w)
-	cfg := loadConfig{scenario: sc, dst: dst, window: w, lossTimeout: o.lossTimeout, cpuPID: pid, stop: stop}
+	cfg := loadConfig{scenario: sc, dst: dst, window: w, flows: o.flows, lossTimeout: o.lossTimeout, cpuPID: pid, stop: stop}
 	if sc == scUDPClosed {
 		// A rate-limited error is silently not sent: replace it soon, or the
 		// run measures the loss timeout instead of the stack.
@@ -296,7 +308,7 @@ func printResults(o options, rs []result) error {
 		Settings: map[string]string{
 			"duration": o.duration.String(), "runs": strconv.Itoa(o.runs),
 			"loss_timeout": o.lossTimeout.String(), "warmup": o.warmup.String(),
-			"payload_bytes": strconv.Itoa(payloadLen),
+			"payload_bytes": strconv.Itoa(payloadLen), "flows": strconv.Itoa(o.flows),
 		}}
 	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
@@ -341,7 +353,7 @@ func profileRun(o options, topo *topology, self string, stop *atomic.Bool) error
 		return err
 	}
 	pid, _, _ := t.prepare(scICMPEcho)
-	runs, err := measureCell(options{duration: o.duration, runs: 1, warmup: o.warmup, lossTimeout: o.lossTimeout},
+	runs, err := measureCell(options{duration: o.duration, runs: 1, flows: o.flows, warmup: o.warmup, lossTimeout: o.lossTimeout},
 		topo.client, t.addr(), scICMPEcho, 64, pid, stop)
 	fmt.Fprintln(os.Stderr)
 	t.stop() // SIGTERM: the harness writes the profile

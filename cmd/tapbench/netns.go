@@ -195,3 +195,20 @@ func (t *topology) cleanup() {
 	}
 	t.made = nil
 }
+
+// addFlowSources gives the client's interface toward dst (the TAP for our
+// stack, the veth for the kernel) the extra source addresses of ICMP flows
+// 1 to flows-1 (flowSource). They stay until the namespace goes.
+func addFlowSources(ns string, dst [4]byte, flows int) error {
+	dev := "tbv0"
+	if dst == ip4(stackAddr) {
+		dev = tapName
+	}
+	for f := 1; f < flows; f++ {
+		a := flowSource(dst, f)
+		if err := ipCmd("-n", ns, "addr", "replace", fmt.Sprintf("%d.%d.%d.%d%s", a[0], a[1], a[2], a[3], subnetPrefix), "dev", dev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
