@@ -61,7 +61,7 @@ demos: build
 
 unit:
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run 'AllocatesNothing' ./... # allocation pins: sync.Pool is random under -race
+	$(GO) test -count=1 -run 'AllocatesNothing|NoAllocs' ./... # allocation pins: sync.Pool is random under -race
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \

@@ -47,7 +47,7 @@ func BenchmarkFragment64K(b *testing.B) {
 
 // Reassembling in the steady state takes its pages, datagram and buffers
 // from pools: no allocation per datagram.
-func TestReassembleDoesNotAllocate(t *testing.T) {
+func TestReassembleAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items under the race detector")
 	}
