@@ -3,16 +3,19 @@
 // Command tapbench measures gotapip end to end against the Linux kernel.
 //
 //	tapbench [-duration 3s] [-runs 3] [-windows 1,64] [-json FILE]
-//	         [-scenarios icmp-echo,udp-echo,udp-closed] [-targets kernel,gotapip]
+//	         [-scenarios icmp-echo,udp-echo,udp-closed]
+//	         [-targets kernel,gotapip,gotapip-packet]
 //	         [-flows N] [-tapip BIN] [-profile FILE]
 //
-// It makes two network namespaces of its own (tb-PID-client, tb-PID-server),
-// joined by a veth pair, and runs in the client namespace a closed-loop load
-// generator with W requests outstanding: ICMP echo, UDP echo to port 7, and
-// UDP to a closed port (answered by ICMP port unreachable). The targets are
-// the kernel of the server namespace (over the veth; UDP echo by a small
-// user-space server) and our stack, the tapip binary on a TAP in the client
-// namespace. Every run reports replies/s, RTT p50/p99, loss, and CPU per
+// It makes network namespaces of its own (tb-PID-client, tb-PID-server,
+// and tb-PID-stack for gotapip-packet), joined to the client by veth pairs,
+// and runs in the client namespace a closed-loop load generator with W
+// requests outstanding: ICMP echo, UDP echo to port 7, and UDP to a closed
+// port (answered by ICMP port unreachable). The targets are the kernel of
+// the server namespace (over a veth; UDP echo by a small user-space server)
+// and our stack, the tapip binary: on a TAP in the client namespace
+// (gotapip), and over AF_PACKET on a veth end in the stack namespace
+// (gotapip-packet). Every run reports replies/s, RTT p50/p99, loss, and CPU per
 // reply of the stack process and of the whole machine (/proc); the table
 // shows the median of the runs and the ratios ours/kernel, and the JSON
 // file keeps every run. Traffic goes only to addresses inside its own
@@ -34,6 +37,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -43,6 +47,15 @@ import (
 
 // maxFlows bounds -flows: ICMP flows take source addresses .101 to .1xx.
 const maxFlows = 64
+
+// The targets, in the order the table shows them.
+const (
+	targetKernel = "kernel"         // the kernel over a veth pair
+	targetTAP    = "gotapip"        // tapip over a TAP
+	targetPacket = "gotapip-packet" // tapip over AF_PACKET on a veth pair
+)
+
+var allTargets = []string{targetKernel, targetTAP, targetPacket}
 
 // closedLossTimeout caps the loss timeout of udp-closed.
 const closedLossTimeout = 5 * time.Millisecond
@@ -96,7 +109,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.flows, "flows", 1, "flows the requests take turns on: UDP source ports, ICMP source addresses")
 	windows := fs.String("windows", "1,64", "requests outstanding (comma-separated)")
 	scenarios := fs.String("scenarios", strings.Join([]string{scICMPEcho, scUDPEcho, scUDPClosed}, ","), "what to send")
-	targets := fs.String("targets", "kernel,gotapip", "whom to measure")
+	targets := fs.String("targets", strings.Join(allTargets, ","), "whom to measure")
 	fs.DurationVar(&o.lossTimeout, "loss-timeout", 200*time.Millisecond, "a request unanswered this long is lost and replaced")
 	fs.DurationVar(&o.warmup, "warmup", 200*time.Millisecond, "unmeasured load before each run (ARP, caches)")
 	fs.StringVar(&o.jsonPath, "json", "bench-results/e2e.json", "write the results here")
@@ -130,8 +143,8 @@ func parseFlags(args []string) (options, error) {
 	}
 	o.targets = strings.Split(*targets, ",")
 	for _, t := range o.targets {
-		if t != "kernel" && t != "gotapip" {
-			return o, fmt.Errorf("-targets: unknown %q (kernel, gotapip)", t)
+		if !slices.Contains(allTargets, t) {
+			return o, fmt.Errorf("-targets: unknown %q (%s)", t, strings.Join(allTargets, ", "))
 		}
 	}
 	return o, nil
@@ -188,7 +201,7 @@ func bench(o options, stop *atomic.Bool) error {
 			return fmt.Errorf("go build ./cmd/tapip (run from the module root, or give -tapip): %v\n%s", err, out)
 		}
 	}
-	topo, err := setupTopology()
+	topo, err := setupTopology(o.profile == "" && slices.Contains(o.targets, targetPacket))
 	if err != nil {
 		return err
 	}
@@ -200,9 +213,18 @@ func bench(o options, stop *atomic.Bool) error {
 	var results []result
 	for _, tname := range o.targets {
 		var t target
-		if tname == "kernel" {
+		switch {
+		case tname == targetKernel:
 			t = &kernelTarget{ns: topo.server, self: self}
-		} else if t, err = startTapip(topo.client, o.tapip); err != nil {
+		case tname == targetPacket && topo.packetNA != "":
+			t = naTarget{label: tname, why: topo.packetNA}
+		case tname == targetPacket:
+			t, err = startTapip(packetTarget(topo.stack), o.tapip)
+		default:
+			t, err = startTapip(tapTarget(topo.client), o.tapip)
+		}
+		if err != nil {
+			printResults(o, order(results, o))
 			return err
 		}
 		rs, err := measureTarget(o, topo, t, stop)
@@ -285,7 +307,7 @@ func order(rs []result, o options) []result {
 	var out []result
 	for _, sc := range o.scenarios {
 		for _, w := range o.windows {
-			for _, t := range []string{"kernel", "gotapip"} {
+			for _, t := range allTargets {
 				for _, r := range rs {
 					if r.Scenario == sc && r.Window == w && r.Target == t {
 						out = append(out, r)

@@ -120,11 +120,19 @@ func inNetns(ns string, f func() error) error {
 
 // topology is the namespaces and links of one tapbench run:
 //
-//	client ns: tapbench's sockets; veth tbv0 10.77.1.2/24; TAP gtb0 10.77.0.2/24
+//	client ns: tapbench's sockets; veth tbv0 10.77.1.2/24; TAP gtb0 10.77.0.2/24;
+//	           veth tbv2 10.77.2.2/24 (checksum offload off)
 //	server ns: veth tbv1 10.77.1.1/24 (the kernel target)
-//	our stack: 10.77.0.1 behind gtb0 (made by tapip inside the client ns)
+//	stack ns:  veth tbv3, up, no address (gotapip-packet: tapip -dev packet:tbv3)
+//	our stack: 10.77.0.1 behind gtb0 (made by tapip inside the client ns);
+//	           10.77.2.1 on tbv3 (tapip in the stack ns)
+//
+// The stack namespace and the second veth pair exist only when the
+// gotapip-packet target is measured.
 type topology struct {
 	client, server string
+	stack          string // "" when not made
+	packetNA       string // why gotapip-packet cannot run, if it cannot
 	made           []string
 }
 
@@ -135,33 +143,64 @@ const (
 	kernelAddr   = "10.77.1.1"
 	clientVeth   = "10.77.1.2"
 	subnetPrefix = "/24"
+
+	// gotapip-packet: tapip takes packetIface over with AF_PACKET.
+	packetIface      = "tbv3" // in the stack ns
+	packetClientDev  = "tbv2" // its peer, in the client ns
+	packetStackAddr  = "10.77.2.1"
+	packetClientAddr = "10.77.2.2"
 )
 
-// setup makes the namespaces and the veth pair. On error what was made is
-// already removed.
-func setupTopology() (*topology, error) {
+// clientDev is the client namespace's interface toward target address dst:
+// each target has a subnet of its own on an interface of its own.
+func clientDev(dst [4]byte) string {
+	switch dst {
+	case ip4(stackAddr):
+		return tapName
+	case ip4(packetStackAddr):
+		return packetClientDev
+	}
+	return "tbv0"
+}
+
+// setupTopology makes the namespaces and the veth pairs (the stack
+// namespace only if withPacket). On error what was made is already
+// removed.
+func setupTopology(withPacket bool) (*topology, error) {
 	t := &topology{client: netnsName("client"), server: netnsName("server")}
 	err := t.build()
+	if err == nil && withPacket {
+		err = t.buildPacket()
+	}
 	if err != nil {
 		t.cleanup()
 	}
 	return t, err
 }
 
-func (t *topology) build() error {
-	for _, ns := range []string{t.client, t.server} {
-		if err := ipCmd("netns", "add", ns); err != nil {
+// addNetns makes namespace ns with lo up and IPv6 off (inherited by the
+// interfaces made in it later).
+func (t *topology) addNetns(ns string) error {
+	if err := ipCmd("netns", "add", ns); err != nil {
+		return err
+	}
+	t.made = append(t.made, ns)
+	for _, c := range [][]string{
+		{"ip", "link", "set", "lo", "up"},
+		// No IPv6 chatter (router solicitations, MLD) on the links we measure.
+		{"sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"},
+	} {
+		if err := nsExec(ns, c...); err != nil {
 			return err
 		}
-		t.made = append(t.made, ns)
-		for _, c := range [][]string{
-			{"ip", "link", "set", "lo", "up"},
-			// No IPv6 chatter (router solicitations, MLD) on the links we measure.
-			{"sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"},
-		} {
-			if err := nsExec(ns, c...); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+func (t *topology) build() error {
+	for _, ns := range []string{t.client, t.server} {
+		if err := t.addNetns(ns); err != nil {
+			return err
 		}
 	}
 	// The veth pair is created straight into the two namespaces: the
@@ -186,6 +225,44 @@ func (t *topology) build() error {
 		"net.ipv4.icmp_msgs_per_sec=10000000", "net.ipv4.icmp_msgs_burst=10000000")
 }
 
+// buildPacket makes the stack namespace and the veth pair tbv2 (client,
+// 10.77.2.2/24) -- tbv3 (stack ns, up, no address: the kernel there must
+// not answer ARP or ICMP for frames meant for our stack). Without ethtool
+// the target is marked n/a and nothing is made: a veth hands AF_PACKET UDP
+// frames whose checksum is left for the "hardware" to fill in
+// (CHECKSUM_PARTIAL), which our stack would drop as bad, so the client's
+// end must compute it in software (ethtool -K tbv2 tx off).
+func (t *topology) buildPacket() error {
+	if _, err := exec.LookPath("ethtool"); err != nil {
+		t.packetNA = "needs ethtool(8) to turn checksum offload off on " + packetClientDev + " (make deps)"
+		return nil
+	}
+	t.stack = netnsName("stack")
+	if err := t.addNetns(t.stack); err != nil {
+		return err
+	}
+	steps := [][]string{
+		{"link", "add", packetClientDev, "netns", t.client, "type", "veth", "peer", "name", packetIface, "netns", t.stack},
+		{"-n", t.client, "addr", "add", packetClientAddr + subnetPrefix, "dev", packetClientDev},
+		{"-n", t.client, "link", "set", packetClientDev, "up"},
+		{"-n", t.stack, "link", "set", packetIface, "up"},
+	}
+	for _, s := range steps {
+		if err := ipCmd(s...); err != nil {
+			return err
+		}
+	}
+	// IPv6 is off namespace-wide already (default, inherited); say it for
+	// this interface too, as netdev/packet's doc asks.
+	if err := nsExec(t.stack, "sysctl", "-qw", "net.ipv6.conf."+packetIface+".disable_ipv6=1"); err != nil {
+		return err
+	}
+	if err := nsExec(t.client, "ethtool", "-K", packetClientDev, "tx", "off"); err != nil {
+		t.packetNA = "ethtool -K " + packetClientDev + " tx off failed: " + firstLine(err.Error())
+	}
+	return nil
+}
+
 // cleanup deletes every namespace made (and the interfaces in them).
 func (t *topology) cleanup() {
 	for _, ns := range t.made {
@@ -196,14 +273,12 @@ func (t *topology) cleanup() {
 	t.made = nil
 }
 
-// addFlowSources gives the client's interface toward dst (the TAP for our
-// stack, the veth for the kernel) the extra source addresses of ICMP flows
-// 1 to flows-1 (flowSource). They stay until the namespace goes.
+// addFlowSources gives the client's interface toward dst (the TAP or the
+// second veth for our stack, the first veth for the kernel) the extra
+// source addresses of ICMP flows 1 to flows-1 (flowSource). They stay until
+// the namespace goes.
 func addFlowSources(ns string, dst [4]byte, flows int) error {
-	dev := "tbv0"
-	if dst == ip4(stackAddr) {
-		dev = tapName
-	}
+	dev := clientDev(dst)
 	for f := 1; f < flows; f++ {
 		a := flowSource(dst, f)
 		if err := ipCmd("-n", ns, "addr", "replace", fmt.Sprintf("%d.%d.%d.%d%s", a[0], a[1], a[2], a[3], subnetPrefix), "dev", dev); err != nil {

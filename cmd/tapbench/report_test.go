@@ -84,22 +84,26 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestFormatTableAndRatios(t *testing.T) {
-	proc := 2.5
+	proc, pproc := 2.5, 3.0
 	rs := []result{
 		{Scenario: scICMPEcho, Target: "kernel", Window: 64, Median: runSummary{RepliesPerSec: 100000, P50us: 10, P99us: 20, MachineCPUus: 8}},
 		{Scenario: scICMPEcho, Target: "gotapip", Window: 64, Median: runSummary{RepliesPerSec: 160000, P50us: 5, P99us: 40, ProcCPUus: &proc, MachineCPUus: 9}},
+		{Scenario: scICMPEcho, Target: "gotapip-packet", Window: 64, Median: runSummary{RepliesPerSec: 120000, P50us: 8, P99us: 30, ProcCPUus: &pproc, MachineCPUus: 10}},
 		{Scenario: scUDPEcho, Target: "gotapip", Window: 1, NA: "udp: unknown command"},
+		{Scenario: scUDPEcho, Target: "gotapip-packet", Window: 1, NA: "needs ethtool(8)"},
 	}
 	table := formatTable(rs)
 	lines := strings.Split(strings.TrimRight(table, "\n"), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("table has %d lines, want a header and 3 rows:\n%s", len(lines), table)
+	if len(lines) != 6 {
+		t.Fatalf("table has %d lines, want a header and 5 rows:\n%s", len(lines), table)
 	}
 	for i, want := range [][]string{
 		{"scenario", "replies/s", "p99 µs", "stack CPU µs/reply", "machine CPU µs/reply"},
 		{"icmp-echo", "kernel", "100000", "10.0", "20.0", " - ", "8.00"},
-		{"icmp-echo", "gotapip", "160000", "5.0", "40.0", "2.50", "9.00"},
-		{"udp-echo", "n/a", "(udp: unknown command)"},
+		{"icmp-echo", " gotapip ", "160000", "5.0", "40.0", "2.50", "9.00"},
+		{"icmp-echo", "gotapip-packet", "120000", "8.0", "30.0", "3.00", "10.00"},
+		{"udp-echo", " gotapip ", "n/a", "(udp: unknown command)"},
+		{"udp-echo", "gotapip-packet", "n/a", "(needs ethtool(8))"},
 	} {
 		for _, w := range want {
 			if !strings.Contains(lines[i], w) {
@@ -108,16 +112,29 @@ func TestFormatTableAndRatios(t *testing.T) {
 		}
 	}
 	rat := ratios(rs)
-	if len(rat) != 1 {
-		t.Fatalf("ratios: %+v, want one (the n/a row has none)", rat)
+	if len(rat) != 2 {
+		t.Fatalf("ratios: %+v, want two (one per target of ours; the n/a rows have none)", rat)
 	}
-	if r := rat[0]; r.Rate != 1.6 || r.P50 != 0.5 || r.P99 != 2 || r.MachineCPU != 9.0/8 {
-		t.Errorf("ratio %+v, want rate 1.6 p50 0.5 p99 2 cpu 1.125", r)
+	if r := rat[0]; r.Target != "gotapip" || r.Rate != 1.6 || r.P50 != 0.5 || r.P99 != 2 || r.MachineCPU != 9.0/8 {
+		t.Errorf("ratio %+v, want gotapip rate 1.6 p50 0.5 p99 2 cpu 1.125", r)
+	}
+	if r := rat[1]; r.Target != "gotapip-packet" || r.Rate != 1.2 || r.P50 != 0.8 || r.P99 != 1.5 || r.MachineCPU != 10.0/8 {
+		t.Errorf("ratio %+v, want gotapip-packet rate 1.2 p50 0.8 p99 1.5 cpu 1.25", r)
 	}
 	out := formatRatios(rat)
-	for _, want := range []string{"1.60×", "rate≥1.5× met", "cpu≤1.15× met"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("ratios lack %q:\n%s", want, out)
+	olines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(olines) != 3 {
+		t.Fatalf("ratio table has %d lines, want a header and 2 rows:\n%s", len(olines), out)
+	}
+	for i, want := range [][]string{
+		{"ours/kernel", "target", "goal"},
+		{"icmp-echo", " gotapip ", "1.60×", "rate≥1.5× met", "cpu≤1.15× met"},
+		{"icmp-echo", "gotapip-packet", "1.20×", "rate≥1.5× NOT met", "cpu≤1.15× NOT met"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(olines[i], w) {
+				t.Errorf("ratio line %d lacks %q:\n%s", i, w, olines[i])
+			}
 		}
 	}
 }

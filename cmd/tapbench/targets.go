@@ -56,11 +56,22 @@ func (k *kernelTarget) prepare(scenario string) (int, string, error) {
 
 func (k *kernelTarget) stop() { stopChild(k.echo) }
 
-// procTarget is our stack in a child process over the TAP gtb0 in the
-// client namespace: the tapip binary fed commands on stdin (held open so
-// it keeps running), or tapbench -serve-stack (the profiling harness).
+// naTarget is a target that cannot run here: every scenario is "n/a".
+type naTarget struct{ label, why string }
+
+func (n naTarget) name() string                        { return n.label }
+func (n naTarget) addr() [4]byte                       { return [4]byte{} }
+func (n naTarget) prepare(string) (int, string, error) { return 0, n.why, nil }
+func (n naTarget) stop()                               {}
+
+// procTarget is our stack in a child process: the tapip binary fed
+// commands on stdin (held open so it keeps running), over the TAP gtb0 in
+// the client namespace (gotapip) or over AF_PACKET on the veth end tbv3 in
+// the stack namespace (gotapip-packet); or tapbench -serve-stack (the
+// profiling harness, on the TAP).
 type procTarget struct {
 	label string
+	ip    [4]byte // the stack's address
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	out   *syncBuffer // stdout and stderr together
@@ -70,23 +81,43 @@ type procTarget struct {
 }
 
 func (p *procTarget) name() string  { return p.label }
-func (p *procTarget) addr() [4]byte { return ip4(stackAddr) }
+func (p *procTarget) addr() [4]byte { return p.ip }
 
-// startTapip runs tapip on the TAP inside ns and waits until its shell
-// answers (the device is open by then).
-func startTapip(ns, bin string) (*procTarget, error) {
-	p := &procTarget{label: "gotapip", out: &syncBuffer{}, errs: &syncBuffer{}}
-	p.cmd = nsCommand(ns, bin, "-dev", "tap:"+tapName, "-addr", stackAddr+subnetPrefix,
-		"-peer", tapPeerAddr+subnetPrefix, "-no-color")
+// tapipConfig is how one of our targets runs tapip.
+type tapipConfig struct {
+	label string // the target's name
+	ns    string // the namespace tapip runs in
+	dev   string // -dev: tap:NAME or packet:IFACE
+	addr  string // -addr's address (the prefix is subnetPrefix)
+	peer  string // -peer: the TAP's kernel side (CIDR), or none
+}
+
+// The two tapip targets.
+func tapTarget(client string) tapipConfig {
+	return tapipConfig{label: targetTAP, ns: client, dev: "tap:" + tapName, addr: stackAddr, peer: tapPeerAddr + subnetPrefix}
+}
+
+// packetTarget: -peer only configures a TAP's kernel side (stack.OpenDevice
+// ignores it for packet), so none.
+func packetTarget(stackNS string) tapipConfig {
+	return tapipConfig{label: targetPacket, ns: stackNS, dev: "packet:" + packetIface, addr: packetStackAddr, peer: "none"}
+}
+
+// startTapip runs tapip as c says and waits until its shell answers (the
+// device is open by then).
+func startTapip(c tapipConfig, bin string) (*procTarget, error) {
+	p := &procTarget{label: c.label, ip: ip4(c.addr), out: &syncBuffer{}, errs: &syncBuffer{}}
+	p.cmd = nsCommand(c.ns, bin, "-dev", c.dev, "-addr", c.addr+subnetPrefix, "-peer", c.peer, "-no-color")
+	_, iface, _ := strings.Cut(c.dev, ":") // the device's name in the shell
 	// Lift our ICMP error limit, as the kernel's is lifted, so udp-closed
 	// measures the stack's error path rather than the limiter.
-	return p, p.start("sysctl net.ipv4.icmp_msgs_per_sec=1000000\nsysctl net.ipv4.icmp_msgs_burst=1000000\nifconfig "+tapName+"\n", tapName+":")
+	return p, p.start("sysctl net.ipv4.icmp_msgs_per_sec=1000000\nsysctl net.ipv4.icmp_msgs_burst=1000000\nifconfig "+iface+"\n", iface+":")
 }
 
 // startStackServer runs the in-process profiling harness (tapbench
 // -serve-stack) the same way.
 func startStackServer(ns, self, profile string, spin time.Duration) (*procTarget, error) {
-	p := &procTarget{label: "gotapip-prof", out: &syncBuffer{}, errs: &syncBuffer{}, udpNA: "no UDP in the harness"}
+	p := &procTarget{label: "gotapip-prof", ip: ip4(stackAddr), out: &syncBuffer{}, errs: &syncBuffer{}, udpNA: "no UDP in the harness"}
 	p.cmd = nsCommand(ns, self, "-serve-stack", "-cpuprofile", profile, "-max-life", maxLife.String(), "-busy-poll", spin.String())
 	return p, p.start("", "ready")
 }
