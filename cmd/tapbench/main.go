@@ -115,7 +115,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.jsonPath, "json", "bench-results/e2e.json", "write the results here")
 	fs.StringVar(&o.tapip, "tapip", "", "tapip binary (default: go build ./cmd/tapip)")
 	fs.StringVar(&o.profile, "profile", "", "profile the in-process stack under ICMP W=64 into this file instead")
-	fs.DurationVar(&o.busyPoll, "busy-poll", 0, "with -profile: the harness spins this long on read before poll(2) (an experiment)")
+	fs.DurationVar(&o.busyPoll, "busy-poll", 0, "with -profile: the harness polls as tapip -poll busy does, spinning this long after the last frame")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -15,8 +15,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/gotapip/gotapip/netdev"
-	"github.com/gotapip/gotapip/netdev/tap"
 	"github.com/gotapip/gotapip/stack"
 )
 
@@ -58,11 +56,12 @@ func echoServer(life time.Duration) error {
 	}
 }
 
-// serveStack is the profiling harness: the same stack tapip builds, on the
-// TAP gtb0 in the current namespace, with the CPU profile written when it
-// is told to stop (SIGTERM/SIGINT) or its life ends.
-// With spin > 0 it uses the busy-polling experiment (busyTAP).
+// serveStack is the profiling harness: the same stack tapip builds (one P,
+// the TAP driver, -poll busy when spin > 0), on the TAP gtb0 in the
+// current namespace, with the CPU profile written when it is told to stop
+// (SIGTERM/SIGINT) or its life ends.
 func serveStack(profile string, life, spin time.Duration) error {
+	stack.UseOneProc()
 	f, err := os.Create(profile)
 	if err != nil {
 		return err
@@ -71,25 +70,10 @@ func serveStack(profile string, life, spin time.Duration) error {
 	s := stack.New(stack.Config{})
 	defer s.Close()
 	addr := netip.MustParsePrefix(stackAddr + subnetPrefix)
-	if spin > 0 {
-		drv, err := openBusyTAP(tapName, spin)
-		if err != nil {
-			return err
-		}
-		if err := tap.ConfigureKernelSide(tapName, netip.MustParsePrefix(tapPeerAddr+subnetPrefix)); err != nil {
-			drv.Close()
-			return err
-		}
-		if _, err := s.AddDevice(drv, netdev.Config{Name: tapName, MAC: stack.MACFor(addr.Addr())}, addr); err != nil {
-			drv.Close()
-			return err
-		}
-	} else {
-		spec, _ := stack.ParseDeviceSpec("tap:" + tapName)
-		_, err = s.OpenDevice(spec, stack.DeviceOptions{Addr: addr, Peer: netip.MustParsePrefix(tapPeerAddr + subnetPrefix)})
-		if err != nil {
-			return err
-		}
+	spec, _ := stack.ParseDeviceSpec("tap:" + tapName)
+	_, err = s.OpenDevice(spec, stack.DeviceOptions{Addr: addr, Peer: netip.MustParsePrefix(tapPeerAddr + subnetPrefix), BusyPoll: spin})
+	if err != nil {
+		return err
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		return err

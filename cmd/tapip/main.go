@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"syscall"
 
 	"github.com/mattn/go-isatty"
@@ -35,12 +34,7 @@ type options struct {
 }
 
 func main() {
-	// One P: the stack's own work is a fraction of a microsecond per packet
-	// between read(2) and write(2), and a second P only adds scheduler
-	// wake-ups (measured in doc/performance.md). GOMAXPROCS overrides.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
-	}
+	stack.UseOneProc()
 	os.Exit(run(os.Args[1:]))
 }
 
