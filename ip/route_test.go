@@ -341,3 +341,44 @@ func BenchmarkRouteLookup(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkRouteLookupParallel(b *testing.B) {
+	tbl, addrs := randomTable(b, 1000)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, ok := tbl.Lookup(addrs[i%len(addrs)]); !ok {
+				b.Error("no route despite a default")
+				return
+			}
+			i++
+		}
+	})
+}
+
+// BenchmarkRouteAdd100k times filling a table with 100k random /8–/32
+// routes added one at a time (one op is the whole table).
+func BenchmarkRouteAdd100k(b *testing.B) {
+	rng := rand.New(rand.NewPCG(100000, 99))
+	eth0 := testDev(b, "eth0")
+	routes := make([]Route, 0, 100000)
+	seen := map[netip.Prefix]bool{}
+	for len(routes) < cap(routes) {
+		a := netip.AddrFrom4([4]byte{byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32())})
+		p := netip.PrefixFrom(a, 8+rng.IntN(25)).Masked()
+		if !seen[p] {
+			seen[p] = true
+			routes = append(routes, Route{Prefix: p, Dev: eth0})
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var tbl Table
+		for _, r := range routes {
+			if err := tbl.Add(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
