@@ -769,6 +769,33 @@ func TestLookupNoAllocs(t *testing.T) {
 	}
 }
 
+// TestResolveHitNoAllocs: sending to a resolved neighbour, reachable or
+// stale, allocates nothing.
+func TestResolveHitNoAllocs(t *testing.T) {
+	h := newHarness(t, Config{})
+	nullDev, _ := netdev.New(netdev.Config{Name: "veth0", MAC: macA}, nullDriver{}, &netdev.Demux{}, h.pool)
+	nullDev.SetUp(true)
+	nullDev.SetAddr(netip.MustParsePrefix("10.0.0.1/24"))
+	h.learn(macB, ipB)
+	run := func() {
+		p := h.pool.Get(64)
+		p.Append(64)
+		if err := h.cache.Resolve(nullDev, ipB, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	if n := testing.AllocsPerRun(1000, run); n != 0 {
+		t.Errorf("Resolve to a reachable entry allocates %v times, want 0", n)
+	}
+	h.tick(30 * time.Second)
+	h.wantState(ipB, Stale)
+	run() // sends the re-confirmation request
+	if n := testing.AllocsPerRun(1000, run); n != 0 {
+		t.Errorf("Resolve to a stale entry allocates %v times, want 0", n)
+	}
+}
+
 // TestConcurrent exercises every entry point at once, for -race.
 func TestConcurrent(t *testing.T) {
 	h := newHarness(t, Config{MaxEntries: 16})
