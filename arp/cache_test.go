@@ -184,6 +184,22 @@ func (h *harness) wantIP(mac netdev.MAC, tags ...string) {
 	}
 }
 
+// count sorts the frames sent so far: IPv4 packets to mac, requests for
+// target, and anything else.
+func (h *harness) count(mac netdev.MAC, target netip.Addr) (ip, req, other int) {
+	for _, s := range h.sent() {
+		switch {
+		case s.typ == netdev.EtherTypeIPv4 && s.dst == mac:
+			ip++
+		case s.arp != nil && s.arp.Op() == OpRequest && s.arp.TargetIP() == target:
+			req++
+		default:
+			other++
+		}
+	}
+	return ip, req, other
+}
+
 func (h *harness) entry(addr netip.Addr) (Entry, bool) {
 	for _, e := range h.cache.List() {
 		if e.IP == addr {
@@ -482,16 +498,7 @@ func TestAging(t *testing.T) {
 	// Using a stale entry sends the packet and one probe.
 	h.resolve(ipB, "s1")
 	h.resolve(ipB, "s2")
-	var ip, req int
-	for _, s := range h.sent() {
-		switch {
-		case s.typ == netdev.EtherTypeIPv4 && s.dst == macB:
-			ip++
-		case s.arp != nil && s.arp.Op() == OpRequest && s.arp.TargetIP() == ipB:
-			req++
-		}
-	}
-	if ip != 2 || req != 1 {
+	if ip, req, _ := h.count(macB, ipB); ip != 2 || req != 1 {
 		t.Errorf("stale use sent %d packets and %d probes, want 2 and 1", ip, req)
 	}
 	h.tick(569 * time.Second) // 599 s since confirmed

@@ -43,20 +43,11 @@ func TestResolveRacesReply(t *testing.T) {
 		})
 		wg.Wait()
 		h.receive(macA, mac, reply) // in case the first came before the entry: it is not created by a reply
-		var ip, req int
-		for _, s := range h.sent() {
-			switch {
-			case s.typ == netdev.EtherTypeIPv4 && s.dst == mac:
-				ip++
-			case s.arp != nil && s.arp.Op() == OpRequest && s.arp.TargetIP() == addr:
-				req++
-			default:
-				t.Errorf("round %d: sent %s frame to %v, want IPv4 to %v or a request", round, netdev.EtherTypeName(s.typ), s.dst, mac)
-			}
-		}
+		ip, req, other := h.count(mac, addr)
 		dropped := int(h.cache.Stats.QueueDrops.Load() - drops)
-		if ip+dropped != senders*each || req != 1 {
-			t.Errorf("round %d: %d sent + %d dropped of %d packets, %d requests; want all and 1 request", round, ip, dropped, senders*each, req)
+		if ip+dropped != senders*each || req != 1 || other != 0 {
+			t.Errorf("round %d: %d sent to %v + %d dropped of %d packets, %d requests, %d other frames; want all, 1 and 0",
+				round, ip, mac, dropped, senders*each, req, other)
 		}
 		if n := h.cache.Queued(); n != 0 {
 			t.Fatalf("round %d: %d packets still queued on a resolved entry", round, n)
@@ -82,16 +73,8 @@ func TestStaleReconfirmOnce(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		var ip, req int
-		for _, s := range h.sent() {
-			if s.arp != nil {
-				req++
-			} else if s.dst == macB {
-				ip++
-			}
-		}
-		if ip != senders*each || req != 1 {
-			t.Errorf("round %d: %d packets and %d requests, want %d and 1", round, ip, req, senders*each)
+		if ip, req, other := h.count(macB, ipB); ip != senders*each || req != 1 || other != 0 {
+			t.Errorf("round %d: %d packets, %d requests, %d other frames; want %d, 1 and 0", round, ip, req, other, senders*each)
 		}
 		h.clk.advance(time.Second) // one RetryInterval: the next use may ask again
 	}
