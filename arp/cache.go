@@ -6,8 +6,10 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gotapip/gotapip/internal/rcumap"
 	"github.com/gotapip/gotapip/netdev"
 )
 
@@ -62,18 +64,6 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// entry is one neighbour.
-type entry struct {
-	ip        netip.Addr
-	mac       netdev.MAC
-	dev       *netdev.NetDev
-	state     State
-	confirmed time.Time // last reply or request that proved the MAC (or creation)
-	tries     int       // requests sent while incomplete
-	nextProbe time.Time // when to send the next request
-	queue     []*netdev.Packet
-}
-
 // Entry is a snapshot of a cache entry, for arpcache.
 type Entry struct {
 	IP    netip.Addr
@@ -102,16 +92,27 @@ type Cache struct {
 	// fails (for ICMP host unreachable); it owns the packet.
 	Unresolved func(p *netdev.Packet)
 
+	// mu serializes every change to the map and the entries but one: the
+	// send path's re-confirmation timer (see entry). Resolve and Lookup of
+	// a resolved entry take no lock.
 	mu      sync.Mutex
-	entries map[netip.Addr]*entry
+	entries rcumap.Map[netip.Addr, *entry, addrHash]
+	epoch   time.Time    // entry.nextProbe counts from here
+	retry   atomic.Int64 // cfg.RetryInterval, for the send path
 	probes  probes
 }
 
 // NewCache returns an empty cache.
 func NewCache(cfg Config, pool *netdev.Pool) *Cache {
 	cfg.setDefaults()
-	return &Cache{cfg: cfg, pool: pool, entries: map[netip.Addr]*entry{}}
+	c := &Cache{cfg: cfg, pool: pool, epoch: cfg.Now()}
+	c.retry.Store(int64(cfg.RetryInterval))
+	return c
 }
+
+// since is t as entry.nextProbe counts it: nanoseconds since c.epoch (on
+// the monotonic clock when t has it).
+func (c *Cache) since(t time.Time) int64 { return int64(t.Sub(c.epoch)) }
 
 // Config returns the cache's current settings.
 func (c *Cache) Config() Config {
@@ -133,6 +134,7 @@ func (c *Cache) SetTimers(reachable, lifetime, retry time.Duration, retries int)
 	}
 	if retry > 0 {
 		c.cfg.RetryInterval = retry
+		c.retry.Store(int64(retry))
 	}
 	if retries > 0 {
 		c.cfg.Retries = retries
@@ -140,37 +142,63 @@ func (c *Cache) SetTimers(reachable, lifetime, retry time.Duration, retries int)
 }
 
 // Resolve transmits p to nextHop on dev if its MAC is known, or queues p and
-// sends a request. *Cache is the stack's ip.Resolver. A stale entry is used and re-confirmed.
+// sends a request. *Cache is the stack's ip.Resolver. A stale entry is used
+// and re-confirmed. To a resolved neighbour it takes no lock and does not
+// allocate.
 func (c *Cache) Resolve(dev *netdev.NetDev, nextHop netip.Addr, p *netdev.Packet) error {
+	e, ok := c.entries.Load(nextHop)
+	if !ok || e.state() == Incomplete {
+		var err error
+		if e, err = c.resolveLocked(dev, nextHop, p); e == nil {
+			return err // p was queued, or freed with the error
+		}
+	}
+	s, mac := e.load() // resolved, and a resolved entry stays so
+	if s == Stale {
+		c.reconfirm(dev, e)
+	}
+	return dev.Transmit(p, mac, netdev.EtherTypeIPv4)
+}
+
+// reconfirm asks again for a stale entry's MAC, at most once a
+// RetryInterval however many senders use the entry at once: the sender
+// whose CompareAndSwap moves nextProbe on sends the request.
+func (c *Cache) reconfirm(dev *netdev.NetDev, e *entry) {
+	now := c.since(c.cfg.Now())
+	next := e.nextProbe.Load()
+	if now >= next && e.nextProbe.CompareAndSwap(next, now+c.retry.Load()) {
+		c.sendRequest(dev, e.ip)
+	}
+}
+
+// resolveLocked is Resolve for a neighbour that was not resolved when it
+// looked. Under c.mu it looks again, since a reply may have resolved the
+// entry, or Tick removed it, meanwhile. It returns the entry if it is
+// resolved now; otherwise it queues p on it (creating it and sending the
+// first request if there was none) and returns nil.
+func (c *Cache) resolveLocked(dev *netdev.NetDev, nextHop netip.Addr, p *netdev.Packet) (*entry, error) {
 	now := c.cfg.Now()
 	c.mu.Lock()
-	e := c.entries[nextHop]
-	if e != nil && e.state != Incomplete {
-		mac := e.mac
-		probe := e.state == Stale && !now.Before(e.nextProbe)
-		if probe {
-			e.nextProbe = now.Add(c.cfg.RetryInterval)
-		}
+	e, ok := c.entries.Load(nextHop)
+	if ok && e.state() != Incomplete {
 		c.mu.Unlock()
-		if probe {
-			c.sendRequest(dev, nextHop)
-		}
-		return dev.Transmit(p, mac, netdev.EtherTypeIPv4)
+		return e, nil
 	}
-	if e == nil {
+	if !ok {
 		var err error
 		if e, err = c.insert(nextHop, dev, now); err != nil {
 			c.mu.Unlock()
 			c.Stats.TableFull.Add(1)
 			p.Free()
-			return err
+			return nil, err
 		}
-		e.state, e.tries, e.nextProbe = Incomplete, 1, now.Add(c.cfg.RetryInterval)
+		e.tries = 1
+		e.nextProbe.Store(c.since(now) + int64(c.cfg.RetryInterval))
 		defer c.sendRequest(dev, nextHop)
 	}
 	c.enqueue(e, p)
 	c.mu.Unlock()
-	return nil
+	return nil, nil
 }
 
 // enqueue holds p until e resolves, dropping the oldest beyond QueueLen.
@@ -184,21 +212,24 @@ func (c *Cache) enqueue(e *entry, p *netdev.Packet) {
 	e.queue = append(e.queue, p)
 }
 
-// insert makes a new entry, evicting the least recently confirmed dynamic
-// entry if the cache is full. Call with c.mu held.
+// insert makes a new, incomplete entry, evicting the least recently
+// confirmed dynamic entry if the cache is full. Call with c.mu held.
 func (c *Cache) insert(addr netip.Addr, dev *netdev.NetDev, now time.Time) (*entry, error) {
-	if len(c.entries) >= c.cfg.MaxEntries && !c.evictOldest() {
+	if c.entries.Len() >= c.cfg.MaxEntries && !c.evictOldest() {
 		return nil, fmt.Errorf("arp: %v: %w (%d entries, all in use or permanent)", addr, ErrCacheFull, c.cfg.MaxEntries)
 	}
 	e := &entry{ip: addr, dev: dev, confirmed: now}
-	c.entries[addr] = e
+	c.entries.Store(addr, e)
 	return e, nil
 }
 
+// evictOldest removes the least recently confirmed resolved, dynamic
+// entry. Such an entry has no queue, so nothing is lost; a sender that
+// looked it up just before sends to its MAC once more.
 func (c *Cache) evictOldest() bool {
 	var victim *entry
-	for _, e := range c.entries {
-		if e.state == Reachable || e.state == Stale {
+	for _, e := range c.entries.All() {
+		if s := e.state(); s == Reachable || s == Stale {
 			if victim == nil || e.confirmed.Before(victim.confirmed) {
 				victim = e
 			}
@@ -207,7 +238,7 @@ func (c *Cache) evictOldest() bool {
 	if victim == nil {
 		return false
 	}
-	delete(c.entries, victim.ip)
+	c.entries.Delete(victim.ip)
 	c.Stats.Evictions.Add(1)
 	return true
 }
@@ -218,8 +249,8 @@ func (c *Cache) evictOldest() bool {
 func (c *Cache) update(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC, create bool) {
 	now := c.cfg.Now()
 	c.mu.Lock()
-	e := c.entries[addr]
-	if e == nil {
+	e, ok := c.entries.Load(addr)
+	if !ok {
 		if !create {
 			c.mu.Unlock()
 			return
@@ -231,12 +262,13 @@ func (c *Cache) update(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC, crea
 			return
 		}
 	}
-	if e.state == Permanent {
+	if e.state() == Permanent {
 		c.mu.Unlock()
 		return
 	}
-	e.mac, e.dev, e.state, e.confirmed, e.tries = mac, dev, Reachable, now, 0
-	e.nextProbe = time.Time{} // once stale, the first use may ask again at once
+	e.dev, e.confirmed, e.tries = dev, now, 0
+	e.nextProbe.Store(probeNow) // once stale, the first use may ask again at once
+	e.set(Reachable, mac)       // from here senders use mac, and nothing more is queued
 	queue := e.queue
 	e.queue = nil
 	c.mu.Unlock()

@@ -19,24 +19,28 @@ func (c *Cache) Tick(now time.Time) {
 	}
 	var probes []probe
 	var failed []*netdev.Packet
+	var gone []netip.Addr
 	c.mu.Lock()
-	for addr, e := range c.entries {
-		switch {
-		case e.state == Incomplete && !now.Before(e.nextProbe):
+	for addr, e := range c.entries.All() {
+		switch s, mac := e.load(); {
+		case s == Incomplete && c.since(now) >= e.nextProbe.Load():
 			if e.tries >= c.cfg.Retries {
 				failed = append(failed, e.queue...)
-				delete(c.entries, addr)
+				gone = append(gone, addr)
 				c.Stats.Failed.Add(1)
 				continue
 			}
 			e.tries++
-			e.nextProbe = now.Add(c.cfg.RetryInterval)
+			e.nextProbe.Store(c.since(now) + int64(c.cfg.RetryInterval))
 			probes = append(probes, probe{e.dev, addr})
-		case e.state == Reachable && now.Sub(e.confirmed) >= c.cfg.ReachableTime:
-			e.state = Stale
-		case e.state == Stale && now.Sub(e.confirmed) >= c.cfg.Lifetime:
-			delete(c.entries, addr)
+		case s == Reachable && now.Sub(e.confirmed) >= c.cfg.ReachableTime:
+			e.set(Stale, mac)
+		case s == Stale && now.Sub(e.confirmed) >= c.cfg.Lifetime:
+			gone = append(gone, addr)
 		}
+	}
+	for _, addr := range gone {
+		c.entries.Delete(addr)
 	}
 	c.mu.Unlock()
 	for _, pr := range probes {
@@ -57,30 +61,31 @@ func (c *Cache) Queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
-	for _, e := range c.entries {
+	for _, e := range c.entries.All() {
 		n += len(e.queue)
 	}
 	return n
 }
 
-// Lookup returns the MAC of addr if the entry is resolved.
+// Lookup returns the MAC of addr if the entry is resolved. It takes no lock
+// and does not allocate.
 func (c *Cache) Lookup(addr netip.Addr) (netdev.MAC, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.entries[addr]
-	if e == nil || e.state == Incomplete {
+	e, ok := c.entries.Load(addr)
+	if !ok {
 		return netdev.MAC{}, false
 	}
-	return e.mac, true
+	s, mac := e.load()
+	return mac, s != Incomplete
 }
 
 // List returns a snapshot of every entry, sorted by address.
 func (c *Cache) List() []Entry {
 	now := c.cfg.Now()
 	c.mu.Lock()
-	out := make([]Entry, 0, len(c.entries))
-	for _, e := range c.entries {
-		out = append(out, Entry{IP: e.ip, MAC: e.mac, Dev: e.dev, State: e.state, Age: now.Sub(e.confirmed)})
+	out := make([]Entry, 0, c.entries.Len())
+	for _, e := range c.entries.All() {
+		s, mac := e.load()
+		out = append(out, Entry{IP: e.ip, MAC: mac, Dev: e.dev, State: s, Age: now.Sub(e.confirmed)})
 	}
 	c.mu.Unlock()
 	slices.SortFunc(out, func(a, b Entry) int { return a.IP.Compare(b.IP) })
@@ -94,15 +99,16 @@ func (c *Cache) AddPermanent(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC
 	}
 	now := c.cfg.Now()
 	c.mu.Lock()
-	e := c.entries[addr]
-	if e == nil {
+	e, ok := c.entries.Load(addr)
+	if !ok {
 		var err error
 		if e, err = c.insert(addr, dev, now); err != nil {
 			c.mu.Unlock()
 			return err
 		}
 	}
-	e.mac, e.dev, e.state, e.confirmed = mac, dev, Permanent, now
+	e.dev, e.confirmed = dev, now
+	e.set(Permanent, mac) // a sender that read the old MAC uses it once more
 	queue := e.queue
 	e.queue = nil
 	c.mu.Unlock()
@@ -115,13 +121,12 @@ func (c *Cache) AddPermanent(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC
 // Delete removes addr's entry and frees what waited on it.
 func (c *Cache) Delete(addr netip.Addr) error {
 	c.mu.Lock()
-	e := c.entries[addr]
-	delete(c.entries, addr)
+	e, ok := c.entries.Delete(addr)
 	c.mu.Unlock()
-	if e == nil {
+	if !ok {
 		return fmt.Errorf("arp: %v: %w", addr, ErrNotFound)
 	}
-	freeAll(e.queue)
+	freeAll(e.queue) // no longer in the map: nothing more is queued on it
 	return nil
 }
 
@@ -129,18 +134,20 @@ func (c *Cache) Delete(addr netip.Addr) error {
 // If dev is non-nil only its entries go.
 func (c *Cache) Flush(dev *netdev.NetDev) int {
 	var queued []*netdev.Packet
-	n := 0
+	var gone []netip.Addr
 	c.mu.Lock()
-	for addr, e := range c.entries {
-		if e.state != Permanent && (dev == nil || e.dev == dev) {
+	for addr, e := range c.entries.All() {
+		if e.state() != Permanent && (dev == nil || e.dev == dev) {
 			queued = append(queued, e.queue...)
-			delete(c.entries, addr)
-			n++
+			gone = append(gone, addr)
 		}
+	}
+	for _, addr := range gone {
+		c.entries.Delete(addr)
 	}
 	c.mu.Unlock()
 	freeAll(queued)
-	return n
+	return len(gone)
 }
 
 func freeAll(ps []*netdev.Packet) {

@@ -1,13 +1,16 @@
 package ip
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/bits"
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 
+	"github.com/gotapip/gotapip/internal/rcumap"
 	"github.com/gotapip/gotapip/netdev"
 )
 
@@ -51,27 +54,49 @@ func (r Route) Flags() string {
 	return f
 }
 
-// Table is the routing table with longest-prefix-match lookup. Routes are
-// kept in one map per prefix length; a lookup masks the address with each
-// length present, longest first, so its cost grows with the number of
-// distinct lengths (at most 33), not with the number of routes.
+// Table is the routing table with longest-prefix-match lookup. A lookup
+// masks the address with each prefix length present, longest first, and
+// probes one hash map of all routes, so its cost grows with the number of
+// distinct lengths (at most 33), not with the number of routes. Lookup takes
+// no lock (see internal/rcumap); writers hold mu.
 type Table struct {
-	mu      sync.RWMutex
-	byLen   [33]map[netip.Prefix]Route
-	present uint64 // bit n set when byLen[n] is non-empty
-	count   int
+	mu      sync.Mutex // serializes Add, Delete, DeleteFunc, Len, List
+	routes  rcumap.Map[routeKey, Route, routeKey]
+	present atomic.Uint64 // bit n set when a route of length n exists
+	perLen  [33]int       // routes of each length; under mu
 }
 
-// Lookup returns the route for dst with the longest matching prefix.
-// It does not allocate.
+// routeKey is an IPv4 prefix as one word, its length above its masked
+// address: cheaper to hash and compare than a netip.Prefix.
+type routeKey uint64
+
+// keyOf is the key of addr's n-bit prefix.
+func keyOf(addr uint32, n int) routeKey {
+	mask := ^uint32(0) << (32 - n) // for n = 0 a shift by 32: 0
+	return routeKey(n)<<32 | routeKey(addr&mask)
+}
+
+func prefixKey(p netip.Prefix) routeKey {
+	a := p.Addr().As4()
+	return keyOf(binary.BigEndian.Uint32(a[:]), p.Bits())
+}
+
+// Hash makes routeKey its own rcumap.Hasher.
+func (routeKey) Hash(k routeKey) uint64 { return uint64(k) }
+
+// Lookup returns the route for dst with the longest matching prefix. It
+// takes no lock and does not allocate. Racing one Add or Delete, it sees
+// the table before or after it.
 func (t *Table) Lookup(dst netip.Addr) (Route, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	for lens := t.present; lens != 0; {
+	if !dst.Is4() {
+		return Route{}, false
+	}
+	a := dst.As4()
+	addr := binary.BigEndian.Uint32(a[:])
+	for lens := t.present.Load(); lens != 0; {
 		n := 63 - bits.LeadingZeros64(lens) // longest remaining length
 		lens &^= 1 << n
-		pfx, _ := dst.Prefix(n)
-		if r, ok := t.byLen[n][pfx]; ok {
+		if r, ok := t.routes.Load(keyOf(addr, n)); ok {
 			return r, true
 		}
 	}
@@ -90,34 +115,30 @@ func (t *Table) Add(r Route) error {
 	n := r.Prefix.Bits()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.byLen[n][r.Prefix]; ok {
+	key := prefixKey(r.Prefix)
+	if _, ok := t.routes.Load(key); ok {
 		return fmt.Errorf("route %v: %w (route del %v first)", r.Prefix, ErrRouteExists, r.Prefix)
 	}
-	if t.count >= MaxRoutes {
+	if t.routes.Len() >= MaxRoutes {
 		return fmt.Errorf("route %v: %w (%d routes)", r.Prefix, ErrTableFull, MaxRoutes)
 	}
-	if t.byLen[n] == nil {
-		t.byLen[n] = map[netip.Prefix]Route{}
-	}
-	t.byLen[n][r.Prefix] = r
-	t.present |= 1 << n
-	t.count++
+	t.routes.Store(key, r) // the route before its length's bit: a reader that sees the bit finds it
+	t.perLen[n]++
+	t.present.Or(1 << n)
 	return nil
 }
 
 // Delete removes the route for prefix.
 func (t *Table) Delete(prefix netip.Prefix) error {
 	prefix = prefix.Masked()
-	n := prefix.Bits()
-	if n < 0 || !prefix.Addr().Is4() {
+	if prefix.Bits() < 0 || !prefix.Addr().Is4() {
 		return fmt.Errorf("route %v: not an IPv4 prefix", prefix)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.byLen[n][prefix]; !ok {
+	if !t.remove(prefix) {
 		return fmt.Errorf("route %v: no such route", prefix)
 	}
-	t.remove(prefix)
 	return nil
 }
 
@@ -126,41 +147,44 @@ func (t *Table) Delete(prefix netip.Prefix) error {
 func (t *Table) DeleteFunc(drop func(Route) bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, m := range t.byLen {
-		for p, r := range m {
-			if drop(r) {
-				t.remove(p)
-			}
+	var gone []netip.Prefix
+	for _, r := range t.routes.All() {
+		if drop(r) {
+			gone = append(gone, r.Prefix)
 		}
+	}
+	for _, p := range gone {
+		t.remove(p)
 	}
 }
 
-func (t *Table) remove(p netip.Prefix) {
-	n := p.Bits()
-	delete(t.byLen[n], p)
-	if len(t.byLen[n]) == 0 {
-		t.present &^= 1 << n
+// remove deletes p's route, if any. Call with t.mu held.
+func (t *Table) remove(p netip.Prefix) bool {
+	if _, ok := t.routes.Delete(prefixKey(p)); !ok {
+		return false
 	}
-	t.count--
+	n := p.Bits()
+	if t.perLen[n]--; t.perLen[n] == 0 {
+		t.present.And(^uint64(1 << n))
+	}
+	return true
 }
 
 // Len is the number of routes.
 func (t *Table) Len() int {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.count
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.routes.Len()
 }
 
 // List returns all routes, most specific first, as route(8) lists them.
 func (t *Table) List() []Route {
-	t.mu.RLock()
-	out := make([]Route, 0, t.count)
-	for _, m := range t.byLen {
-		for _, r := range m {
-			out = append(out, r)
-		}
+	t.mu.Lock()
+	out := make([]Route, 0, t.routes.Len())
+	for _, r := range t.routes.All() {
+		out = append(out, r)
 	}
-	t.mu.RUnlock()
+	t.mu.Unlock()
 	slices.SortFunc(out, func(a, b Route) int {
 		if a.Prefix.Bits() != b.Prefix.Bits() {
 			return b.Prefix.Bits() - a.Prefix.Bits()

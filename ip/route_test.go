@@ -152,8 +152,8 @@ func TestRouteDelete(t *testing.T) {
 		t.Errorf("Lookup = %v, want the default route", r.Prefix)
 	}
 	tbl.Delete(pfx("0.0.0.0/0"))
-	if tbl.Len() != 0 || tbl.present != 0 {
-		t.Errorf("empty table: Len %d present %#x, want 0 0", tbl.Len(), tbl.present)
+	if tbl.Len() != 0 || tbl.present.Load() != 0 {
+		t.Errorf("empty table: Len %d present %#x, want 0 0", tbl.Len(), tbl.present.Load())
 	}
 	// Re-adding after a delete works.
 	if err := tbl.Add(Route{Prefix: pfx("10.0.0.5/32"), Dev: eth0}); err != nil {
@@ -185,8 +185,8 @@ func TestRouteDeleteFunc(t *testing.T) {
 		}
 	}
 	tbl.DeleteFunc(func(Route) bool { return true })
-	if tbl.Len() != 0 || tbl.present != 0 {
-		t.Errorf("Len %d present %#x after removing all, want 0 0", tbl.Len(), tbl.present)
+	if tbl.Len() != 0 || tbl.present.Load() != 0 {
+		t.Errorf("Len %d present %#x after removing all, want 0 0", tbl.Len(), tbl.present.Load())
 	}
 	if _, ok := tbl.Lookup(ip4("10.5.0.1")); ok {
 		t.Error("Lookup found a route in an emptied table")
@@ -300,6 +300,73 @@ func TestRouteConcurrent(t *testing.T) {
 	}
 }
 
+// TestRouteLookupDuringChurn: Lookup takes no lock, so check what it
+// promises while a writer adds and deletes thousands of routes (the table
+// growing and shrinking under the readers): a route that is never deleted
+// is always found, the route found always contains the destination, and it
+// is never less specific than a route that stays.
+func TestRouteLookupDuringChurn(t *testing.T) {
+	eth0, eth1 := testDev(t, "eth0"), testDev(t, "eth1")
+	var tbl Table
+	stay := []Route{
+		{Prefix: pfx("0.0.0.0/0"), Dev: eth0},
+		{Prefix: pfx("10.0.0.0/8"), Dev: eth0},
+		{Prefix: pfx("10.1.0.0/16"), Dev: eth1},
+		{Prefix: pfx("10.1.2.3/32"), Dev: eth1},
+	}
+	for _, r := range stay {
+		if err := tbl.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := range 3 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(g), 1))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				dst := netip.AddrFrom4([4]byte{10, byte(rng.IntN(3)), byte(rng.IntN(8)), byte(rng.IntN(8))})
+				r, ok := tbl.Lookup(dst)
+				minBits := 8
+				switch {
+				case dst == ip4("10.1.2.3"):
+					minBits = 32
+				case pfx("10.1.0.0/16").Contains(dst):
+					minBits = 16
+				}
+				if !ok || !r.Prefix.Contains(dst) || r.Prefix.Bits() < minBits {
+					t.Errorf("Lookup(%v) = %v, %v; want a route of /%d or longer containing it", dst, r.Prefix, ok, minBits)
+					return
+				}
+			}
+		})
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 10 {
+		var added []netip.Prefix
+		for range 3000 {
+			a := netip.AddrFrom4([4]byte{10, byte(rng.IntN(3)), byte(rng.IntN(8)), byte(rng.IntN(8))})
+			p := netip.PrefixFrom(a, 17+rng.IntN(15)).Masked()
+			if tbl.Add(Route{Prefix: p, Dev: eth0}) == nil {
+				added = append(added, p)
+			}
+		}
+		for _, p := range added {
+			tbl.Delete(p)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if n := tbl.Len(); n != len(stay) {
+		t.Errorf("Len() = %d, want %d", n, len(stay))
+	}
+}
+
 // randomTable fills a table with n random prefixes of lengths 8 to 32 plus
 // a default route, and returns addresses to look up (half inside a route,
 // half random).
@@ -339,5 +406,46 @@ func BenchmarkRouteLookup(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+func BenchmarkRouteLookupParallel(b *testing.B) {
+	tbl, addrs := randomTable(b, 1000)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, ok := tbl.Lookup(addrs[i%len(addrs)]); !ok {
+				b.Error("no route despite a default")
+				return
+			}
+			i++
+		}
+	})
+}
+
+// BenchmarkRouteAdd100k times filling a table with 100k random /8–/32
+// routes added one at a time (one op is the whole table).
+func BenchmarkRouteAdd100k(b *testing.B) {
+	rng := rand.New(rand.NewPCG(100000, 99))
+	eth0 := testDev(b, "eth0")
+	routes := make([]Route, 0, 100000)
+	seen := map[netip.Prefix]bool{}
+	for len(routes) < cap(routes) {
+		a := netip.AddrFrom4([4]byte{byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32())})
+		p := netip.PrefixFrom(a, 8+rng.IntN(25)).Masked()
+		if !seen[p] {
+			seen[p] = true
+			routes = append(routes, Route{Prefix: p, Dev: eth0})
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var tbl Table
+		for _, r := range routes {
+			if err := tbl.Add(r); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
