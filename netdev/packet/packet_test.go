@@ -18,7 +18,7 @@ import (
 // kernelPeer makes two namespaces joined by a veth pair: "us" holds veth0,
 // unaddressed, for the driver; "peer" holds veth1 with peerAddr, the kernel
 // that answers. It returns the namespaces and veth1's MAC.
-func kernelPeer(t *testing.T, peerAddr netip.Prefix) (us, peer string, peerMAC netdev.MAC) {
+func kernelPeer(t testing.TB, peerAddr netip.Prefix) (us, peer string, peerMAC netdev.MAC) {
 	t.Helper()
 	nstest.RequireRoot(t)
 	us = nstest.NewNetns(t, "pkt-us")
@@ -38,7 +38,7 @@ func kernelPeer(t *testing.T, peerAddr netip.Prefix) (us, peer string, peerMAC n
 }
 
 // openIn opens the driver on iface from inside namespace ns.
-func openIn(t *testing.T, ns, iface string, ignoreOutgoing bool) *Packet {
+func openIn(t testing.TB, ns, iface string, ignoreOutgoing bool) *Packet {
 	t.Helper()
 	var p *Packet
 	var err error
