@@ -92,7 +92,7 @@ type geometry struct {
 // block's room evenly: at MTU 1500 with 4 KiB pages two 2048-byte frames a
 // block, where 1600 would have done.
 func newGeometry(mtu, pageSize, frames int) (geometry, error) {
-	if mtu < 68 || pageSize <= 0 || pageSize%tpacketAlignment != 0 || frames <= 0 {
+	if mtu < 68 || pageSize < tpacketAlignment || pageSize&(pageSize-1) != 0 || frames <= 0 {
 		return geometry{}, fmt.Errorf("ring geometry: MTU %d, page size %d, %d frames", mtu, pageSize, frames)
 	}
 	need := alignUp(rxMacRoom+mtu+maxLinkHeader, tpacketAlignment)
