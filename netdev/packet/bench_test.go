@@ -18,9 +18,11 @@ import (
 // experimental 1") that nothing else on the test's veth sends.
 const benchType = 0x88b5
 
-// peerSocket opens a raw packet socket on iface inside ns: the kernel-side
-// end of an echo test. It sends and receives with sendmsg/recvmsg, so a
-// syscall count (strace -c) tells its calls from the driver's.
+// peerSocket opens a plain raw packet socket (no rings) on iface inside
+// ns: the kernel-side end of a test. It blocks in receive for at most 50 ms
+// (then EAGAIN) and buffers 4 MiB of frames. Tests send and receive on it
+// with sendmsg/recvmsg, so a syscall count (strace -c) tells its calls
+// from the driver's.
 func peerSocket(tb testing.TB, ns, iface string) int {
 	tb.Helper()
 	var fd int
@@ -30,8 +32,9 @@ func peerSocket(tb testing.TB, ns, iface string) int {
 		s, err = openSocket(iface, true)
 		fd = s.fd
 		if err == nil {
-			// Blocking: the benchmark goroutine waits in recvmsg.
-			err = unix.SetNonblock(fd, false)
+			err = errors.Join(unix.SetNonblock(fd, false),
+				unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20),
+				unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Usec: 50000}))
 		}
 	})
 	if err != nil {
@@ -94,6 +97,9 @@ func BenchmarkPacketEcho(b *testing.B) {
 				}
 				for got := 0; got < batch; {
 					n, _, _, _, err := unix.Recvmsg(fd, in, nil, 0)
+					if err == unix.EAGAIN {
+						continue
+					}
 					if err != nil {
 						b.Fatal(err)
 					}
