@@ -50,13 +50,6 @@ func parseTestFrame(f []byte, size int) (who, seq uint32, err error) {
 	return who, seq, nil
 }
 
-func peerSend(t *testing.T, fd int, f []byte) {
-	t.Helper()
-	if err := unix.Sendmsg(fd, f, nil, nil, 0); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // peerRecv reads frames of EtherType typ from the peer socket until it
 // has n of them or d passes.
 func peerRecv(fd int, typ uint16, n int, d time.Duration) [][]byte {
