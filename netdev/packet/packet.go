@@ -42,6 +42,7 @@ type Packet struct {
 	fd             int
 	wake           int  // eventfd written by Close
 	filterOutgoing bool // skip PACKET_OUTGOING frames (no PACKET_IGNORE_OUTGOING)
+	mtu            int  // the interface's MTU at Open, which sized the rings
 	rings          *rings
 	stats          Stats
 
@@ -52,6 +53,7 @@ type Packet struct {
 
 	rxMu       sync.Mutex // one reader: the rx ring has a single consumer
 	sinceFlush int        // frames read since the last flush (under rxMu)
+	losing     bool       // the last frame read carried TP_STATUS_LOSING (under rxMu)
 	txMu       sync.Mutex // the tx ring's cursors, and send(2)
 
 	mu     sync.RWMutex // read/write hold it shared, Close exclusively
@@ -88,7 +90,7 @@ func open(iface string, ignoreOutgoing bool) (*Packet, error) {
 	}
 	return &Packet{
 		name: iface, ifindex: s.ifindex, mac: s.mac,
-		fd: s.fd, wake: wake, filterOutgoing: s.filterOutgoing, rings: rs,
+		fd: s.fd, wake: wake, filterOutgoing: s.filterOutgoing, mtu: s.mtu, rings: rs,
 	}, nil
 }
 
@@ -131,9 +133,12 @@ func (p *Packet) ReadFrame(buf []byte) (int, error) {
 	}
 	for !p.closed.Load() {
 		n, v, losing := p.rings.rx.next(buf, p.filterOutgoing)
-		if losing {
+		if losing && !p.losing {
+			// The first of a run of frames marked LOSING; reading the
+			// statistics clears the mark on the frames written after.
 			p.stats.RxRingDrops.Add(ringDrops(p.fd))
 		}
+		p.losing = losing
 		switch v {
 		case rxFrame:
 			if p.sinceFlush++; p.sinceFlush >= rxBatch {

@@ -307,3 +307,42 @@ func TestWriteTooLarge(t *testing.T) {
 		t.Fatalf("peer received %d of the 3 frames written after the refused one", len(got))
 	}
 }
+
+// While the interface is down a write fails with ENETDOWN and the reader
+// sleeps (the socket error is cleared, not polled in a loop); once it is
+// up again frames flow both ways.
+func TestInterfaceDownAndUp(t *testing.T) {
+	us, peer, _ := kernelPeer(t, netip.MustParsePrefix("10.77.7.2/24"))
+	p := openIn(t, us, "veth0", true)
+	fd := peerSocket(t, peer, "veth1")
+	frames := readFrames(p)
+	nstest.Run(t, us, "ip", "link", "set", "veth0", "down")
+	if err := p.WriteFrame(testFrame(benchType, 7, 0, 60)); !errors.Is(err, unix.ENETDOWN) || !strings.Contains(err.Error(), "down") {
+		t.Errorf("WriteFrame on a down interface: %v, want ENETDOWN", err)
+	}
+	cpu0 := cpuTime()
+	time.Sleep(200 * time.Millisecond)
+	if used := time.Duration(cpuTime() - cpu0); used > 100*time.Millisecond {
+		t.Errorf("%v of CPU in 200 ms with the interface down: the reader spins", used)
+	}
+	nstest.Run(t, us, "ip", "link", "set", "veth0", "up")
+	deadline := time.Now().Add(3 * time.Second)
+	for seq := uint32(1); ; seq++ { // until the link has carrier again
+		peerSend(t, fd, testFrame(benchType, 7, seq, 60))
+		select {
+		case <-frames:
+		case <-time.After(100 * time.Millisecond):
+			if time.Now().After(deadline) {
+				t.Fatal("no frame read after the interface came back up")
+			}
+			continue
+		}
+		break
+	}
+	if err := p.WriteFrame(testFrame(benchType, 8, 0, 60)); err != nil {
+		t.Fatal(err)
+	}
+	if got := peerRecv(fd, benchType, 1, 2*time.Second); len(got) != 1 {
+		t.Fatal("peer received nothing written after the interface came back up")
+	}
+}

@@ -39,8 +39,8 @@ func (p *Packet) WriteFrame(frame []byte) error {
 		return netdev.ErrClosed
 	}
 	if room := p.rings.tx.room(); len(frame) > room {
-		return fmt.Errorf("packet %s: %d-byte frame: %w (%d bytes, for MTU %d): %w",
-			p.name, len(frame), ErrFrameTooLarge, room, room-maxLinkHeader, unix.EMSGSIZE)
+		return fmt.Errorf("packet %s: %d-byte frame: %w (at most %d bytes; the interface's MTU was %d at Open): %w",
+			p.name, len(frame), ErrFrameTooLarge, room, p.mtu, unix.EMSGSIZE)
 	}
 	p.txMu.Lock()
 	err := p.queueLocked(frame)
@@ -83,8 +83,14 @@ func (p *Packet) queueLocked(frame []byte) error {
 		if idle {
 			events, timeout = 0, 1
 		}
-		if _, err := p.wait(events, timeout); err != nil {
+		revents, err := p.wait(events, timeout)
+		if err != nil {
 			return err
+		}
+		if revents&unix.POLLERR != 0 { // else poll(2) would return at once again
+			if err := sockError(p.fd); err != nil {
+				return p.sendError(err)
+			}
 		}
 		idle = !tx.free()
 	}
@@ -128,7 +134,7 @@ func (p *Packet) flushLocked() error {
 			tx.dropHead()
 		case err == unix.ENETDOWN:
 			p.stats.TxDropped.Add(uint64(tx.discard()))
-			keep(fmt.Errorf("packet %s: interface is down (ip link set %s up): %w", p.name, p.name, err))
+			keep(p.sendError(err))
 		case err == nil:
 			// The kernel took nothing and reported nothing: its head is not
 			// where ours is. Never seen; drop rather than spin.
@@ -137,8 +143,16 @@ func (p *Packet) flushLocked() error {
 			keep(fmt.Errorf("packet %s: tx ring out of step with the kernel, %d frames dropped", p.name, n))
 		default:
 			p.stats.TxDropped.Add(uint64(tx.discard()))
-			keep(fmt.Errorf("packet %s: send: %w", p.name, err))
+			keep(p.sendError(err))
 		}
 	}
 	return first
+}
+
+// sendError says what a send(2) error, or a pending socket error, means.
+func (p *Packet) sendError(err error) error {
+	if err == unix.ENETDOWN {
+		return fmt.Errorf("packet %s: interface is down (ip link set %s up): %w", p.name, p.name, err)
+	}
+	return fmt.Errorf("packet %s: send: %w", p.name, err)
 }
