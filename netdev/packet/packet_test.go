@@ -99,7 +99,7 @@ func TestKernelARP(t *testing.T) {
 		ignoreOutgoing bool
 	}{
 		{"PACKET_IGNORE_OUTGOING", true},
-		{"recvfrom-pkttype-filter", false},
+		{"ring-pkttype-filter", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			peerAddr := netip.MustParsePrefix("10.77.0.2/24")
