@@ -8,8 +8,52 @@
 // stack answers for its own MAC, not the interface's. Frames the kernel
 // reports as PACKET_OUTGOING (our own transmissions, and whatever the host
 // sends) are not read back: PACKET_IGNORE_OUTGOING (Linux 4.20 and later)
-// drops them in the kernel; on older kernels ReadFrame uses recvfrom(2) and
-// skips them by the pkttype of the source sockaddr_ll.
+// drops them in the kernel; on older kernels ReadFrame skips them by the
+// sll_pkttype the kernel writes beside each frame in the ring.
+//
+// # Rings
+//
+// Frames move through two rings shared with the kernel (PACKET_MMAP,
+// TPACKET_V2; abi.go draws the layout), so the fast path makes few system
+// calls: no read(2) per frame received, one send(2) per batch sent.
+//
+// Receive: the kernel writes each frame into the next frame of the rx
+// ring and marks it TP_STATUS_USER; ReadFrame copies it out, hands the
+// frame back (TP_STATUS_KERNEL, an atomic store) and advances. It calls
+// poll(2) only when the ring is empty. The ring holds 256 frames at MTU
+// 1500 (512 KiB); when it is full the kernel drops, and Stats counts the
+// drops (PACKET_STATISTICS). A ring frame holds the interface's MTU when
+// opened plus the Ethernet header and one VLAN tag; a longer frame (MTU
+// raised later, GRO) arrives truncated and is dropped and counted.
+//
+// TPACKET_V2, not V3, for receive: V3 hands user space whole blocks of
+// frames, each when it is full or when its retire timer (whole
+// milliseconds, at least one) expires. Under a closed-loop load (a ping,
+// a request/response exchange with a few requests outstanding) a block
+// never fills, so every frame would wait up to a millisecond. V2 shows
+// each frame the moment the kernel has written it.
+//
+// Transmit: WriteFrame copies the frame into the next free frame of the
+// tx ring and marks it TP_STATUS_SEND_REQUEST; send(2) with no data then
+// makes the kernel transmit every marked frame in order. When to flush:
+// the goroutine calling ReadFrame (the poller) is "active" from the
+// moment it reads a frame until it finds the rx ring empty; while it is
+// active, frames stay queued (the replies it writes, and frames other
+// goroutines write), and it flushes before it sleeps in poll(2), after
+// every 32 frames it reads, and whenever 32 frames are queued. A writer
+// that finds the poller not active flushes itself. The writer checks
+// after queuing and the poller clears active before flushing, so no frame
+// is left queued while the poller sleeps (WriteFrame has the argument).
+// A full ring is flushed and waited on (poll(2) for POLLOUT, or Close). A
+// frame longer than a ring frame is refused (ErrFrameTooLarge); one the
+// kernel refuses at send (beyond the MTU) is dropped, counted, and the
+// error returned by the call that flushed it. Frames queued when the
+// interface is down are dropped.
+//
+// Without the rings (a kernel or sandbox without PACKET_MMAP) Open fails
+// and says why; there is no copying fallback.
+//
+// # Use
 //
 // The kernel's own stack still sees every frame on the interface. If the
 // interface holds an address, the kernel answers ARP and ICMP for it, and
@@ -29,7 +73,7 @@
 // "hardware" to finish it). When the peer is the kernel on a veth, turn that
 // off on its end: ethtool -K PEER tx off.
 //
-// The socket is non-blocking and read with read(2) directly; an empty queue
-// waits in poll(2) on the socket and an eventfd that Close writes, the same
-// scheme as the tap driver. It needs root or CAP_NET_RAW.
+// The socket is non-blocking; waits are in poll(2) on the socket and an
+// eventfd that Close writes, the same scheme as the tap driver. It needs
+// root or CAP_NET_RAW.
 package packet

@@ -12,15 +12,49 @@ import (
 	"github.com/gotapip/gotapip/netdev"
 )
 
-// Packet is an AF_PACKET socket on one interface; it implements
-// netdev.Driver and netdev.HardwareAddresser.
+// Batching. The tx ring is flushed (one send(2)) once txBatch frames are
+// queued, and a reader that keeps finding frames flushes after every
+// rxBatch of them, so a frame another goroutine queued waits for at most
+// that many receives.
+const (
+	txBatch = 32
+	rxBatch = 32
+)
+
+// Stats counts what the driver dropped on the way through the rings. The
+// NetDev's own counters see none of these frames.
+type Stats struct {
+	RxTruncated   atomic.Uint64 // longer than a ring frame (tp_snaplen < tp_len), dropped
+	RxBadFrame    atomic.Uint64 // a ring header pointing outside its frame, dropped
+	RxRingDrops   atomic.Uint64 // dropped by the kernel: the rx ring was full (PACKET_STATISTICS)
+	TxWrongFormat atomic.Uint64 // refused by the kernel at send (TP_STATUS_WRONG_FORMAT), dropped
+	TxDropped     atomic.Uint64 // queued, then dropped: interface down or gone, no buffers
+	TxFlushes     atomic.Uint64 // send(2) calls; frames sent / TxFlushes is the batch size
+}
+
+// Packet is an AF_PACKET socket on one interface, read and written through
+// memory-mapped rings; it implements netdev.Driver and
+// netdev.HardwareAddresser.
 type Packet struct {
 	name           string
 	ifindex        int
 	mac            netdev.MAC
 	fd             int
 	wake           int  // eventfd written by Close
-	filterOutgoing bool // read with recvfrom and skip PACKET_OUTGOING
+	filterOutgoing bool // skip PACKET_OUTGOING frames (no PACKET_IGNORE_OUTGOING)
+	mtu            int  // the interface's MTU at Open, which sized the rings
+	rings          *rings
+	stats          Stats
+
+	// active: the poller (the goroutine in ReadFrame) holds frames it is
+	// processing and will flush the tx ring before it next sleeps, so a
+	// writer may leave its frame queued. See WriteFrame.
+	active atomic.Bool
+
+	rxMu       sync.Mutex // one reader: the rx ring has a single consumer
+	sinceFlush int        // frames read since the last flush (under rxMu)
+	losing     bool       // the last frame read carried TP_STATUS_LOSING (under rxMu)
+	txMu       sync.Mutex // the tx ring's cursors, and send(2)
 
 	mu     sync.RWMutex // read/write hold it shared, Close exclusively
 	closed atomic.Bool
@@ -43,14 +77,20 @@ func open(iface string, ignoreOutgoing bool) (*Packet, error) {
 	if err != nil {
 		return nil, err
 	}
+	rs, err := mapRings(s.fd, s.mtu)
+	if err != nil {
+		unix.Close(s.fd)
+		return nil, fmt.Errorf("packet %s: %w (the driver needs PACKET_MMAP rings, Linux 2.6.31 or later)", iface, err)
+	}
 	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
+		rs.unmap()
 		unix.Close(s.fd)
 		return nil, fmt.Errorf("packet %s: eventfd: %w", iface, err)
 	}
 	return &Packet{
 		name: iface, ifindex: s.ifindex, mac: s.mac,
-		fd: s.fd, wake: wake, filterOutgoing: s.filterOutgoing,
+		fd: s.fd, wake: wake, filterOutgoing: s.filterOutgoing, mtu: s.mtu, rings: rs,
 	}, nil
 }
 
@@ -63,75 +103,102 @@ func (p *Packet) Kind() string { return "packet" }
 // HardwareAddr is the interface's MAC, read when the socket was opened.
 func (p *Packet) HardwareAddr() netdev.MAC { return p.mac }
 
-// ReadFrame reads one incoming frame, waiting in poll(2) when none is
-// queued. Our own transmissions are never returned.
+// MaxFrame is the largest frame WriteFrame takes: what a tx ring frame
+// holds. The kernel still refuses frames beyond the interface's MTU plus
+// the Ethernet header (and one VLAN tag).
+func (p *Packet) MaxFrame() int { return p.rings.tx.room() }
+
+// Stats returns the driver's drop counters, first adding the kernel's
+// count of rx ring overflows.
+func (p *Packet) Stats() *Stats {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if !p.closed.Load() {
+		p.stats.RxRingDrops.Add(ringDrops(p.fd))
+	}
+	return &p.stats
+}
+
+// ReadFrame copies the next incoming frame out of the rx ring into buf
+// (truncated to len(buf)). When the ring is empty it flushes the tx ring
+// and waits in poll(2). Our own transmissions are never returned; frames
+// too long for a ring frame are dropped and counted in Stats.
 func (p *Packet) ReadFrame(buf []byte) (int, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
+	p.rxMu.Lock()
+	defer p.rxMu.Unlock()
+	if !p.active.Load() {
+		p.active.Store(true)
+	}
 	for !p.closed.Load() {
-		var n int
-		var err error
-		if p.filterOutgoing {
-			n, err = recvIncoming(p.fd, buf)
-		} else {
-			n, err = unix.Read(p.fd, buf)
+		n, v, losing := p.rings.rx.next(buf, p.filterOutgoing)
+		if losing && !p.losing {
+			// The first of a run of frames marked LOSING; reading the
+			// statistics clears the mark on the frames written after.
+			p.stats.RxRingDrops.Add(ringDrops(p.fd))
 		}
-		switch err {
-		case nil:
+		p.losing = losing
+		switch v {
+		case rxFrame:
+			if p.sinceFlush++; p.sinceFlush >= rxBatch {
+				p.sinceFlush = 0
+				p.flush() // errors concern other calls' frames: counted in Stats
+			}
 			return n, nil
-		case unix.EAGAIN, unix.EINTR:
-		case unix.ENETDOWN:
-			// The interface went down; frames resume when it is up again.
-		default:
-			return 0, fmt.Errorf("packet %s: read: %w", p.name, err)
+		case rxTruncated:
+			p.stats.RxTruncated.Add(1)
+			continue
+		case rxBad:
+			p.stats.RxBadFrame.Add(1)
+			continue
+		case rxOutgoing:
+			continue
 		}
-		if err := p.wait(unix.POLLIN); err != nil {
+		// The ring is empty. Clear active before the flush: a writer that
+		// still saw it set queued its frame before this flush takes txMu.
+		p.active.Store(false)
+		p.sinceFlush = 0
+		p.flush()
+		if err := p.waitRx(); err != nil {
 			return 0, err
 		}
+		p.active.Store(true)
 	}
+	p.active.Store(false)
 	return 0, netdev.ErrClosed
 }
 
-// WriteFrame sends one frame out of the interface. When the socket's send
-// buffer is full it waits for room (or for Close).
-func (p *Packet) WriteFrame(frame []byte) error {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	for !p.closed.Load() {
-		_, err := unix.Write(p.fd, frame)
-		switch err {
-		case nil:
-			return nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			if err := p.wait(unix.POLLOUT); err != nil {
-				return err
-			}
-		case unix.ENOBUFS:
-			return fmt.Errorf("packet %s: transmit queue full, frame dropped: %w", p.name, err)
-		case unix.EMSGSIZE:
-			return fmt.Errorf("packet %s: frame of %d bytes is larger than the interface MTU allows: %w", p.name, len(frame), err)
-		case unix.ENETDOWN:
-			return fmt.Errorf("packet %s: interface is down (ip link set %s up): %w", p.name, p.name, err)
-		default:
-			return fmt.Errorf("packet %s: write: %w", p.name, err)
-		}
+// waitRx sleeps until the rx ring has a frame or Close is called. A
+// pending socket error (POLLERR: the interface went down) is cleared, or
+// poll(2) would return at once for ever; frames resume when it is up.
+func (p *Packet) waitRx() error {
+	revents, err := p.wait(unix.POLLIN, -1)
+	if err != nil {
+		return err
 	}
-	return netdev.ErrClosed
-}
-
-// wait blocks in poll(2) until the socket has events or Close is called.
-func (p *Packet) wait(events int16) error {
-	fds := [2]unix.PollFd{{Fd: int32(p.fd), Events: events}, {Fd: int32(p.wake), Events: unix.POLLIN}}
-	if _, err := unix.Poll(fds[:], -1); err != nil && err != unix.EINTR {
-		return fmt.Errorf("packet %s: poll: %w", p.name, err)
+	if revents&unix.POLLERR != 0 {
+		if err := sockError(p.fd); err != nil && err != unix.ENETDOWN {
+			return fmt.Errorf("packet %s: %w", p.name, err)
+		}
 	}
 	return nil
 }
 
-// Close wakes blocked readers and writers, waits for them to leave and
-// closes the socket; the kernel then drops the promiscuous membership.
+// wait blocks in poll(2) until the socket has one of events, Close is
+// called, or timeout milliseconds pass (-1: no limit). It returns the
+// socket's events.
+func (p *Packet) wait(events int16, timeout int) (int16, error) {
+	fds := [2]unix.PollFd{{Fd: int32(p.fd), Events: events}, {Fd: int32(p.wake), Events: unix.POLLIN}}
+	if _, err := unix.Poll(fds[:], timeout); err != nil && err != unix.EINTR {
+		return 0, fmt.Errorf("packet %s: poll: %w", p.name, err)
+	}
+	return fds[0].Revents, nil
+}
+
+// Close wakes blocked readers and writers, waits for them to leave, unmaps
+// the rings and closes the socket; the kernel then drops the promiscuous
+// membership. Frames still queued for sending are dropped.
 func (p *Packet) Close() error {
 	if p.closed.Swap(true) {
 		return nil
@@ -140,6 +207,7 @@ func (p *Packet) Close() error {
 	unix.Write(p.wake, one[:])
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.rings.unmap()
 	unix.Close(p.wake)
 	return unix.Close(p.fd)
 }

@@ -17,6 +17,7 @@ type socket struct {
 	ifindex        int
 	mac            netdev.MAC
 	filterOutgoing bool // the kernel lacks PACKET_IGNORE_OUTGOING: skip by pkttype
+	mtu            int  // the interface's MTU when opened: sizes the ring frames
 }
 
 // htons converts a 16-bit protocol number to the network order sockaddr_ll
@@ -24,7 +25,8 @@ type socket struct {
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // openSocket opens a non-blocking packet socket on iface. ignoreOutgoing
-// false forces the recvfrom fallback (tests use it to cover old kernels).
+// false forces the pkttype filter of kernels without PACKET_IGNORE_OUTGOING
+// (tests use it to cover them).
 //
 // The socket is created with protocol 0 so that it receives nothing until
 // it is configured: otherwise frames from every interface, and our own
@@ -67,6 +69,10 @@ func openSocket(iface string, ignoreOutgoing bool) (s socket, err error) {
 		return s, fmt.Errorf("packet %s: not an Ethernet interface (ARPHRD type %d); the stack speaks Ethernet II only", iface, ll.Hatype)
 	}
 	copy(s.mac[:], ll.Addr[:6])
+	if err := unix.IoctlIfreq(s.fd, unix.SIOCGIFMTU, ifr); err != nil {
+		return s, fmt.Errorf("packet %s: SIOCGIFMTU: %w", iface, err)
+	}
+	s.mtu = int(ifr.Uint32())
 
 	mreq := unix.PacketMreq{Ifindex: int32(s.ifindex), Type: unix.PACKET_MR_PROMISC}
 	if err := unix.SetsockoptPacketMreq(s.fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mreq); err != nil {
@@ -89,20 +95,4 @@ func openSocket(iface string, ignoreOutgoing bool) (s socket, err error) {
 		return s, fmt.Errorf("packet %s: bind ETH_P_ALL: %w", iface, err)
 	}
 	return s, nil
-}
-
-// recvIncoming reads one frame that the kernel did not mark as outgoing,
-// using recvfrom(2) to learn each frame's pkttype. It returns EAGAIN when
-// the queue holds only outgoing frames (which it consumes) or nothing.
-func recvIncoming(fd int, buf []byte) (int, error) {
-	for {
-		n, from, err := unix.Recvfrom(fd, buf, 0)
-		if err != nil {
-			return 0, err
-		}
-		if ll, ok := from.(*unix.SockaddrLinklayer); ok && ll.Pkttype == unix.PACKET_OUTGOING {
-			continue
-		}
-		return n, nil
-	}
 }
