@@ -148,11 +148,13 @@ func TestProbeAnswered(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := staleB(t, Config{})
 			h.resolve(ipB, "before")
-			h.sent()
+			if ip, req, other := h.count(macB, ipB, macB); ip != 1 || req != 1 || other != 0 {
+				t.Fatalf("first use sent %d packets, %d probes, %d other; want 1, 1, 0", ip, req, other)
+			}
 			for range tt.after - 1 {
 				h.tick(time.Second)
 			}
-			h.sent()
+			h.wantProbes(tt.after - 1)
 			h.wantState(ipB, Probing)
 			dst := macA
 			if tt.answer.TargetIP == ipB {
