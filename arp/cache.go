@@ -13,18 +13,21 @@ import (
 	"github.com/gotapip/gotapip/netdev"
 )
 
-// State is a neighbour entry's state (a subset of Linux's NUD states).
+// State is a neighbour entry's state: Linux's NUD states but DELAY, folded
+// into PROBE, and FAILED, whose entries leave the cache at once (see
+// doc/decisions.md).
 type State uint8
 
 const (
-	Incomplete State = iota // asked, no answer yet
+	Incomplete State = iota // asked by broadcast, no answer yet
 	Reachable               // confirmed recently
-	Stale                   // usable, but unconfirmed for ReachableTime
+	Stale                   // unconfirmed for ReachableTime: usable, probed at its next use
+	Probing                 // used while stale: still used, asked by unicast until it answers or fails
 	Permanent               // added by hand; never ages
 )
 
 func (s State) String() string {
-	names := [...]string{"INCOMPLETE", "REACHABLE", "STALE", "PERMANENT"}
+	names := [...]string{"INCOMPLETE", "REACHABLE", "STALE", "PROBE", "PERMANENT"}
 	if int(s) >= len(names) {
 		return fmt.Sprintf("State(%d)", s)
 	}
@@ -35,8 +38,9 @@ func (s State) String() string {
 type Config struct {
 	MaxEntries    int           // default 512 (Linux gc_thresh2)
 	QueueLen      int           // packets held per unresolved entry; default 3 (Linux unres_qlen)
-	Retries       int           // requests before giving up; default 4 (tapip)
-	RetryInterval time.Duration // default 1 s (tapip)
+	Retries       int           // broadcast requests before giving up; default 4 (tapip)
+	UnicastProbes int           // unicast requests to a stale neighbour in use before it fails; default 3 (Linux ucast_solicit)
+	RetryInterval time.Duration // between requests, broadcast or unicast; default 1 s (tapip)
 	ReachableTime time.Duration // reachable -> stale; default 30 s (Linux base_reachable_time)
 	Lifetime      time.Duration // unconfirmed entries are removed after; default 600 s (tapip)
 	Now           func() time.Time
@@ -56,6 +60,7 @@ func (c *Config) setDefaults() {
 	def(&c.MaxEntries, 512)
 	def(&c.QueueLen, 3)
 	def(&c.Retries, 4)
+	def(&c.UnicastProbes, 3)
 	defDur(&c.RetryInterval, time.Second)
 	defDur(&c.ReachableTime, 30*time.Second)
 	defDur(&c.Lifetime, 600*time.Second)
@@ -93,8 +98,8 @@ type Cache struct {
 	Unresolved func(p *netdev.Packet)
 
 	// mu serializes every change to the map and the entries but one: the
-	// send path's re-confirmation timer (see entry). Resolve and Lookup of
-	// a resolved entry take no lock.
+	// send path's move of a stale entry to PROBE (see entry). Resolve and
+	// Lookup of a resolved entry take no lock.
 	mu      sync.Mutex
 	entries rcumap.Map[netip.Addr, *entry, addrHash]
 	epoch   time.Time    // entry.nextProbe counts from here
@@ -121,30 +126,34 @@ func (c *Cache) Config() Config {
 	return c.cfg
 }
 
-// SetTimers changes the cache's timers from now on (sysctl); zero values
-// leave a timer as it is.
-func (c *Cache) SetTimers(reachable, lifetime, retry time.Duration, retries int) {
+// SetTimers changes the cache's timers and counts from now on (sysctl):
+// those of t's ReachableTime, Lifetime, RetryInterval, Retries and
+// UnicastProbes that are above zero; the other fields of t are ignored.
+func (c *Cache) SetTimers(t Config) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if reachable > 0 {
-		c.cfg.ReachableTime = reachable
+	if t.ReachableTime > 0 {
+		c.cfg.ReachableTime = t.ReachableTime
 	}
-	if lifetime > 0 {
-		c.cfg.Lifetime = lifetime
+	if t.Lifetime > 0 {
+		c.cfg.Lifetime = t.Lifetime
 	}
-	if retry > 0 {
-		c.cfg.RetryInterval = retry
-		c.retry.Store(int64(retry))
+	if t.RetryInterval > 0 {
+		c.cfg.RetryInterval = t.RetryInterval
+		c.retry.Store(int64(t.RetryInterval))
 	}
-	if retries > 0 {
-		c.cfg.Retries = retries
+	if t.Retries > 0 {
+		c.cfg.Retries = t.Retries
+	}
+	if t.UnicastProbes > 0 {
+		c.cfg.UnicastProbes = t.UnicastProbes
 	}
 }
 
 // Resolve transmits p to nextHop on dev if its MAC is known, or queues p and
-// sends a request. *Cache is the stack's ip.Resolver. A stale entry is used
-// and re-confirmed. To a resolved neighbour it takes no lock and does not
-// allocate.
+// sends a request. *Cache is the stack's ip.Resolver. A stale entry is used,
+// and its first use moves it to PROBE. To a resolved neighbour it takes no
+// lock and does not allocate.
 func (c *Cache) Resolve(dev *netdev.NetDev, nextHop netip.Addr, p *netdev.Packet) error {
 	e, ok := c.entries.Load(nextHop)
 	if !ok || e.state() == Incomplete {
@@ -155,20 +164,22 @@ func (c *Cache) Resolve(dev *netdev.NetDev, nextHop netip.Addr, p *netdev.Packet
 	}
 	s, mac := e.load() // resolved, and a resolved entry stays so
 	if s == Stale {
-		c.reconfirm(dev, e)
+		c.startProbe(dev, e, mac)
 	}
-	return dev.Transmit(p, mac, netdev.EtherTypeIPv4)
+	return dev.Transmit(p, mac, netdev.EtherTypeIPv4) // in PROBE too, as Linux
 }
 
-// reconfirm asks again for a stale entry's MAC, at most once a
-// RetryInterval however many senders use the entry at once: the sender
-// whose CompareAndSwap moves nextProbe on sends the request.
-func (c *Cache) reconfirm(dev *netdev.NetDev, e *entry) {
-	now := c.since(c.cfg.Now())
-	next := e.nextProbe.Load()
-	if now >= next && e.nextProbe.CompareAndSwap(next, now+c.retry.Load()) {
-		c.sendRequest(dev, e.ip)
+// startProbe moves a stale entry in use to PROBE and sends it the first
+// unicast probe. Of the senders that use the entry at once only one, the
+// one whose CompareAndSwap changes the word, does; Tick sends the later
+// probes, a RetryInterval apart from nextProbe on. A reply (update) may
+// overwrite the word meanwhile: then this probe was one too many, no more.
+func (c *Cache) startProbe(dev *netdev.NetDev, e *entry, mac netdev.MAC) {
+	if !e.word.CompareAndSwap(pack(Stale, mac), pack(Probing, mac)) {
+		return
 	}
+	e.nextProbe.Store(c.since(c.cfg.Now()) + c.retry.Load())
+	c.sendProbe(dev, e.ip, mac)
 }
 
 // resolveLocked is Resolve for a neighbour that was not resolved when it
@@ -219,6 +230,7 @@ func (c *Cache) insert(addr netip.Addr, dev *netdev.NetDev, now time.Time) (*ent
 		return nil, fmt.Errorf("arp: %v: %w (%d entries, all in use or permanent)", addr, ErrCacheFull, c.cfg.MaxEntries)
 	}
 	e := &entry{ip: addr, dev: dev, confirmed: now}
+	e.nextProbe.Store(never)
 	c.entries.Store(addr, e)
 	return e, nil
 }
@@ -229,7 +241,7 @@ func (c *Cache) insert(addr netip.Addr, dev *netdev.NetDev, now time.Time) (*ent
 func (c *Cache) evictOldest() bool {
 	var victim *entry
 	for _, e := range c.entries.All() {
-		if s := e.state(); s == Reachable || s == Stale {
+		if s := e.state(); s == Reachable || s == Stale || s == Probing {
 			if victim == nil || e.confirmed.Before(victim.confirmed) {
 				victim = e
 			}
@@ -267,8 +279,8 @@ func (c *Cache) update(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC, crea
 		return
 	}
 	e.dev, e.confirmed, e.tries = dev, now, 0
-	e.nextProbe.Store(probeNow) // once stale, the first use may ask again at once
-	e.set(Reachable, mac)       // from here senders use mac, and nothing more is queued
+	e.nextProbe.Store(never) // until a sender starts probing it, once stale
+	e.set(Reachable, mac)    // from here senders use mac, and nothing more is queued
 	queue := e.queue
 	e.queue = nil
 	c.mu.Unlock()

@@ -185,13 +185,14 @@ func (h *harness) wantIP(mac netdev.MAC, tags ...string) {
 }
 
 // count sorts the frames sent so far: IPv4 packets to mac, requests for
-// target, and anything else.
-func (h *harness) count(mac netdev.MAC, target netip.Addr) (ip, req, other int) {
+// target sent to reqTo (broadcast, or a neighbour's MAC for a probe) with
+// the target MAC zero, and anything else.
+func (h *harness) count(mac netdev.MAC, target netip.Addr, reqTo netdev.MAC) (ip, req, other int) {
 	for _, s := range h.sent() {
 		switch {
 		case s.typ == netdev.EtherTypeIPv4 && s.dst == mac:
 			ip++
-		case s.arp != nil && s.arp.Op() == OpRequest && s.arp.TargetIP() == target:
+		case s.arp != nil && s.arp.Op() == OpRequest && s.arp.TargetIP() == target && s.dst == reqTo && s.arp.TargetMAC().IsZero():
 			req++
 		default:
 			other++
@@ -233,7 +234,7 @@ var macC = netdev.MAC{0x02, 0x00, 0x0a, 0x00, 0x00, 0x03}
 func TestConfigDefaults(t *testing.T) {
 	var c Config
 	c.setDefaults()
-	want := Config{MaxEntries: 512, QueueLen: 3, Retries: 4, RetryInterval: time.Second, ReachableTime: 30 * time.Second, Lifetime: 600 * time.Second}
+	want := Config{MaxEntries: 512, QueueLen: 3, Retries: 4, UnicastProbes: 3, RetryInterval: time.Second, ReachableTime: 30 * time.Second, Lifetime: 600 * time.Second}
 	if c.Now == nil {
 		t.Error("Now defaults to nil, want time.Now")
 	}
@@ -244,7 +245,7 @@ func TestConfigDefaults(t *testing.T) {
 }
 
 func TestStateString(t *testing.T) {
-	for s, want := range map[State]string{Incomplete: "INCOMPLETE", Reachable: "REACHABLE", Stale: "STALE", Permanent: "PERMANENT"} {
+	for s, want := range map[State]string{Incomplete: "INCOMPLETE", Reachable: "REACHABLE", Stale: "STALE", Probing: "PROBE", Permanent: "PERMANENT", 9: "State(9)"} {
 		if got := s.String(); got != want {
 			t.Errorf("State(%d).String() = %q, want %q", s, got, want)
 		}
@@ -480,8 +481,9 @@ func TestFailWithoutUnresolvedFrees(t *testing.T) {
 	h.wantRequests(2, ipB)
 }
 
-// TestAging: reachable for 30 s, then stale (still used), removed 600 s
-// after the last confirmation.
+// TestAging: reachable for 30 s, then stale (still usable); a stale entry
+// nobody uses is removed 600 s after the last confirmation. (A used one is
+// probed: nud_test.go.)
 func TestAging(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.learn(macB, ipB)
@@ -495,16 +497,13 @@ func TestAging(t *testing.T) {
 	if mac, ok := h.cache.Lookup(ipB); !ok || mac != macB {
 		t.Errorf("Lookup of a stale entry = %v, %v; want %v, true", mac, ok, macB)
 	}
-	// Using a stale entry sends the packet and one probe.
-	h.resolve(ipB, "s1")
-	h.resolve(ipB, "s2")
-	if ip, req, _ := h.count(macB, ipB); ip != 2 || req != 1 {
-		t.Errorf("stale use sent %d packets and %d probes, want 2 and 1", ip, req)
-	}
 	h.tick(569 * time.Second) // 599 s since confirmed
 	h.wantState(ipB, Stale)
 	h.tick(time.Second) // 600 s
 	h.wantNoEntry(ipB)
+	if n := len(h.sent()); n != 0 {
+		t.Errorf("aging sent %d frames, want none", n)
+	}
 }
 
 // TestReconfirm: a reply to a stale entry makes it reachable again and
@@ -776,8 +775,9 @@ func TestLookupNoAllocs(t *testing.T) {
 	}
 }
 
-// TestResolveHitNoAllocs: sending to a resolved neighbour, reachable or
-// stale, allocates nothing.
+// TestResolveHitNoAllocs: sending to a resolved neighbour allocates
+// nothing: reachable, stale, in PROBE, or moving it from STALE to PROBE
+// with its first probe.
 func TestResolveHitNoAllocs(t *testing.T) {
 	h := newHarness(t, Config{})
 	nullDev, _ := netdev.New(netdev.Config{Name: "veth0", MAC: macA}, nullDriver{}, &netdev.Demux{}, h.pool)
@@ -797,9 +797,24 @@ func TestResolveHitNoAllocs(t *testing.T) {
 	}
 	h.tick(30 * time.Second)
 	h.wantState(ipB, Stale)
-	run() // sends the re-confirmation request
+	run() // sends the first probe
+	h.wantState(ipB, Probing)
 	if n := testing.AllocsPerRun(1000, run); n != 0 {
-		t.Errorf("Resolve to a stale entry allocates %v times, want 0", n)
+		t.Errorf("Resolve to a probing entry allocates %v times, want 0", n)
+	}
+	if raceEnabled {
+		return // below, each run takes two packets from the pool
+	}
+	e, _ := h.cache.entries.Load(ipB)
+	restale := func() {
+		e.word.Store(pack(Stale, macB)) // as Tick would, a ReachableTime after a reply
+		run()
+	}
+	if n := testing.AllocsPerRun(1000, restale); n != 0 {
+		t.Errorf("Resolve moving a stale entry to PROBE allocates %v times, want 0", n)
+	}
+	if n := h.cache.Stats.OutRequests.Load(); n != 1+1+1000 { // run's, AllocsPerRun's warm-up, the runs'
+		t.Errorf("OutRequests = %d, want %d (a probe per move to PROBE)", n, 1002)
 	}
 }
 

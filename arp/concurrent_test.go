@@ -1,6 +1,7 @@
 package arp
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
@@ -43,7 +44,7 @@ func TestResolveRacesReply(t *testing.T) {
 		})
 		wg.Wait()
 		h.receive(macA, mac, reply) // in case the first came before the entry: it is not created by a reply
-		ip, req, other := h.count(mac, addr)
+		ip, req, other := h.count(mac, addr, netdev.BroadcastMAC)
 		dropped := int(h.cache.Stats.QueueDrops.Load() - drops)
 		if ip+dropped != senders*each || req != 1 || other != 0 {
 			t.Errorf("round %d: %d sent to %v + %d dropped of %d packets, %d requests, %d other frames; want all, 1 and 0",
@@ -55,38 +56,63 @@ func TestResolveRacesReply(t *testing.T) {
 	}
 }
 
-// TestStaleReconfirmOnce: many senders using a stale entry at once send
-// one re-confirmation request per RetryInterval between them.
-func TestStaleReconfirmOnce(t *testing.T) {
+// TestStaleProbeOnce: senders released at once onto a stale entry move it
+// to PROBE once and send one probe between them, stale period after stale
+// period; and once it is PROBE, one probe goes out per RetryInterval, from
+// the timer, which runs while they send.
+func TestStaleProbeOnce(t *testing.T) {
 	h := newHarness(t, Config{})
 	h.learn(macB, ipB)
-	h.tick(30 * time.Second)
-	h.wantState(ipB, Stale)
-	const senders, each = 8, 100
-	for round := range 5 {
+	reply := Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA}
+	const senders, each = 4, 25
+	send := func(timer func()) {
+		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for range senders {
 			wg.Go(func() {
+				<-start
 				for range each {
 					h.resolve(ipB, "s")
 				}
 			})
 		}
-		wg.Wait()
-		if ip, req, other := h.count(macB, ipB); ip != senders*each || req != 1 || other != 0 {
-			t.Errorf("round %d: %d packets, %d requests, %d other frames; want %d, 1 and 0", round, ip, req, other, senders*each)
+		if timer != nil {
+			wg.Go(func() { <-start; timer() })
 		}
-		h.clk.advance(time.Second) // one RetryInterval: the next use may ask again
+		close(start)
+		wg.Wait()
+	}
+	check := func(what string) {
+		t.Helper()
+		if ip, req, other := h.count(macB, ipB, macB); ip != senders*each || req != 1 || other != 0 {
+			t.Fatalf("%s: %d packets, %d probes to %v, %d other frames; want %d, 1 and 0", what, ip, req, macB, other, senders*each)
+		}
+		h.wantState(ipB, Probing)
+	}
+	const periods = 300
+	for round := range periods {
+		h.receive(macA, macB, reply) // reachable again
+		h.tick(30 * time.Second)     // and stale
+		h.wantState(ipB, Stale)
+		send(nil)
+		check(fmt.Sprintf("stale period %d", round))
+	}
+	for round := range 2 { // UnicastProbes is 3: the sender's, then the timer's two
+		send(func() { h.tick(time.Second) })
+		check(fmt.Sprintf("RetryInterval %d of PROBE", round+1))
+	}
+	if n := h.cache.Stats.OutRequests.Load(); n != periods+2 {
+		t.Errorf("OutRequests = %d, want %d", n, periods+2)
 	}
 }
 
 // TestResolveDuringChurn: senders resolve a few neighbours in a small cache
 // while they are learned (moving MACs), evicted, deleted, flushed, made
-// permanent and aged. A packet for a neighbour only ever goes to a MAC that
+// permanent, aged, probed and failed. A packet for a neighbour only ever goes to a MAC that
 // neighbour had, never to a zero MAC or another's; and the harness checks
 // that no packet leaked (queued on an entry that left the map).
 func TestResolveDuringChurn(t *testing.T) {
-	h := newHarness(t, Config{MaxEntries: 8, RetryInterval: 100 * time.Millisecond, Retries: 2})
+	h := newHarness(t, Config{MaxEntries: 8, RetryInterval: 100 * time.Millisecond, Retries: 2, UnicastProbes: 2})
 	h.cache.Unresolved = func(p *netdev.Packet) { p.Free() }
 	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, 0, byte(20 + i)}) }
 	// macOf is a MAC neighbour i may have: its last byte says whose it is.

@@ -12,7 +12,8 @@ import (
 
 // entry is one neighbour. The send path (Resolve and Lookup on a resolved
 // entry) takes no lock: it reads ip, which never changes, the state and MAC,
-// which are one atomic word, and reads and compare-and-swaps nextProbe.
+// which are one atomic word, and, to start probing a stale entry, swaps the
+// word from STALE to PROBE with a CompareAndSwap and stores nextProbe.
 // Every other access, and every other write, is under Cache.mu.
 //
 // An entry is created Incomplete (its word zero) and, once resolved, never
@@ -20,18 +21,31 @@ import (
 // next packet makes a new one. So a reader that sees a resolved state may
 // use the MAC beside it, and packets are queued only under the mutex, on an
 // entry found in the map and found Incomplete there.
+//
+// An entry's states (as arpcache names them), and what moves it:
+//
+//	(none)     -> INCOMPLETE  Resolve of a packet to an unknown neighbour (under mu)
+//	INCOMPLETE -> (removed)   Tick, after Retries broadcast requests; the queue goes to Unresolved
+//	REACHABLE  -> STALE       Tick, ReachableTime after the last confirmation
+//	STALE      -> PROBE       the first sender to use it (CompareAndSwap), which sends the first probe
+//	PROBE      -> PROBE       Tick, each RetryInterval: the next probe, until UnicastProbes are sent
+//	PROBE      -> (removed)   Tick, a RetryInterval after the last probe: failed
+//	STALE      -> (removed)   Tick, Lifetime after the last confirmation
+//	not PERMANENT -> REACHABLE  update: an ARP packet from the neighbour, at the MAC it gives
+//	any        -> PERMANENT   AddPermanent; and evicted, Delete, Flush: removed
 type entry struct {
 	ip        netip.Addr
 	word      atomic.Uint64 // state and MAC: see pack
-	nextProbe atomic.Int64  // when to send the next request, as Cache.since; probeNow: at the first use
+	nextProbe atomic.Int64  // when to send the next request, as Cache.since; never: not probing
 	dev       *netdev.NetDev
 	confirmed time.Time // last reply or request that proved the MAC (or creation)
-	tries     int       // requests sent while incomplete
+	tries     int       // broadcast requests sent while incomplete; unicast probes sent by Tick while probing
 	queue     []*netdev.Packet
 }
 
-// probeNow is the nextProbe of an entry that may ask at once.
-const probeNow = math.MinInt64
+// never is the nextProbe of an entry with no request due: a resolved entry
+// not probing, or one a sender has just moved to PROBE and not yet timed.
+const never = math.MaxInt64
 
 // pack puts a state and a MAC in one word, so that a reader without the lock
 // sees the two together: never a resolved state beside a zero MAC.
@@ -47,7 +61,8 @@ func (e *entry) load() (State, netdev.MAC) {
 
 func (e *entry) state() State { return State(e.word.Load() >> 48) }
 
-// set changes the state and MAC. Call with Cache.mu held.
+// set changes the state and MAC. Call with Cache.mu held. It overwrites a
+// sender's STALE -> PROBE swap that came just before.
 func (e *entry) set(s State, m netdev.MAC) { e.word.Store(pack(s, m)) }
 
 // addrHash hashes addresses for the cache's map.

@@ -70,7 +70,15 @@ func (c *Cache) replyInPlace(p *netdev.Packet, h Header) {
 
 // sendRequest broadcasts "who has target? tell us".
 func (c *Cache) sendRequest(dev *netdev.NetDev, target netip.Addr) {
-	c.send(dev, Fields{Op: OpRequest, SenderMAC: dev.MAC(), SenderIP: dev.Addr().Addr(), TargetIP: target})
+	c.send(dev, netdev.BroadcastMAC, Fields{Op: OpRequest, SenderMAC: dev.MAC(), SenderIP: dev.Addr().Addr(), TargetIP: target})
+}
+
+// sendProbe asks "who has target? tell us" of mac alone: the unicast poll
+// of RFC 1122 2.3.2.1, to re-confirm a cached MAC. As in Linux's
+// arp_solicit, the target hardware field stays zero (RFC 826: a request
+// does not know it); only the Ethernet destination is mac.
+func (c *Cache) sendProbe(dev *netdev.NetDev, target netip.Addr, mac netdev.MAC) {
+	c.send(dev, mac, Fields{Op: OpRequest, SenderMAC: dev.MAC(), SenderIP: dev.Addr().Addr(), TargetIP: target})
 }
 
 // Announce sends a gratuitous ARP for dev's address (RFC 5227 section 3: a
@@ -81,10 +89,11 @@ func (c *Cache) Announce(dev *netdev.NetDev) {
 	if !a.IsValid() || dev.IsLoopback() {
 		return
 	}
-	c.send(dev, Fields{Op: OpRequest, SenderMAC: dev.MAC(), SenderIP: a, TargetIP: a})
+	c.send(dev, netdev.BroadcastMAC, Fields{Op: OpRequest, SenderMAC: dev.MAC(), SenderIP: a, TargetIP: a})
 }
 
-func (c *Cache) send(dev *netdev.NetDev, f Fields) {
+// send transmits the ARP packet f to dst.
+func (c *Cache) send(dev *netdev.NetDev, dst netdev.MAC, f Fields) {
 	if !f.SenderIP.IsValid() {
 		f.SenderIP = netip.IPv4Unspecified()
 	}
@@ -93,5 +102,5 @@ func (c *Cache) send(dev *netdev.NetDev, f Fields) {
 	h.Encode(f)
 	c.Stats.OutRequests.Add(1)
 	c.Tracer.Trace(netdev.LayerARP, netdev.TraceOut, dev, h)
-	dev.Transmit(p, netdev.BroadcastMAC, netdev.EtherTypeARP)
+	dev.Transmit(p, dst, netdev.EtherTypeARP)
 }

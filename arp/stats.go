@@ -15,7 +15,7 @@ type Stats struct {
 	InConflicts atomic.Uint64 // sender address is ours (RFC 5227 conflict): ignored
 	OutRequests atomic.Uint64
 	OutReplies  atomic.Uint64
-	Failed      atomic.Uint64 // resolutions given up after all retries
+	Failed      atomic.Uint64 // neighbours given up: unresolved after Retries requests, or silent after UnicastProbes probes
 	QueueDrops  atomic.Uint64 // packets dropped from a full pending queue
 	TableFull   atomic.Uint64 // new entries refused
 	Evictions   atomic.Uint64

@@ -9,21 +9,25 @@ import (
 	"github.com/gotapip/gotapip/netdev"
 )
 
-// Tick runs the cache's timers: retries of unanswered requests, giving up
-// after Config.Retries, reachable entries going stale and old ones expiring.
-// The stack's net timer calls it; tests call it with a fake time.
+// Tick runs the cache's timers: retries of unanswered broadcast requests,
+// giving up after Config.Retries; reachable entries going stale; probes of
+// entries in PROBE, failing them after Config.UnicastProbes; and stale
+// entries expiring. The stack's net timer calls it; tests call it with a
+// fake time.
 func (c *Cache) Tick(now time.Time) {
 	type probe struct {
 		dev *netdev.NetDev
 		ip  netip.Addr
+		mac netdev.MAC // zero: broadcast
 	}
 	var probes []probe
 	var failed []*netdev.Packet
 	var gone []netip.Addr
+	t := c.since(now)
 	c.mu.Lock()
 	for addr, e := range c.entries.All() {
 		switch s, mac := e.load(); {
-		case s == Incomplete && c.since(now) >= e.nextProbe.Load():
+		case s == Incomplete && t >= e.nextProbe.Load():
 			if e.tries >= c.cfg.Retries {
 				failed = append(failed, e.queue...)
 				gone = append(gone, addr)
@@ -31,8 +35,17 @@ func (c *Cache) Tick(now time.Time) {
 				continue
 			}
 			e.tries++
-			e.nextProbe.Store(c.since(now) + int64(c.cfg.RetryInterval))
-			probes = append(probes, probe{e.dev, addr})
+			e.nextProbe.Store(t + int64(c.cfg.RetryInterval))
+			probes = append(probes, probe{e.dev, addr, netdev.MAC{}})
+		case s == Probing && t >= e.nextProbe.Load():
+			if 1+e.tries >= c.cfg.UnicastProbes { // the sender sent the first
+				gone = append(gone, addr) // resolved: no queue
+				c.Stats.Failed.Add(1)
+				continue
+			}
+			e.tries++
+			e.nextProbe.Store(t + int64(c.cfg.RetryInterval))
+			probes = append(probes, probe{e.dev, addr, mac})
 		case s == Reachable && now.Sub(e.confirmed) >= c.cfg.ReachableTime:
 			e.set(Stale, mac)
 		case s == Stale && now.Sub(e.confirmed) >= c.cfg.Lifetime:
@@ -44,7 +57,11 @@ func (c *Cache) Tick(now time.Time) {
 	}
 	c.mu.Unlock()
 	for _, pr := range probes {
-		c.sendRequest(pr.dev, pr.ip)
+		if pr.mac.IsZero() {
+			c.sendRequest(pr.dev, pr.ip)
+		} else {
+			c.sendProbe(pr.dev, pr.ip, pr.mac)
+		}
 	}
 	for _, p := range failed {
 		c.Tracer.Drop(netdev.LayerARP, p.Dev, p.Data(), "no ARP reply after all retries: host unreachable")
@@ -107,7 +124,8 @@ func (c *Cache) AddPermanent(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC
 			return err
 		}
 	}
-	e.dev, e.confirmed = dev, now
+	e.dev, e.confirmed, e.tries = dev, now, 0
+	e.nextProbe.Store(never)
 	e.set(Permanent, mac) // a sender that read the old MAC uses it once more
 	queue := e.queue
 	e.queue = nil

@@ -13,9 +13,13 @@ var arpcacheCommand = &Command{
 	Usage: "[add IP MAC [dev IFACE] | del IP | flush]",
 	Brief: "show or edit the ARP (neighbour) cache",
 	Help: `With no arguments, lists every entry: address, MAC, state, device and the
-time since it was last confirmed. add makes a permanent entry (on the device
-whose subnet holds IP unless dev is given); del removes one; flush removes
-every dynamic entry.`,
+time since it was last confirmed. States, as ip neigh names them:
+INCOMPLETE (asked by broadcast, no answer yet), REACHABLE (confirmed
+recently), STALE (unconfirmed for base_reachable_time; probed at its next
+use), PROBE (in use while stale: still used, asked by unicast every
+retrans_time; removed after ucast_solicit unanswered), PERMANENT.
+add makes a permanent entry (on the device whose subnet holds IP unless dev
+is given); del removes one; flush removes every dynamic entry.`,
 	Run: runArpcache,
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gotapip/gotapip/arp"
 	"github.com/gotapip/gotapip/stack"
 )
 
@@ -35,16 +36,19 @@ var knobs = []knob{
 		func(s *stack.Stack, v int) { r, _ := s.ICMP.ErrorRate(); s.ICMP.SetErrorRate(r, v) }},
 	{"net.ipv4.neigh.default.base_reachable_time_ms", "ms an ARP entry stays REACHABLE after confirmation", 100, 3600000,
 		func(s *stack.Stack) int { return int(s.ARP.Config().ReachableTime / time.Millisecond) },
-		func(s *stack.Stack, v int) { s.ARP.SetTimers(time.Duration(v)*time.Millisecond, 0, 0, 0) }},
+		func(s *stack.Stack, v int) { s.ARP.SetTimers(arp.Config{ReachableTime: ms(v)}) }},
 	{"net.ipv4.neigh.default.gc_stale_time", "seconds an unconfirmed ARP entry lives", 1, 86400,
 		func(s *stack.Stack) int { return int(s.ARP.Config().Lifetime / time.Second) },
-		func(s *stack.Stack, v int) { s.ARP.SetTimers(0, time.Duration(v)*time.Second, 0, 0) }},
-	{"net.ipv4.neigh.default.retrans_time_ms", "ms between ARP requests for an unresolved neighbour", 10, 60000,
+		func(s *stack.Stack, v int) { s.ARP.SetTimers(arp.Config{Lifetime: time.Duration(v) * time.Second}) }},
+	{"net.ipv4.neigh.default.retrans_time_ms", "ms between ARP requests (broadcast, or unicast probes)", 10, 60000,
 		func(s *stack.Stack) int { return int(s.ARP.Config().RetryInterval / time.Millisecond) },
-		func(s *stack.Stack, v int) { s.ARP.SetTimers(0, 0, time.Duration(v)*time.Millisecond, 0) }},
-	{"net.ipv4.neigh.default.mcast_solicit", "ARP requests before a neighbour is unreachable", 1, 100,
+		func(s *stack.Stack, v int) { s.ARP.SetTimers(arp.Config{RetryInterval: ms(v)}) }},
+	{"net.ipv4.neigh.default.mcast_solicit", "broadcast ARP requests before an unresolved neighbour is unreachable", 1, 100,
 		func(s *stack.Stack) int { return s.ARP.Config().Retries },
-		func(s *stack.Stack, v int) { s.ARP.SetTimers(0, 0, 0, v) }},
+		func(s *stack.Stack, v int) { s.ARP.SetTimers(arp.Config{Retries: v}) }},
+	{"net.ipv4.neigh.default.ucast_solicit", "unicast ARP probes of a stale neighbour in use before it fails", 1, 100,
+		func(s *stack.Stack) int { return s.ARP.Config().UnicastProbes },
+		func(s *stack.Stack, v int) { s.ARP.SetTimers(arp.Config{UnicastProbes: v}) }},
 	{"net.ipv4.ipfrag_time", "seconds a fragmented datagram may take to complete", 1, 3600,
 		func(s *stack.Stack) int { return int(s.IP.Reasm.Config().Timeout / time.Second) },
 		func(s *stack.Stack, v int) { s.IP.Reasm.SetTimeout(time.Duration(v) * time.Second) }},
@@ -109,6 +113,8 @@ var ipfwdCommand = &Command{
 		return nil
 	},
 }
+
+func ms(v int) time.Duration { return time.Duration(v) * time.Millisecond }
 
 func boolInt(b bool) int {
 	if b {

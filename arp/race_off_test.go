@@ -1,0 +1,5 @@
+//go:build !race
+
+package arp
+
+const raceEnabled = false

@@ -1,0 +1,99 @@
+package shell_test
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/pipe"
+	"github.com/gotapip/gotapip/shell"
+	"github.com/gotapip/gotapip/stack"
+)
+
+// fakeClock is a stack.Clock that moves only when told.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return c.now
+}
+
+// arpcache shows an entry's life with the state names of ip neigh: our
+// stack (fake clock, timers run by hand) pings its peer, the entry goes
+// STALE, the peer is unplugged, the next ping moves it to PROBE, and it
+// fails after ucast_solicit probes, which sysctl sets.
+func TestArpcacheStates(t *testing.T) {
+	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	ea, eb := pipe.New(11)
+	a, b := stack.New(stack.Config{Clock: clk, TickInterval: -1}), stack.New(stack.Config{})
+	t.Cleanup(func() { a.Close(); b.Close() })
+	for _, h := range []struct {
+		s    *stack.Stack
+		e    *pipe.End
+		addr string
+	}{{a, ea, "10.0.0.1/24"}, {b, eb, "10.0.0.2/24"}} {
+		p := netip.MustParsePrefix(h.addr)
+		if _, err := h.s.AddDevice(h.e, netdev.Config{Name: "veth0", MAC: stack.MACFor(p.Addr())}, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	sh := shell.New(a, &out, &out)
+	run := func(line string) (string, error) {
+		out.Reset()
+		err := sh.Execute(context.Background(), line)
+		return out.String(), err
+	}
+	tick := func(d time.Duration) { a.Tick(clk.advance(d)) }
+	wantEntry := func(re string) {
+		t.Helper()
+		got, _ := run("arpcache")
+		if !regexp.MustCompile(`(?m)^` + re + `$`).MatchString(got) {
+			t.Errorf("arpcache lacks a line %s:\n%s", re, got)
+		}
+	}
+
+	if got, err := run("ping -c 1 -W 2 10.0.0.2"); err != nil {
+		t.Fatalf("ping: %v\n%s", err, got)
+	}
+	wantEntry(`10\.0\.0\.2\s+02:00:0a:00:00:02\s+REACHABLE\s+veth0\s+0\.0s`)
+	tick(30 * time.Second)
+	wantEntry(`10\.0\.0\.2\s+02:00:0a:00:00:02\s+STALE\s+veth0\s+30\.0s`)
+
+	ea.SetImpairments(pipe.Impairments{Loss: 1}) // the peer is unplugged
+	if got, err := run("ping -c 1 -W 0.2 10.0.0.2"); err == nil {
+		t.Errorf("ping of an unplugged peer succeeded:\n%s", got)
+	}
+	wantEntry(`10\.0\.0\.2\s+02:00:0a:00:00:02\s+PROBE\s+veth0\s+30\.0s`)
+
+	for _, c := range []struct{ line, want string }{
+		{"sysctl net.ipv4.neigh.default.ucast_solicit", "net.ipv4.neigh.default.ucast_solicit = 3\n"},
+		{"sysctl net.ipv4.neigh.default.ucast_solicit=2", "net.ipv4.neigh.default.ucast_solicit = 2\n"},
+	} {
+		if got, err := run(c.line); err != nil || got != c.want {
+			t.Errorf("%s: %v %q, want %q", c.line, err, got, c.want)
+		}
+	}
+	tick(time.Second) // the second probe
+	wantEntry(`10\.0\.0\.2\s+02:00:0a:00:00:02\s+PROBE\s+veth0\s+31\.0s`)
+	tick(time.Second) // no answer to 2: failed, removed
+	if got, _ := run("arpcache"); got != "arp cache is empty\n" {
+		t.Errorf("arpcache after the peer failed:\n%s", got)
+	}
+}
