@@ -107,7 +107,7 @@ func BenchmarkPacketEcho(b *testing.B) {
 	for _, w := range []int{1, 32} {
 		b.Run(map[int]string{1: "w1", 32: "w32"}[w], func(b *testing.B) {
 			us, peer, _ := kernelPeer(b, netip.MustParsePrefix("10.77.9.2/24"))
-			p := openIn(b, us, "veth0", true)
+			p := openIn(b, us, "veth0", defaultFeatures())
 			done := echoLoop(p)
 			fd := peerSocket(b, peer, "veth1")
 			out := benchFrame(netdev.MAC{0x02, 0, 0, 0, 0, 1})
