@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"syscall"
 	"testing"
 	"time"
 
@@ -60,6 +59,49 @@ func nextUDP(t *testing.T, frames <-chan []byte, src, dst netip.Addr) (udp.Heade
 	}
 }
 
+// udpPeer is a kernelPeer whose kernel sends UDP to the driver.
+type udpPeer struct {
+	us       string        // our namespace
+	p        *Packet       // the driver on veth0
+	frames   <-chan []byte // what it reads
+	conn     *net.UDPConn  // a kernel UDP socket on the peer, connected to port 9 of dst
+	src, dst netip.Addr    // the peer's address and ours
+}
+
+// newUDPPeer makes a udpPeer on 10.77.subnet.0/24. Nobody answers the
+// peer's ARP for us: it learns our MAC by hand.
+func newUDPPeer(t *testing.T, subnet int) *udpPeer {
+	t.Helper()
+	peerAddr := netip.MustParsePrefix(fmt.Sprintf("10.77.%d.2/24", subnet))
+	u := &udpPeer{src: peerAddr.Addr(), dst: netip.AddrFrom4([4]byte{10, 77, byte(subnet), 1})}
+	var peer string
+	u.us, peer, _ = kernelPeer(t, peerAddr)
+	u.p = openIn(t, u.us, "veth0", defaultFeatures())
+	u.frames = readFrames(u.p)
+	nstest.Run(t, peer, "ip", "neigh", "replace", u.dst.String(), "lladdr", u.p.HardwareAddr().String(), "dev", "veth1")
+	var c net.Conn
+	var err error
+	nstest.Do(t, peer, func() { c, err = net.Dial("udp4", netip.AddrPortFrom(u.dst, 9).String()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	u.conn = c.(*net.UDPConn)
+	return u
+}
+
+// segment sets the socket's UDP_SEGMENT size (0: off).
+func (u *udpPeer) segment(t *testing.T, size int) {
+	t.Helper()
+	rc, err := u.conn.SyscallConn()
+	if err == nil {
+		rc.Control(func(fd uintptr) { err = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT, size) })
+	}
+	if err != nil {
+		t.Fatalf("UDP_SEGMENT %d: %v", size, err)
+	}
+}
+
 // A kernel UDP socket's datagrams, small, odd-sized and as large as the
 // MTU allows, reach the driver with their checksums finished, where a
 // plain packet socket on the same interface sees them partial.
@@ -67,31 +109,17 @@ func TestKernelUDPChecksumFinished(t *testing.T) {
 	if !kernelAtLeast(4, 6) {
 		t.Skip("PACKET_VNET_HDR with rings needs Linux 4.6")
 	}
-	peerAddr := netip.MustParsePrefix("10.77.10.2/24")
-	ourIP := netip.MustParseAddr("10.77.10.1")
-	us, peer, _ := kernelPeer(t, peerAddr)
-	p := openIn(t, us, "veth0", defaultFeatures())
-	plain := peerSocket(t, us, "veth0") // no rings, no virtio_net_hdr: sees what the kernel hands over
-	frames := readFrames(p)
-	// Nobody answers ARP for us: the peer learns our MAC by hand.
-	nstest.Run(t, peer, "ip", "neigh", "replace", ourIP.String(), "lladdr", p.HardwareAddr().String(), "dev", "veth1")
-	var conn net.Conn
-	var err error
-	nstest.Do(t, peer, func() { conn, err = net.Dial("udp4", netip.AddrPortFrom(ourIP, 9).String()) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-
+	u := newUDPPeer(t, 10)
+	plain := peerSocket(t, u.us, "veth0")          // no rings, no virtio_net_hdr: sees what the kernel hands over
 	for _, size := range []int{1, 18, 333, 1472} { // 1472: a 1500-byte datagram
 		payload := make([]byte, size)
 		for i := range payload {
 			payload[i] = byte(size + 7*i)
 		}
-		if _, err := conn.Write(payload); err != nil {
+		if _, err := u.conn.Write(payload); err != nil {
 			t.Fatal(err)
 		}
-		uh, ok := nextUDP(t, frames, peerAddr.Addr(), ourIP)
+		uh, ok := nextUDP(t, u.frames, u.src, u.dst)
 		if !ok || uh.Checksum() == 0 || !bytes.Equal(uh.Payload(), payload) {
 			t.Errorf("%d-byte datagram: checksum %#04x verifies %v, payload intact %v; want a verified checksum",
 				size, uh.Checksum(), ok, bytes.Equal(uh.Payload(), payload))
@@ -99,12 +127,11 @@ func TestKernelUDPChecksumFinished(t *testing.T) {
 		// The same frame, as the kernel handed it to a plain socket.
 		var raw udp.Header
 		for _, f := range peerRecv(plain, 0x0800, 1, time.Second) {
-			if h, ok, err := udpFrame(f, peerAddr.Addr(), ourIP); err == nil && bytes.Equal(h.Payload(), payload) {
+			if h, ok, err := udpFrame(f, u.src, u.dst); err == nil && bytes.Equal(h.Payload(), payload) {
 				if ok {
 					t.Errorf("%d-byte datagram: complete already as the kernel sent it (veth1 tx checksum offload off?): this test shows nothing", size)
 				}
 				raw = h
-				break
 			}
 		}
 		if raw == nil {
@@ -112,7 +139,7 @@ func TestKernelUDPChecksumFinished(t *testing.T) {
 		}
 		t.Logf("%d-byte datagram: checksum %#04x as sent (partial), %#04x as read", size, raw.Checksum(), uh.Checksum())
 	}
-	st := p.Stats()
+	st := u.p.Stats()
 	if n := st.RxBadCsum.Load() + st.RxGSO.Load() + st.RxTruncated.Load(); n != 0 {
 		t.Errorf("%d frames dropped (bad checksum header, GSO, truncated)", n)
 	}
@@ -129,42 +156,19 @@ func TestKernelUDPGSODropped(t *testing.T) {
 	if !kernelAtLeast(4, 18) {
 		t.Skip("UDP_SEGMENT needs Linux 4.18")
 	}
-	peerAddr := netip.MustParsePrefix("10.77.11.2/24")
-	ourIP := netip.MustParseAddr("10.77.11.1")
-	us, peer, _ := kernelPeer(t, peerAddr)
-	p := openIn(t, us, "veth0", defaultFeatures())
-	frames := readFrames(p)
-	nstest.Run(t, peer, "ip", "neigh", "replace", ourIP.String(), "lladdr", p.HardwareAddr().String(), "dev", "veth1")
-	var conn net.Conn
-	var err error
-	nstest.Do(t, peer, func() {
-		if conn, err = net.Dial("udp4", netip.AddrPortFrom(ourIP, 9).String()); err != nil {
-			return
-		}
-		var rc syscall.RawConn
-		if rc, err = conn.(*net.UDPConn).SyscallConn(); err != nil {
-			return
-		}
-		rc.Control(func(fd uintptr) { err = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT, 500) })
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.Write(make([]byte, 1200)); err != nil { // 500 + 500 + 200
+	u := newUDPPeer(t, 11)
+	u.segment(t, 500)
+	if _, err := u.conn.Write(make([]byte, 1200)); err != nil { // 500 + 500 + 200
 		t.Fatal(err)
 	}
 	// Then one plain datagram, which must arrive whatever became of those.
-	nstest.Do(t, peer, func() {
-		rc, _ := conn.(*net.UDPConn).SyscallConn()
-		rc.Control(func(fd uintptr) { err = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT, 0) })
-	})
-	if _, err := conn.Write([]byte("after")); err != nil {
+	u.segment(t, 0)
+	if _, err := u.conn.Write([]byte("after")); err != nil {
 		t.Fatal(err)
 	}
 	var sizes []int
 	for {
-		uh, ok := nextUDP(t, frames, peerAddr.Addr(), ourIP)
+		uh, ok := nextUDP(t, u.frames, u.src, u.dst)
 		if !ok {
 			t.Fatalf("%d-byte datagram with a bad checksum", len(uh.Payload()))
 		}
@@ -173,7 +177,7 @@ func TestKernelUDPGSODropped(t *testing.T) {
 		}
 		sizes = append(sizes, len(uh.Payload()))
 	}
-	st := p.Stats()
+	st := u.p.Stats()
 	gso, kernelDrops := st.RxGSO.Load(), st.RxRingDrops.Load()
 	switch {
 	case gso == 1 && len(sizes) == 0:

@@ -35,6 +35,11 @@ type Stats struct {
 	TxFlushes     atomic.Uint64 // send(2) calls; frames sent / TxFlushes is the batch size
 }
 
+// dropped is the counter of the frames ReadFrame drops for verdict v.
+func (s *Stats) dropped(v rxVerdict) *atomic.Uint64 {
+	return [...]*atomic.Uint64{rxTruncated: &s.RxTruncated, rxBad: &s.RxBadFrame, rxGSO: &s.RxGSO, rxBadCsum: &s.RxBadCsum}[v]
+}
+
 // Packet is an AF_PACKET socket on one interface, read and written through
 // memory-mapped rings; it implements netdev.Driver and
 // netdev.HardwareAddresser.
@@ -177,17 +182,8 @@ func (p *Packet) ReadFrame(buf []byte) (int, error) {
 				p.flush() // errors concern other calls' frames: counted in Stats
 			}
 			return n, nil
-		case rxTruncated:
-			p.stats.RxTruncated.Add(1)
-			continue
-		case rxBad:
-			p.stats.RxBadFrame.Add(1)
-			continue
-		case rxGSO:
-			p.stats.RxGSO.Add(1)
-			continue
-		case rxBadCsum:
-			p.stats.RxBadCsum.Add(1)
+		case rxTruncated, rxBad, rxGSO, rxBadCsum:
+			p.stats.dropped(v).Add(1)
 			continue
 		case rxOutgoing:
 			continue
