@@ -121,7 +121,7 @@ func inNetns(ns string, f func() error) error {
 // topology is the namespaces and links of one tapbench run:
 //
 //	client ns: tapbench's sockets; veth tbv0 10.77.1.2/24; TAP gtb0 10.77.0.2/24;
-//	           veth tbv2 10.77.2.2/24 (checksum offload off)
+//	           veth tbv2 10.77.2.2/24 (offloads on, as tbv0)
 //	server ns: veth tbv1 10.77.1.1/24 (the kernel target)
 //	stack ns:  veth tbv3, up, no address (gotapip-packet: tapip -dev packet:tbv3)
 //	our stack: 10.77.0.1 behind gtb0 (made by tapip inside the client ns);
