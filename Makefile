@@ -33,11 +33,11 @@ run: build
 	./$(BIN) $(ARGS)
 
 # Tools the tests call: ping (iputils), tcpdump, ip (iproute2), setpriv
-# (util-linux), shellcheck, ethtool. Installed with apt when missing and we are
-# root; otherwise say what is missing.
+# (util-linux), shellcheck. Installed with apt when missing and we are root;
+# otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping tcpdump:tcpdump ip:iproute2 setpriv:util-linux shellcheck:shellcheck ethtool:ethtool; do \
+	for c in ping:iputils-ping tcpdump:tcpdump ip:iproute2 setpriv:util-linux shellcheck:shellcheck; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

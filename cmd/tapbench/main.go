@@ -216,8 +216,6 @@ func bench(o options, stop *atomic.Bool) error {
 		switch {
 		case tname == targetKernel:
 			t = &kernelTarget{ns: topo.server, self: self}
-		case tname == targetPacket && topo.packetNA != "":
-			t = naTarget{label: tname, why: topo.packetNA}
 		case tname == targetPacket:
 			t, err = startTapip(packetTarget(topo.stack), o.tapip)
 		default:

@@ -56,14 +56,6 @@ func (k *kernelTarget) prepare(scenario string) (int, string, error) {
 
 func (k *kernelTarget) stop() { stopChild(k.echo) }
 
-// naTarget is a target that cannot run here: every scenario is "n/a".
-type naTarget struct{ label, why string }
-
-func (n naTarget) name() string                        { return n.label }
-func (n naTarget) addr() [4]byte                       { return [4]byte{} }
-func (n naTarget) prepare(string) (int, string, error) { return 0, n.why, nil }
-func (n naTarget) stop()                               {}
-
 // procTarget is our stack in a child process: the tapip binary fed
 // commands on stdin (held open so it keeps running), over the TAP gtb0 in
 // the client namespace (gotapip) or over AF_PACKET on the veth end tbv3 in

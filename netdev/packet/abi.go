@@ -29,8 +29,25 @@ import (
 //	16  u32  tp_sec, tp_nsec, u16 tp_vlan_tci, tp_vlan_tpid, u8 pad[4]
 //	32  struct sockaddr_ll  rx: where it came from; sll_pkttype at +10
 //	52  (TPACKET2_HDRLEN)   rx: the frame follows at tp_mac, 16-aligned
-//	                        network header (66 for plain Ethernet)
-//	32  tx: the frame to send starts here, right after the aligned header
+//	                        network header (66 for plain Ethernet; 76
+//	                        behind a virtio_net_hdr at 66)
+//	32  tx: the frame to send (or its virtio_net_hdr) starts here, right
+//	    after the aligned header; tp_len counts both
+//
+// With PACKET_VNET_HDR set (before the rings) a struct virtio_net_hdr
+// (linux/virtio_net.h; legacy virtio, so host byte order) goes with each
+// frame, as between a virtio-net device and its driver:
+//
+//	0  u8   flags          VIRTIO_NET_HDR_F_NEEDS_CSUM: the checksum at
+//	                       csum_start + csum_offset is partial, finish it
+//	1  u8   gso_type       VIRTIO_NET_HDR_GSO_NONE (0), or a GSO super-frame
+//	2  u16  hdr_len, 4 u16 gso_size: GSO only
+//	6  u16  csum_start     where the checksum starts, from the Ethernet header
+//	8  u16  csum_offset    where it goes, from csum_start
+//
+// Rx: it lies just before the frame, at tp_mac - 10 (the kernel adds 10
+// to tp_net). Tx: it is the first 10 bytes at the data offset (32),
+// counted in tp_len; ours is all zeros, asking for no offload.
 //
 // Ownership passes through tp_status. Rx: TP_STATUS_KERNEL (0) the kernel
 // may fill it; TP_STATUS_USER (1) it holds a frame for us, and we hand it
@@ -54,16 +71,29 @@ const (
 	tpacket2Hlen = hdrSize + unix.SizeofSockaddrLinklayer // TPACKET2_HDRLEN
 	txData       = hdrSize
 
+	// virtio_net_hdr: its size and fields.
+	vnetHdrLen     = 10
+	vnetFlags      = 0
+	vnetGSOType    = 1
+	vnetCsumStart  = 6
+	vnetCsumOffset = 8
+	vnetFNeedsCsum = 1 // VIRTIO_NET_HDR_F_NEEDS_CSUM
+	vnetGSONone    = 0 // VIRTIO_NET_HDR_GSO_NONE
+
 	// rxMacRoom bounds where the kernel puts an rx frame: tp_net is
 	// TPACKET_ALIGN(TPACKET2_HDRLEN + max(link header, 16)), at most 80
-	// for link headers up to 28 bytes, and tp_mac precedes it by the link
-	// header. So tp_mac + frame length <= rxMacRoom + frame length less
-	// its link header, which rxMacRoom + the largest frame covers.
-	rxMacRoom = (tpacket2Hlen + 28 + tpacketAlignment - 1) &^ (tpacketAlignment - 1)
+	// for link headers up to 28 bytes, plus the virtio_net_hdr if any, and
+	// tp_mac precedes it by the link header. So tp_mac + frame length <=
+	// rxMacRoom + frame length less its link header, which rxMacRoom + the
+	// largest frame covers.
+	rxMacRoom = (tpacket2Hlen+28+tpacketAlignment-1)&^(tpacketAlignment-1) + vnetHdrLen
 
 	// maxLinkHeader is Ethernet's 14 bytes plus one 802.1Q tag, which the
-	// kernel allows beyond the MTU.
-	maxLinkHeader = 14 + 4
+	// kernel allows beyond the MTU (in a frame of EtherType 802.1Q).
+	ethHeaderLen   = 14
+	vlanTagLen     = 4
+	maxLinkHeader  = ethHeaderLen + vlanTagLen
+	etherType8021Q = 0x8100
 
 	// txOwned is the tp_status bits that mean the kernel still holds a tx
 	// frame (or refused it); a frame with none of them is free.

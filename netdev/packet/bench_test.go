@@ -102,12 +102,23 @@ func benchFrame(src netdev.MAC) []byte {
 // back, the socket reads the w echoes. One op is one frame echoed;
 // cpu-ns/op is the CPU time of the whole process (both ends, and the
 // kernel's work for them) per op. Run it under strace -c -f to count the
-// system calls per op.
+// system calls per op. The -plain runs open the driver without the
+// virtio_net_hdr (as on Linux < 4.6), to show what the header costs.
 func BenchmarkPacketEcho(b *testing.B) {
-	for _, w := range []int{1, 32} {
-		b.Run(map[int]string{1: "w1", 32: "w32"}[w], func(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		w    int
+		f    features
+	}{
+		{"w1", 1, defaultFeatures()},
+		{"w32", 32, defaultFeatures()},
+		{"w1-plain", 1, features{ignoreOutgoing: true}},
+		{"w32-plain", 32, features{ignoreOutgoing: true}},
+	} {
+		w := tc.w
+		b.Run(tc.name, func(b *testing.B) {
 			us, peer, _ := kernelPeer(b, netip.MustParsePrefix("10.77.9.2/24"))
-			p := openIn(b, us, "veth0", true)
+			p := openIn(b, us, "veth0", tc.f)
 			done := echoLoop(p)
 			fd := peerSocket(b, peer, "veth1")
 			out := benchFrame(netdev.MAC{0x02, 0, 0, 0, 0, 1})

@@ -45,13 +45,17 @@
 // after queuing and the poller clears active before flushing, so no frame
 // is left queued while the poller sleeps (WriteFrame has the argument).
 // A full ring is flushed and waited on (poll(2) for POLLOUT, or Close). A
-// frame longer than a ring frame is refused (ErrFrameTooLarge); one the
-// kernel refuses at send (beyond the MTU) is dropped, counted, and the
-// error returned by the call that flushed it. Frames queued when the
-// interface is down are dropped.
+// frame beyond the interface's MTU at Open is refused (ErrFrameTooLarge);
+// one the kernel refuses at send is dropped, counted, and the error
+// returned by the call that flushed it. Frames queued when the interface
+// is down are dropped.
 //
 // Without the rings (a kernel or sandbox without PACKET_MMAP) Open fails
 // and says why; there is no copying fallback.
+//
+// The socket is non-blocking; waits are in poll(2) on the socket and an
+// eventfd that Close writes, the same scheme as the tap driver. It needs
+// root or CAP_NET_RAW.
 //
 // # Use
 //
@@ -68,12 +72,29 @@
 // On a remote machine this cuts the connection you reached it through;
 // use a second interface.
 //
-// Checksum offload: a frame the kernel sends over a veth pair may reach us
-// with its UDP or TCP checksum not yet filled in (the kernel expects the
-// "hardware" to finish it). When the peer is the kernel on a veth, turn that
-// off on its end: ethtool -K PEER tx off.
+// # Checksum offload
 //
-// The socket is non-blocking; waits are in poll(2) on the socket and an
-// eventfd that Close writes, the same scheme as the tap driver. It needs
-// root or CAP_NET_RAW.
+// A frame the local kernel sends (over a veth pair, or from a process on
+// this host) may reach the socket with its UDP or TCP checksum not filled
+// in: with tx checksum offload on, as it is on a veth, the kernel leaves
+// it for the "hardware" (CHECKSUM_PARTIAL). The driver is that hardware,
+// as a NIC with checksum offload or a virtio-net device would be: the
+// socket has PACKET_VNET_HDR, so a struct virtio_net_hdr comes with each
+// frame, and when it says NEEDS_CSUM the driver sums the frame from
+// csum_start to its end and stores the checksum at csum_start +
+// csum_offset, knowing nothing of IP, UDP or TCP. The stack receives
+// complete frames; the peer's offloads stay on. A header that puts the
+// checksum outside its frame is dropped and counted (Stats.RxBadCsum). On
+// transmit each frame carries a zeroed header: no offload asked for.
+//
+// A GSO super-frame (segmentation offload: a sender using UDP_SEGMENT, or
+// TCP with TSO, on a veth peer; tx-udp-segmentation and TSO are on by
+// default) is one frame of several datagrams' data that nobody segmented:
+// it is dropped and counted (Stats.RxGSO), not passed up as one datagram.
+// If a sender on a veth peer uses them, turn them off on its end:
+// ethtool -K PEER tx-udp-segmentation off tso off.
+//
+// Kernels before 4.6 do not put the header in the rings; there the driver
+// runs without it and partial checksums reach the stack as they are
+// (turn tx checksum offload off on a veth peer: ethtool -K PEER tx off).
 package packet

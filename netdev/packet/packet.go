@@ -3,6 +3,7 @@
 package packet
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -26,10 +27,17 @@ const (
 type Stats struct {
 	RxTruncated   atomic.Uint64 // longer than a ring frame (tp_snaplen < tp_len), dropped
 	RxBadFrame    atomic.Uint64 // a ring header pointing outside its frame, dropped
+	RxGSO         atomic.Uint64 // a GSO super-frame (virtio_net_hdr gso_type set): the sender did not segment it; dropped
+	RxBadCsum     atomic.Uint64 // a virtio_net_hdr asking for a checksum outside its frame, dropped
 	RxRingDrops   atomic.Uint64 // dropped by the kernel: the rx ring was full (PACKET_STATISTICS)
 	TxWrongFormat atomic.Uint64 // refused by the kernel at send (TP_STATUS_WRONG_FORMAT), dropped
 	TxDropped     atomic.Uint64 // queued, then dropped: interface down or gone, no buffers
 	TxFlushes     atomic.Uint64 // send(2) calls; frames sent / TxFlushes is the batch size
+}
+
+// dropped is the counter of the frames ReadFrame drops for verdict v.
+func (s *Stats) dropped(v rxVerdict) *atomic.Uint64 {
+	return [...]*atomic.Uint64{rxTruncated: &s.RxTruncated, rxBad: &s.RxBadFrame, rxGSO: &s.RxGSO, rxBadCsum: &s.RxBadCsum}[v]
 }
 
 // Packet is an AF_PACKET socket on one interface, read and written through
@@ -42,7 +50,7 @@ type Packet struct {
 	fd             int
 	wake           int  // eventfd written by Close
 	filterOutgoing bool // skip PACKET_OUTGOING frames (no PACKET_IGNORE_OUTGOING)
-	mtu            int  // the interface's MTU at Open, which sized the rings
+	mtu            int  // the interface's MTU at Open: sized the rings, bounds what we send
 	rings          *rings
 	stats          Stats
 
@@ -69,15 +77,32 @@ var (
 // namespace. It needs root or CAP_NET_RAW. See the package doc for why the
 // kernel should hold no address on iface.
 func Open(iface string) (*Packet, error) {
-	return open(iface, true)
+	return open(iface, defaultFeatures())
 }
 
-func open(iface string, ignoreOutgoing bool) (*Packet, error) {
-	s, err := openSocket(iface, ignoreOutgoing)
+// defaultFeatures are those of the running kernel.
+func defaultFeatures() features {
+	return features{ignoreOutgoing: true, vnetHdr: kernelAtLeast(4, 6)}
+}
+
+// features are the kernel facilities open may use; tests turn them off to
+// cover older kernels.
+type features struct {
+	// ignoreOutgoing: PACKET_IGNORE_OUTGOING (Linux 4.20), if the kernel
+	// has it (openSocket asks). Without it ReadFrame skips outgoing frames
+	// by their sll_pkttype.
+	ignoreOutgoing bool
+	// vnetHdr: PACKET_VNET_HDR with the rings (Linux 4.6). Without it
+	// checksums the kernel left partial reach the stack partial.
+	vnetHdr bool
+}
+
+func open(iface string, f features) (*Packet, error) {
+	s, err := openSocket(iface, f.ignoreOutgoing)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := mapRings(s.fd, s.mtu)
+	rs, err := mapRings(s.fd, s.mtu, f.vnetHdr)
 	if err != nil {
 		unix.Close(s.fd)
 		return nil, fmt.Errorf("packet %s: %w (the driver needs PACKET_MMAP rings, Linux 2.6.31 or later)", iface, err)
@@ -103,10 +128,20 @@ func (p *Packet) Kind() string { return "packet" }
 // HardwareAddr is the interface's MAC, read when the socket was opened.
 func (p *Packet) HardwareAddr() netdev.MAC { return p.mac }
 
-// MaxFrame is the largest frame WriteFrame takes: what a tx ring frame
-// holds. The kernel still refuses frames beyond the interface's MTU plus
-// the Ethernet header (and one VLAN tag).
-func (p *Packet) MaxFrame() int { return p.rings.tx.room() }
+// MaxFrame is the largest frame WriteFrame takes: the interface's MTU at
+// Open plus the Ethernet header and one 802.1Q tag. As in the kernel, only
+// a frame of EtherType 802.1Q may use the tag's 4 bytes; others stop at
+// the MTU plus 14. A tx ring frame holds MaxFrame bytes.
+func (p *Packet) MaxFrame() int { return p.mtu + maxLinkHeader }
+
+// maxFrame is the largest frame WriteFrame takes that starts like frame:
+// MaxFrame, less the 802.1Q tag unless frame has one.
+func (p *Packet) maxFrame(frame []byte) int {
+	if len(frame) >= ethHeaderLen && binary.BigEndian.Uint16(frame[12:]) == etherType8021Q {
+		return p.mtu + maxLinkHeader
+	}
+	return p.mtu + ethHeaderLen
+}
 
 // Stats returns the driver's drop counters, first adding the kernel's
 // count of rx ring overflows.
@@ -120,9 +155,10 @@ func (p *Packet) Stats() *Stats {
 }
 
 // ReadFrame copies the next incoming frame out of the rx ring into buf
-// (truncated to len(buf)). When the ring is empty it flushes the tx ring
-// and waits in poll(2). Our own transmissions are never returned; frames
-// too long for a ring frame are dropped and counted in Stats.
+// (truncated to len(buf)), its checksum finished if the kernel left it
+// partial. When the ring is empty it flushes the tx ring and waits in
+// poll(2). Our own transmissions are never returned; frames too long for a
+// ring frame, and GSO super-frames, are dropped and counted in Stats.
 func (p *Packet) ReadFrame(buf []byte) (int, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -146,11 +182,8 @@ func (p *Packet) ReadFrame(buf []byte) (int, error) {
 				p.flush() // errors concern other calls' frames: counted in Stats
 			}
 			return n, nil
-		case rxTruncated:
-			p.stats.RxTruncated.Add(1)
-			continue
-		case rxBad:
-			p.stats.RxBadFrame.Add(1)
+		case rxTruncated, rxBad, rxGSO, rxBadCsum:
+			p.stats.dropped(v).Add(1)
 			continue
 		case rxOutgoing:
 			continue

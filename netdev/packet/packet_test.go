@@ -37,12 +37,13 @@ func kernelPeer(t testing.TB, peerAddr netip.Prefix) (us, peer string, peerMAC n
 	return us, peer, mac
 }
 
-// openIn opens the driver on iface from inside namespace ns.
-func openIn(t testing.TB, ns, iface string, ignoreOutgoing bool) *Packet {
+// openIn opens the driver on iface from inside namespace ns, using the
+// kernel features f.
+func openIn(t testing.TB, ns, iface string, f features) *Packet {
 	t.Helper()
 	var p *Packet
 	var err error
-	nstest.Do(t, ns, func() { p, err = open(iface, ignoreOutgoing) })
+	nstest.Do(t, ns, func() { p, err = open(iface, f) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,22 +95,24 @@ func readFrames(p *Packet) <-chan []byte {
 }
 
 func TestKernelARP(t *testing.T) {
+	all := defaultFeatures()
 	for _, tc := range []struct {
-		name           string
-		ignoreOutgoing bool
+		name string
+		f    features
 	}{
-		{"PACKET_IGNORE_OUTGOING", true},
-		{"ring-pkttype-filter", false},
+		{"PACKET_IGNORE_OUTGOING", all},
+		{"ring-pkttype-filter", features{ignoreOutgoing: false, vnetHdr: all.vnetHdr}},
+		{"no-vnet-hdr", features{ignoreOutgoing: all.ignoreOutgoing, vnetHdr: false}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			peerAddr := netip.MustParsePrefix("10.77.0.2/24")
 			ourIP := netip.MustParseAddr("10.77.0.1")
 			us, _, peerMAC := kernelPeer(t, peerAddr)
-			p := openIn(t, us, "veth0", tc.ignoreOutgoing)
+			p := openIn(t, us, "veth0", tc.f)
 			if got := p.Kind(); got != "packet" {
 				t.Errorf("Kind() = %q, want packet", got)
 			}
-			if tc.ignoreOutgoing && p.filterOutgoing {
+			if tc.f.ignoreOutgoing && p.filterOutgoing {
 				t.Logf("kernel lacks PACKET_IGNORE_OUTGOING; filtering by pkttype")
 			}
 			mac := p.HardwareAddr()
@@ -124,7 +127,7 @@ func TestKernelARP(t *testing.T) {
 			// sockets marked PACKET_OUTGOING. A second socket sends a frame
 			// of a local experimental EtherType before our ARP request: were
 			// outgoing frames not dropped, it would arrive before the reply.
-			other := openIn(t, us, "veth0", true)
+			other := openIn(t, us, "veth0", defaultFeatures())
 			marker := make([]byte, 60)
 			copy(marker, netdev.BroadcastMAC[:])
 			copy(marker[6:], mac[:])

@@ -27,7 +27,8 @@ func (r *ring) frame(i int) []byte {
 // rxRing is the receive ring; we are its only consumer.
 type rxRing struct {
 	ring
-	cur int // the next frame the kernel fills, and the next we read
+	cur  int  // the next frame the kernel fills, and the next we read
+	vnet bool // a virtio_net_hdr precedes each frame (PACKET_VNET_HDR)
 }
 
 // rxVerdict says what rxRing.next found.
@@ -39,12 +40,15 @@ const (
 	rxTruncated                  // longer than a ring frame (tp_snaplen < tp_len): dropped
 	rxOutgoing                   // PACKET_OUTGOING, skipped (kernels without PACKET_IGNORE_OUTGOING)
 	rxBad                        // tp_mac/tp_snaplen outside the frame: dropped
+	rxGSO                        // a GSO super-frame (virtio_net_hdr gso_type set): dropped
+	rxBadCsum                    // NEEDS_CSUM with csum_start/csum_offset beyond the frame: dropped
 )
 
 // next takes the current frame if the kernel has filled it: copies it into
 // buf (truncated to len(buf)), hands the ring frame back and advances.
-// losing reports TP_STATUS_LOSING: the kernel has dropped frames since its
-// statistics were last read.
+// With a virtio_net_hdr, a checksum the kernel left partial is finished in
+// the ring frame first (finishChecksum). losing reports TP_STATUS_LOSING:
+// the kernel has dropped frames since its statistics were last read.
 func (r *rxRing) next(buf []byte, skipOutgoing bool) (n int, v rxVerdict, losing bool) {
 	f := r.frame(r.cur)
 	st := loadStatus(f)
@@ -54,13 +58,21 @@ func (r *rxRing) next(buf []byte, skipOutgoing bool) (n int, v rxVerdict, losing
 	length := ne.Uint32(f[hdrLen:])
 	snap := int(ne.Uint32(f[hdrSnaplen:]))
 	mac := int(ne.Uint16(f[hdrMac:]))
+	minMac := tpacket2Hlen
+	if r.vnet {
+		minMac += vnetHdrLen
+	}
 	switch {
-	case mac < tpacket2Hlen || snap > len(f)-mac:
+	case mac < minMac || snap > len(f)-mac:
 		v = rxBad
+	case r.vnet && f[mac-vnetHdrLen+vnetGSOType] != vnetGSONone:
+		v = rxGSO // before rxTruncated: the reason such a frame is long
 	case uint32(snap) < length:
 		v = rxTruncated
 	case skipOutgoing && f[sllPkttype] == unix.PACKET_OUTGOING:
 		v = rxOutgoing
+	case r.vnet && !finishChecksum(f[mac-vnetHdrLen:mac], f[mac:mac+snap]):
+		v = rxBadCsum
 	default:
 		v = rxFrame
 		n = copy(buf, f[mac:mac+snap])
@@ -77,13 +89,22 @@ func (r *rxRing) next(buf []byte, skipOutgoing bool) (n int, v rxVerdict, losing
 // serializes all calls.
 type txRing struct {
 	ring
-	cur     int // the next slot to fill
-	head    int // the kernel's head: the oldest frame it has not taken
-	pending int // frames queued and not yet taken
+	cur     int  // the next slot to fill
+	head    int  // the kernel's head: the oldest frame it has not taken
+	pending int  // frames queued and not yet taken
+	vnet    bool // a virtio_net_hdr (all zeros) precedes each frame
+}
+
+// data is where a slot's frame starts, after the virtio_net_hdr if any.
+func (t *txRing) data() int {
+	if t.vnet {
+		return txData + vnetHdrLen
+	}
+	return txData
 }
 
 // room is the largest frame a slot holds.
-func (t *txRing) room() int { return t.g.frameSize - txData }
+func (t *txRing) room() int { return t.g.frameSize - t.data() }
 
 // free reports whether the slot at cur may be filled: the kernel is done
 // with the frame it last held there.
@@ -99,8 +120,10 @@ func (t *txRing) queue(frame []byte) bool {
 		return false
 	}
 	f := t.frame(t.cur)
-	copy(f[txData:], frame)
-	ne.PutUint32(f[hdrLen:], uint32(len(frame)))
+	data := t.data()
+	clear(f[txData:data]) // the virtio_net_hdr: no offload asked for
+	copy(f[data:], frame)
+	ne.PutUint32(f[hdrLen:], uint32(data-txData+len(frame)))
 	storeStatus(f, unix.TP_STATUS_SEND_REQUEST)
 	t.cur = t.g.next(t.cur)
 	t.pending++
@@ -128,7 +151,9 @@ func (t *txRing) reap() (taken int, refused bool) {
 }
 
 // headLen is the length of the frame at head.
-func (t *txRing) headLen() int { return int(ne.Uint32(t.frame(t.head)[hdrLen:])) }
+func (t *txRing) headLen() int {
+	return int(ne.Uint32(t.frame(t.head)[hdrLen:])) - (t.data() - txData)
+}
 
 // dropHead discards the frame at head, which the kernel refused or could
 // not queue. The kernel's head stays on that slot, so the frames queued
@@ -139,7 +164,7 @@ func (t *txRing) dropHead() {
 	for k := 1; k < t.pending; k++ {
 		j := t.g.next(i)
 		dst, src := t.frame(i), t.frame(j)
-		n := ne.Uint32(src[hdrLen:])
+		n := ne.Uint32(src[hdrLen:]) // tp_len: the virtio_net_hdr and the frame
 		copy(dst[txData:], src[txData:txData+int(n)])
 		ne.PutUint32(dst[hdrLen:], n)
 		storeStatus(dst, unix.TP_STATUS_SEND_REQUEST)

@@ -3,8 +3,8 @@
 package packet
 
 import (
+	"encoding/binary"
 	"errors"
-	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -25,7 +25,7 @@ import (
 func TestCloseWakesReaderAndWriter(t *testing.T) {
 	us, _, _ := kernelPeer(t, netip.MustParsePrefix("10.77.1.2/24"))
 	nstest.Run(t, us, "tc", "qdisc", "add", "dev", "veth0", "root", "tbf", "rate", "8kbit", "burst", "1600", "limit", "1000000")
-	p := openIn(t, us, "veth0", true)
+	p := openIn(t, us, "veth0", defaultFeatures())
 	rerr, werr := make(chan error, 1), make(chan error, 1)
 	go func() {
 		buf := make([]byte, 2048)
@@ -71,31 +71,69 @@ func TestCloseWakesReaderAndWriter(t *testing.T) {
 	}
 }
 
-// A frame larger than a tx ring frame is refused before queuing; one that
-// fits the ring but not the MTU is refused by the kernel, counted, and its
-// slot reused: the next frame goes out.
+// A frame beyond the MTU is refused before queuing: 1514 bytes at MTU
+// 1500, 1518 with an 802.1Q tag. A frame the kernel refuses at send (with
+// a virtio_net_hdr, the kernel checks no MTU: here a header the test
+// spoils after queuing) is dropped and counted, its error returned, and
+// its slot reused: the frames after it go out.
 func TestWriteTooLarge(t *testing.T) {
 	us, peer, _ := kernelPeer(t, netip.MustParsePrefix("10.77.5.2/24"))
-	p := openIn(t, us, "veth0", true)
+	p := openIn(t, us, "veth0", defaultFeatures())
 	fd := peerSocket(t, peer, "veth1")
-	err := p.WriteFrame(make([]byte, p.MaxFrame()+1))
-	if !errors.Is(err, ErrFrameTooLarge) || !errors.Is(err, unix.EMSGSIZE) || !strings.Contains(err.Error(), fmt.Sprint(p.MaxFrame())) {
-		t.Errorf("WriteFrame(%d bytes) = %v, want ErrFrameTooLarge naming %d", p.MaxFrame()+1, err, p.MaxFrame())
+	if p.MaxFrame() != 1518 {
+		t.Errorf("MaxFrame() = %d at MTU 1500, want 1518", p.MaxFrame())
 	}
-	// 1600 bytes: more than MTU 1500 + 14, less than a ring frame.
-	err = p.WriteFrame(testFrame(benchType, 5, 0, 1600))
-	if !errors.Is(err, unix.EMSGSIZE) {
-		t.Errorf("WriteFrame(1600 bytes, MTU 1500) = %v, want EMSGSIZE", err)
+	tagged := func(size int) []byte {
+		f := testFrame(benchType, 5, 0, size)
+		binary.BigEndian.PutUint16(f[12:], etherType8021Q)
+		return f
 	}
-	if n := p.Stats().TxWrongFormat.Load(); n != 1 {
-		t.Errorf("TxWrongFormat = %d, want 1", n)
+	for _, tc := range []struct {
+		frame []byte
+		ok    bool
+	}{
+		{testFrame(benchType, 5, 0, 1514), true},
+		{testFrame(benchType, 5, 0, 1515), false},
+		{tagged(1518), true},
+		{tagged(1519), false},
+		{testFrame(benchType, 5, 0, p.rings.tx.room()+1), false},
+	} {
+		err := p.WriteFrame(tc.frame)
+		if tc.ok && err != nil {
+			t.Errorf("WriteFrame(%d bytes, 802.1Q %v) = %v", len(tc.frame), tc.frame[12] == 0x81, err)
+		}
+		if !tc.ok && (!errors.Is(err, ErrFrameTooLarge) || !errors.Is(err, unix.EMSGSIZE) || !strings.Contains(err.Error(), "1514 bytes, 1518 with an 802.1Q tag")) {
+			t.Errorf("WriteFrame(%d bytes, 802.1Q %v) = %v, want ErrFrameTooLarge naming 1514 and 1518", len(tc.frame), tc.frame[12] == 0x81, err)
+		}
+	}
+	if got := peerRecv(fd, benchType, 1, 2*time.Second); len(got) != 1 || len(got[0]) != 1514 {
+		t.Errorf("peer received %d frames, want the 1514-byte one", len(got))
+	}
+
+	if !p.rings.tx.vnet {
+		return // no header to spoil
+	}
+	p.txMu.Lock()
+	slot := p.rings.tx.frame(p.rings.tx.cur)
+	p.rings.tx.queue(testFrame(benchType, 5, 1, 200))
+	slot[txData+vnetGSOType] = 0x7f // no such GSO type
+	err := p.flushLocked()
+	p.txMu.Unlock()
+	if !errors.Is(err, unix.EINVAL) || p.Stats().TxWrongFormat.Load() != 1 {
+		t.Errorf("flush of a frame with a bad virtio_net_hdr: %v, TxWrongFormat %d; want EINVAL, 1", err, p.Stats().TxWrongFormat.Load())
 	}
 	for seq := range uint32(3) {
-		if err := p.WriteFrame(testFrame(benchType, 5, 1+seq, 200)); err != nil {
+		if err := p.WriteFrame(testFrame(benchType, 5, 2+seq, 200)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := peerRecv(fd, benchType, 3, 2*time.Second); len(got) != 3 {
+	got := peerRecv(fd, benchType, 3, 2*time.Second)
+	for i, f := range got {
+		if _, seq, err := parseTestFrame(f, 200); err != nil || seq != uint32(2+i) {
+			t.Errorf("frame %d after the refused one: seq %d, %v", i, seq, err)
+		}
+	}
+	if len(got) != 3 {
 		t.Fatalf("peer received %d of the 3 frames written after the refused one", len(got))
 	}
 }
@@ -105,7 +143,7 @@ func TestWriteTooLarge(t *testing.T) {
 // up again frames flow both ways.
 func TestInterfaceDownAndUp(t *testing.T) {
 	us, peer, _ := kernelPeer(t, netip.MustParsePrefix("10.77.7.2/24"))
-	p := openIn(t, us, "veth0", true)
+	p := openIn(t, us, "veth0", defaultFeatures())
 	fd := peerSocket(t, peer, "veth1")
 	frames := readFrames(p)
 	nstest.Run(t, us, "ip", "link", "set", "veth0", "down")

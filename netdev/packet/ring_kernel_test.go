@@ -66,7 +66,7 @@ func peerRecv(fd int, typ uint16, n int, d time.Duration) [][]byte {
 // and the ring still works.
 func TestRxRingFlood(t *testing.T) {
 	us, peer, _ := kernelPeer(t, netip.MustParsePrefix("10.77.2.2/24"))
-	p := openIn(t, us, "veth0", true)
+	p := openIn(t, us, "veth0", defaultFeatures())
 	fd := peerSocket(t, peer, "veth1")
 	ringFrames := p.rings.rx.g.frameNr
 	sent := 3 * ringFrames
@@ -117,7 +117,7 @@ func TestRxRingFlood(t *testing.T) {
 func TestWriteBurstWhilePollerIdle(t *testing.T) {
 	const writers, each = 8, 64
 	us, peer, _ := kernelPeer(t, netip.MustParsePrefix("10.77.3.2/24"))
-	p := openIn(t, us, "veth0", true)
+	p := openIn(t, us, "veth0", defaultFeatures())
 	fd := peerSocket(t, peer, "veth1")
 	frames := readFrames(p) // the poller, idle but for the noise
 	go func() {
@@ -172,7 +172,7 @@ func TestWriteBurstWhilePollerIdle(t *testing.T) {
 func TestWriteRacesPollerSleep(t *testing.T) {
 	const rounds = 300
 	us, peer, _ := kernelPeer(t, netip.MustParsePrefix("10.77.6.2/24"))
-	p := openIn(t, us, "veth0", true)
+	p := openIn(t, us, "veth0", defaultFeatures())
 	fd := peerSocket(t, peer, "veth1")
 	frames := readFrames(p)
 	go func() {
@@ -203,7 +203,7 @@ func TestWriteRacesPollerSleep(t *testing.T) {
 func TestPollerRepliesInBatches(t *testing.T) {
 	const n = 100
 	us, peer, _ := kernelPeer(t, netip.MustParsePrefix("10.77.4.2/24"))
-	p := openIn(t, us, "veth0", true)
+	p := openIn(t, us, "veth0", defaultFeatures())
 	fd := peerSocket(t, peer, "veth1")
 	for seq := range uint32(n) { // queued in the rx ring before the poller runs
 		peerSend(t, fd, testFrame(benchType, 3, seq, 100))

@@ -44,7 +44,7 @@ func TestGeometry(t *testing.T) {
 }
 
 // Every geometry satisfies packet_set_ring's checks and holds the largest
-// frame behind the largest rx header.
+// frame behind the largest rx header (a virtio_net_hdr included).
 func TestGeometryInvariants(t *testing.T) {
 	for _, page := range []int{4096, 16384, 65536} {
 		for mtu := 68; mtu <= 65535; mtu += 37 {
@@ -63,8 +63,8 @@ func TestGeometryInvariants(t *testing.T) {
 				t.Fatalf("mtu %d: %d frames, %d blocks of %d", mtu, g.frameNr, g.blockNr, g.perBlock)
 			case g.frameSize < rxMacRoom+mtu+maxLinkHeader:
 				t.Fatalf("mtu %d: frame %d bytes cannot hold an rx frame", mtu, g.frameSize)
-			case g.frameSize-txData < mtu+maxLinkHeader:
-				t.Fatalf("mtu %d: frame %d bytes cannot hold a tx frame", mtu, g.frameSize)
+			case g.frameSize-txData-vnetHdrLen < mtu+maxLinkHeader:
+				t.Fatalf("mtu %d: frame %d bytes cannot hold a tx frame and its virtio_net_hdr", mtu, g.frameSize)
 			}
 		}
 	}
@@ -104,29 +104,48 @@ func newTestRing(t *testing.T, n int) ring {
 	return ring{mem: make([]byte, g.size()), g: g}
 }
 
-// fill writes an rx frame into frame i as tpacket_rcv does.
-func fill(r *ring, i int, data []byte, wireLen int, pkttype uint8, status uint32) {
+// layouts runs f for the ring layouts with and without a virtio_net_hdr.
+func layouts(t *testing.T, f func(t *testing.T, vnet bool)) {
+	for _, vnet := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "vnet-hdr"}[vnet], func(t *testing.T) { f(t, vnet) })
+	}
+}
+
+// fill writes an rx frame into frame i as tpacket_rcv does, with a
+// virtio_net_hdr asking for nothing if the ring has them.
+func fill(r *rxRing, i int, data []byte, wireLen int, pkttype uint8, status uint32) {
+	fillVnet(r, i, data, wireLen, pkttype, status, make([]byte, vnetHdrLen))
+}
+
+// fillVnet is fill with the virtio_net_hdr vh (ignored without them).
+func fillVnet(r *rxRing, i int, data []byte, wireLen int, pkttype uint8, status uint32, vh []byte) {
 	f := r.frame(i)
-	const mac = 66 // TPACKET_ALIGN(52 + 16) - 14
+	mac := 66 // TPACKET_ALIGN(52 + 16) - 14
+	if r.vnet {
+		mac += vnetHdrLen
+		copy(f[mac-vnetHdrLen:], vh)
+	}
 	copy(f[mac:], data)
 	ne.PutUint32(f[hdrLen:], uint32(wireLen))
 	ne.PutUint32(f[hdrSnaplen:], uint32(len(data)))
-	ne.PutUint16(f[hdrMac:], mac)
+	ne.PutUint16(f[hdrMac:], uint16(mac))
 	f[sllPkttype] = pkttype
 	storeStatus(f, status)
 }
 
-func TestRxNext(t *testing.T) {
-	rx := &rxRing{ring: newTestRing(t, 4)}
+func TestRxNext(t *testing.T) { layouts(t, testRxNext) }
+
+func testRxNext(t *testing.T, vnet bool) {
+	rx := &rxRing{ring: newTestRing(t, 4), vnet: vnet}
 	buf := make([]byte, 2048)
 	if _, v, _ := rx.next(buf, false); v != rxEmpty {
 		t.Fatalf("empty ring: verdict %d", v)
 	}
 	a, b := bytes.Repeat([]byte{0xa1}, 60), bytes.Repeat([]byte{0xb2}, 1514)
-	fill(&rx.ring, 0, a, 60, unix.PACKET_HOST, unix.TP_STATUS_USER)
-	fill(&rx.ring, 1, b[:1000], 1514, unix.PACKET_HOST, unix.TP_STATUS_USER)                  // truncated
-	fill(&rx.ring, 2, a, 60, unix.PACKET_OUTGOING, unix.TP_STATUS_USER|unix.TP_STATUS_LOSING) // ours
-	fill(&rx.ring, 3, b, 1514, unix.PACKET_BROADCAST, unix.TP_STATUS_USER)
+	fill(rx, 0, a, 60, unix.PACKET_HOST, unix.TP_STATUS_USER)
+	fill(rx, 1, b[:1000], 1514, unix.PACKET_HOST, unix.TP_STATUS_USER)                  // truncated
+	fill(rx, 2, a, 60, unix.PACKET_OUTGOING, unix.TP_STATUS_USER|unix.TP_STATUS_LOSING) // ours
+	fill(rx, 3, b, 1514, unix.PACKET_BROADCAST, unix.TP_STATUS_USER)
 	for i, want := range []struct {
 		n      int
 		v      rxVerdict
@@ -147,9 +166,38 @@ func TestRxNext(t *testing.T) {
 	}
 	// Wrapped to frame 0; an outgoing frame is returned when not filtered,
 	// and buf shorter than the frame gets its head.
-	fill(&rx.ring, 0, b, 1514, unix.PACKET_OUTGOING, unix.TP_STATUS_USER)
+	fill(rx, 0, b, 1514, unix.PACKET_OUTGOING, unix.TP_STATUS_USER)
 	if n, v, _ := rx.next(buf[:100], false); n != 100 || v != rxFrame {
 		t.Errorf("after wrap: %d, %d; want 100 bytes of a frame", n, v)
+	}
+}
+
+// With virtio_net_hdrs: a partial checksum is finished on the way out of
+// the ring; a GSO super-frame is dropped as such even when it is also too
+// long for the ring; a checksum placed beyond the frame is dropped.
+func TestRxVnetHdr(t *testing.T) {
+	rx := &rxRing{ring: newTestRing(t, 4), vnet: true}
+	complete, partial, start, offset := udpFrames([]byte("a datagram of odd length"))
+	gso := bytes.Repeat([]byte{0x45}, 1514)
+	fillVnet(rx, 0, partial, len(partial), unix.PACKET_HOST, unix.TP_STATUS_USER|unix.TP_STATUS_CSUMNOTREADY,
+		vnetHdr(vnetFNeedsCsum, vnetGSONone, start, offset))
+	fillVnet(rx, 1, gso[:1000], 2962, unix.PACKET_HOST, unix.TP_STATUS_USER, vnetHdr(vnetFNeedsCsum, 1, 34, 16)) // TCPV4
+	fillVnet(rx, 2, partial, len(partial), unix.PACKET_HOST, unix.TP_STATUS_USER, vnetHdr(vnetFNeedsCsum, vnetGSONone, start, len(partial)))
+	fillVnet(rx, 3, gso, len(gso), unix.PACKET_HOST, unix.TP_STATUS_USER, vnetHdr(0, 5, 0, 0)) // UDP_L4
+	buf := make([]byte, 2048)
+	for i, want := range []rxVerdict{rxFrame, rxGSO, rxBadCsum, rxGSO, rxEmpty} {
+		n, v, _ := rx.next(buf, false)
+		if v != want {
+			t.Fatalf("next #%d: verdict %d, want %d", i, v, want)
+		}
+		if v == rxFrame && !bytes.Equal(buf[:n], complete) {
+			t.Fatalf("next #%d: frame with checksum % x, want % x", i, buf[40:42], complete[40:42])
+		}
+	}
+	for i := range 4 {
+		if st := loadStatus(rx.frame(i)); st != unix.TP_STATUS_KERNEL {
+			t.Errorf("frame %d status %#x after reading, want TP_STATUS_KERNEL", i, st)
+		}
 	}
 }
 
@@ -158,8 +206,15 @@ func TestRxBadHeader(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		mac, snap int
-	}{{"mac inside the header", 8, 60}, {"snaplen past the frame", 66, 2048}, {"mac past the frame", 4000, 0}} {
-		rx := &rxRing{ring: newTestRing(t, 2)}
+		vnet      bool
+	}{
+		{"mac inside the header", 8, 60, false},
+		{"snaplen past the frame", 66, 2048, false},
+		{"mac past the frame", 4000, 0, false},
+		{"mac leaving no room for the virtio_net_hdr", 60, 60, true},
+		{"snaplen past the frame, virtio_net_hdr", 76, 2048 - 75, true},
+	} {
+		rx := &rxRing{ring: newTestRing(t, 2), vnet: tc.vnet}
 		f := rx.frame(0)
 		ne.PutUint32(f[hdrLen:], uint32(tc.snap))
 		ne.PutUint32(f[hdrSnaplen:], uint32(tc.snap))
@@ -174,18 +229,26 @@ func TestRxBadHeader(t *testing.T) {
 // fakeKernel plays tpacket_snd over a txRing's memory: from its own head
 // it takes each TP_STATUS_SEND_REQUEST frame in order, and stops at the
 // first other one, or at a frame refuse rejects (TP_STATUS_WRONG_FORMAT).
+// With virtio_net_hdrs, tp_len counts the header too, and each must ask
+// for nothing (all zeros) here.
 type fakeKernel struct {
 	head int
 	sent [][]byte
 }
 
-func (k *fakeKernel) send(tx *txRing, refuse func([]byte) bool) {
+func (k *fakeKernel) send(t *testing.T, tx *txRing, refuse func([]byte) bool) {
 	for {
 		f := tx.frame(k.head)
 		if loadStatus(f) != unix.TP_STATUS_SEND_REQUEST {
 			return
 		}
 		data := f[txData : txData+int(ne.Uint32(f[hdrLen:]))]
+		if tx.vnet {
+			if vh := data[:vnetHdrLen]; !bytes.Equal(vh, make([]byte, vnetHdrLen)) {
+				t.Fatalf("frame with virtio_net_hdr % x, want zeros", vh)
+			}
+			data = data[vnetHdrLen:]
+		}
 		if refuse != nil && refuse(data) {
 			storeStatus(f, unix.TP_STATUS_WRONG_FORMAT)
 			return
@@ -198,8 +261,10 @@ func (k *fakeKernel) send(tx *txRing, refuse func([]byte) bool) {
 
 func numbered(i, size int) []byte { return bytes.Repeat([]byte{byte(i)}, size) }
 
-func TestTxQueueAndReap(t *testing.T) {
-	tx := &txRing{ring: newTestRing(t, 4)}
+func TestTxQueueAndReap(t *testing.T) { layouts(t, testTxQueueAndReap) }
+
+func testTxQueueAndReap(t *testing.T, vnet bool) {
+	tx := &txRing{ring: newTestRing(t, 4), vnet: vnet}
 	k := &fakeKernel{}
 	for i := range 4 {
 		if !tx.queue(numbered(i, 60+i)) {
@@ -209,7 +274,7 @@ func TestTxQueueAndReap(t *testing.T) {
 	if tx.free() || tx.queue(numbered(9, 60)) {
 		t.Fatal("a full ring took a fifth frame")
 	}
-	k.send(tx, nil)
+	k.send(t, tx, nil)
 	if taken, refused := tx.reap(); taken != 4 || refused || tx.pending != 0 || tx.head != k.head {
 		t.Fatalf("reap = %d, %v; pending %d, head %d (kernel's %d)", taken, refused, tx.pending, tx.head, k.head)
 	}
@@ -228,17 +293,19 @@ func TestTxQueueAndReap(t *testing.T) {
 
 // A refused frame is dropped; the frames behind it move back a slot, so
 // the kernel, whose head stays on the refused slot, sends them in order.
-func TestTxDropRefused(t *testing.T) {
-	tx := &txRing{ring: newTestRing(t, 4)}
+func TestTxDropRefused(t *testing.T) { layouts(t, testTxDropRefused) }
+
+func testTxDropRefused(t *testing.T, vnet bool) {
+	tx := &txRing{ring: newTestRing(t, 4), vnet: vnet}
 	k := &fakeKernel{}
 	tx.queue(numbered(0, 60))
-	k.send(tx, nil)
+	k.send(t, tx, nil)
 	tx.reap()
 	for i := 1; i <= 4; i++ { // frames 1..4 fill slots 1, 2, 3, 0
 		tx.queue(numbered(i, 60+i))
 	}
 	refuse2 := func(f []byte) bool { return f[0] == 2 }
-	k.send(tx, refuse2)
+	k.send(t, tx, refuse2)
 	taken, refused := tx.reap()
 	if taken != 1 || !refused || tx.headLen() != 62 {
 		t.Fatalf("reap = %d, %v (head frame %d bytes); want 1, true at the 62-byte frame", taken, refused, tx.headLen())
@@ -247,7 +314,7 @@ func TestTxDropRefused(t *testing.T) {
 	if tx.pending != 2 || !tx.free() || !tx.queue(numbered(5, 65)) {
 		t.Fatalf("after dropping: %d pending, a slot free: %v", tx.pending, tx.free())
 	}
-	k.send(tx, refuse2)
+	k.send(t, tx, refuse2)
 	if taken, refused := tx.reap(); taken != 3 || refused || tx.pending != 0 || tx.head != k.head {
 		t.Fatalf("reap = %d, %v; %d pending, head %d (kernel's %d)", taken, refused, tx.pending, tx.head, k.head)
 	}
@@ -265,11 +332,13 @@ func TestTxDropRefused(t *testing.T) {
 
 // discard drops every queued frame and leaves the ring in step with a
 // kernel that took none of them.
-func TestTxDiscard(t *testing.T) {
-	tx := &txRing{ring: newTestRing(t, 4)}
+func TestTxDiscard(t *testing.T) { layouts(t, testTxDiscard) }
+
+func testTxDiscard(t *testing.T, vnet bool) {
+	tx := &txRing{ring: newTestRing(t, 4), vnet: vnet}
 	k := &fakeKernel{}
 	tx.queue(numbered(0, 60))
-	k.send(tx, nil)
+	k.send(t, tx, nil)
 	tx.reap()
 	tx.queue(numbered(1, 60))
 	tx.queue(numbered(2, 60))
@@ -277,7 +346,7 @@ func TestTxDiscard(t *testing.T) {
 		t.Fatalf("discard = %d; pending %d, cur %d (kernel head %d)", n, tx.pending, tx.cur, k.head)
 	}
 	tx.queue(numbered(3, 60))
-	k.send(tx, nil)
+	k.send(t, tx, nil)
 	if tx.reap(); len(k.sent) != 2 || k.sent[1][0] != 3 {
 		t.Fatalf("after discard the kernel sent %d frames, last %d; want frame 3", len(k.sent), k.sent[len(k.sent)-1][0])
 	}

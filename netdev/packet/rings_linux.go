@@ -16,16 +16,23 @@ type rings struct {
 	tx  txRing
 }
 
-// mapRings switches fd to TPACKET_V2, asks for the rings ringGeometries
-// lays out for mtu, and maps both. The kernel purges anything queued on the socket
-// before and delivers every later frame through the ring.
-func mapRings(fd, mtu int) (*rings, error) {
+// mapRings switches fd to TPACKET_V2, with a virtio_net_hdr beside each
+// frame if vnet (PACKET_VNET_HDR, which must come before the rings), asks
+// for the rings ringGeometries lays out for mtu, and maps both. The kernel
+// purges anything queued on the socket before and delivers every later
+// frame through the ring.
+func mapRings(fd, mtu int, vnet bool) (*rings, error) {
 	rxG, txG, err := ringGeometries(mtu, os.Getpagesize())
 	if err != nil {
 		return nil, err
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V2); err != nil {
 		return nil, fmt.Errorf("PACKET_VERSION TPACKET_V2: %w", err)
+	}
+	if vnet {
+		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VNET_HDR, 1); err != nil {
+			return nil, fmt.Errorf("PACKET_VNET_HDR: %w", err)
+		}
 	}
 	for _, r := range []struct {
 		opt  int
@@ -42,8 +49,8 @@ func mapRings(fd, mtu int) (*rings, error) {
 		return nil, fmt.Errorf("mmap of the rings (%d bytes): %w", rxG.size()+txG.size(), err)
 	}
 	rs := &rings{mem: mem}
-	rs.rx.ring = ring{mem: mem[:rxG.size()], g: rxG}
-	rs.tx.ring = ring{mem: mem[rxG.size():], g: txG}
+	rs.rx.ring, rs.rx.vnet = ring{mem: mem[:rxG.size()], g: rxG}, vnet
+	rs.tx.ring, rs.tx.vnet = ring{mem: mem[rxG.size():], g: txG}, vnet
 	return rs, nil
 }
 

@@ -96,3 +96,17 @@ func openSocket(iface string, ignoreOutgoing bool) (s socket, err error) {
 	}
 	return s, nil
 }
+
+// kernelAtLeast reports whether the running kernel's release (uname -r)
+// is major.minor or later. A release it cannot read counts as older.
+func kernelAtLeast(major, minor int) bool {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return false
+	}
+	var ma, mi int
+	if _, err := fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
+}

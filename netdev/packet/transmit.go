@@ -12,8 +12,9 @@ import (
 )
 
 // ErrFrameTooLarge is wrapped by WriteFrame's error for a frame longer
-// than a tx ring frame holds (MaxFrame); it also wraps EMSGSIZE.
-var ErrFrameTooLarge = errors.New("frame larger than a tx ring frame")
+// than the interface's MTU at Open allows (MaxFrame); it also wraps
+// EMSGSIZE.
+var ErrFrameTooLarge = errors.New("frame larger than the interface's MTU allows")
 
 // WriteFrame queues frame on the tx ring; it may be called from any
 // goroutine. Queued frames leave in batches, one send(2) for all of them:
@@ -29,18 +30,20 @@ var ErrFrameTooLarge = errors.New("frame larger than a tx ring frame")
 // the writer sees active cleared and flushes, or the poller's flush comes
 // after the frame was queued: no frame waits while the poller sleeps.
 //
-// Errors of a flush this call makes are returned; a frame refused by the
-// kernel (beyond the MTU: EMSGSIZE) is dropped and counted. When the ring
-// is full WriteFrame flushes and waits for a free frame (or Close).
+// A frame beyond the MTU is refused here, as the kernel would refuse it
+// at send (it does not check once the socket has a virtio_net_hdr).
+// Errors of a flush this call makes are returned; a frame the kernel
+// refuses is dropped and counted. When the ring is full WriteFrame flushes
+// and waits for a free frame (or Close).
 func (p *Packet) WriteFrame(frame []byte) error {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed.Load() {
 		return netdev.ErrClosed
 	}
-	if room := p.rings.tx.room(); len(frame) > room {
-		return fmt.Errorf("packet %s: %d-byte frame: %w (at most %d bytes; the interface's MTU was %d at Open): %w",
-			p.name, len(frame), ErrFrameTooLarge, room, p.mtu, unix.EMSGSIZE)
+	if limit := p.maxFrame(frame); len(frame) > limit {
+		return fmt.Errorf("packet %s: %d-byte frame: %w (at most %d bytes, %d with an 802.1Q tag: the interface's MTU was %d at Open): %w",
+			p.name, len(frame), ErrFrameTooLarge, p.mtu+ethHeaderLen, p.MaxFrame(), p.mtu, unix.EMSGSIZE)
 	}
 	p.txMu.Lock()
 	err := p.queueLocked(frame)
@@ -116,9 +119,10 @@ func (p *Packet) flushLocked() error {
 		switch {
 		case refused:
 			// The kernel stops at a frame it refuses, and would stop
-			// there again on every send: drop it (EMSGSIZE: beyond the
-			// MTU; EINVAL: a bad header).
-			keep(fmt.Errorf("packet %s: %d-byte frame refused by the kernel, dropped (larger than the interface MTU allows?): %w", p.name, tx.headLen(), err))
+			// there again on every send: drop it (EMSGSIZE: beyond an
+			// MTU lowered since Open, without a virtio_net_hdr; EINVAL:
+			// a bad header).
+			keep(fmt.Errorf("packet %s: %d-byte frame refused by the kernel, dropped: %w", p.name, tx.headLen(), err))
 			p.stats.TxWrongFormat.Add(1)
 			tx.dropHead()
 		case err == nil && taken > 0, err == unix.EINTR:
