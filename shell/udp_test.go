@@ -79,6 +79,16 @@ func (l *udpLab) waitBound(t *testing.T, port uint16) {
 	}
 }
 
+// waitUntil polls cond until it holds, failing the test after 5 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 5s waiting for %s", what)
+		}
+	}
+}
+
 func (l *udpLab) waitOutput(t *testing.T, re string) {
 	t.Helper()
 	r := regexp.MustCompile(re)
@@ -198,7 +208,7 @@ func TestUDPSocketTable(t *testing.T) {
 	c, _ := l.sh.Stack.UDP.Dial(netip.MustParseAddrPort("10.0.0.2:53"))
 	defer c.Close()
 	c.SendTo([]byte("queued"), netip.MustParseAddrPort("10.0.0.1:7"))
-	time.Sleep(50 * time.Millisecond) // over lo: the poller queues it
+	waitUntil(t, "the datagram sent over lo to be queued on port 7", func() bool { return s.Info().Queued == 1 })
 	if err := l.sh.Execute(context.Background(), "udp"); err != nil {
 		t.Fatal(err)
 	}
