@@ -3,6 +3,7 @@ package shell
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // PingAfterWrap runs a ping command line (without "ping") as if this run
@@ -17,3 +18,16 @@ func PingAfterWrap(ctx context.Context, sh *Shell, args string, last uint16) err
 	}
 	return ping(ctx, sh, strings.Fields(args), st)
 }
+
+// Running is how many commands Execute is running.
+func Running(sh *Shell) int {
+	sh.life.mu.Lock()
+	defer sh.life.mu.Unlock()
+	return sh.life.running
+}
+
+// SetCloseWait changes how long Close waits for a cancelled command.
+func SetCloseWait(sh *Shell, d time.Duration) { sh.life.wait = d }
+
+// AddCommand adds c to the shell's command table.
+func AddCommand(sh *Shell, c *Command) { sh.commands[c.Name] = c }

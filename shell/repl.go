@@ -72,8 +72,8 @@ func (in *interrupter) wasInterrupted() bool {
 }
 
 // RunInteractive runs the readline loop on the terminal until exit, quit or
-// Ctrl-D. Ctrl-C at the prompt clears the line; during a command it stops
-// the command.
+// Ctrl-D (then it returns nil), or Close (ErrClosed). Ctrl-C at the prompt
+// clears the line; during a command it stops the command.
 func (sh *Shell) RunInteractive(historyFile string) error {
 	prompt := Prompt
 	if sh.Color {
@@ -94,7 +94,7 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 	// Output that arrives while the prompt waits (debug -n) is printed above
 	// it, and the prompt redrawn.
 	sh.Out, sh.Err = rl.Stdout(), rl.Stderr()
-	defer sh.Close()
+	defer sh.stopBackground()
 	if sh.In == nil { // snc -c reads lines typed at the terminal, until Ctrl-D
 		sh.In = &readlineInput{rl: rl, prompt: prompt}
 		defer func() { sh.In = nil }()
@@ -112,8 +112,11 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 			return err
 		}
 		err = in.run(sh, line)
-		if errors.Is(err, ErrExit) {
+		switch {
+		case errors.Is(err, ErrExit):
 			return nil
+		case errors.Is(err, ErrClosed):
+			return err
 		}
 		sh.Report(err)
 	}
@@ -130,10 +133,11 @@ func (sh *Shell) completer() readline.AutoCompleter {
 
 // RunScript runs the commands in r, one per line, until EOF, exit or
 // Ctrl-C. It returns the error of the last command that failed, so the
-// program's exit status says whether anything went wrong.
+// program's exit status says whether anything went wrong, or ErrClosed if
+// Close ended it.
 func (sh *Shell) RunScript(r io.Reader) error {
 	sh.Script = true
-	defer sh.Close()
+	defer sh.stopBackground()
 	in := newInterrupter()
 	defer in.stop()
 	sc := bufio.NewScanner(r)
@@ -145,7 +149,7 @@ func (sh *Shell) RunScript(r io.Reader) error {
 	var last error
 	for sc.Scan() {
 		if err := sh.runOne(in, sc.Text(), &last); err != nil {
-			return last
+			return stopped(err, last)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -158,7 +162,7 @@ func (sh *Shell) RunScript(r io.Reader) error {
 // RunCommands runs the ';'-separated commands of line (tapip -c).
 func (sh *Shell) RunCommands(line string) error {
 	sh.Script = true
-	defer sh.Close()
+	defer sh.stopBackground()
 	in := newInterrupter()
 	defer in.stop()
 	var last error
@@ -169,17 +173,26 @@ func (sh *Shell) RunCommands(line string) error {
 	}
 	for _, cmd := range cmds {
 		if err := sh.runOne(in, cmd, &last); err != nil {
-			return last
+			return stopped(err, last)
 		}
 	}
 	return last
 }
 
+// stopped is what a script returns when runOne stops it with err: ErrClosed
+// if the shell was closed, else the last failure.
+func stopped(err, last error) error {
+	if errors.Is(err, ErrClosed) {
+		return err
+	}
+	return last
+}
+
 // runOne runs a scripted command, remembering a failure in last. It returns
-// non-nil when the script should stop (exit, or Ctrl-C).
+// non-nil when the script should stop (exit, Ctrl-C, or Close).
 func (sh *Shell) runOne(in *interrupter, line string, last *error) error {
 	err := in.run(sh, line)
-	if errors.Is(err, ErrExit) {
+	if errors.Is(err, ErrExit) || errors.Is(err, ErrClosed) {
 		return err
 	}
 	if err != nil {

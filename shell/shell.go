@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/fatih/color"
 
@@ -33,6 +34,10 @@ var ErrUsage = errors.New("usage")
 // ErrExit is returned by exit and quit.
 var ErrExit = errors.New("exit")
 
+// ErrClosed is returned by Execute and the Run methods once Close has been
+// called.
+var ErrClosed = errors.New("shell closed")
+
 // Limits on what is typed: a longer line or more words is refused.
 const (
 	MaxLineLen = 4096
@@ -53,13 +58,17 @@ type Shell struct {
 	In io.Reader
 
 	commands map[string]*Command
-	debug    *debugPrinter    // the running debug watch, if any
-	capture  *capture.Capture // the running capture, if any
+	life     lifecycle
+
+	bg      sync.Mutex       // guards what commands leave running in the background:
+	debug   *debugPrinter    // the running debug watch, if any
+	capture *capture.Capture // the running capture, if any
 }
 
 // New returns a shell over s that writes to out and errOut.
 func New(s *stack.Stack, out, errOut io.Writer) *Shell {
 	sh := &Shell{Stack: s, Out: out, Err: errOut, commands: map[string]*Command{}}
+	sh.life.init()
 	for _, c := range commandTable() {
 		sh.commands[c.Name] = c
 	}
@@ -76,9 +85,15 @@ func (sh *Shell) Commands() []*Command {
 	return out
 }
 
-// Execute runs one command line. Errors other than ErrFailed and ErrExit are
-// for the caller to print (Report does it the shell's way).
+// Execute runs one command line, under a context that ends with ctx or at
+// Close. Errors other than ErrFailed, ErrExit and ErrClosed are for the
+// caller to print (Report does it the shell's way).
 func (sh *Shell) Execute(ctx context.Context, line string) error {
+	ctx, done, err := sh.life.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if len(line) > MaxLineLen {
 		return fmt.Errorf("line of %d characters is too long (at most %d)", len(line), MaxLineLen)
 	}
@@ -105,7 +120,7 @@ func (sh *Shell) Execute(ctx context.Context, line string) error {
 
 // Report prints err as the shell does, unless the command already did.
 func (sh *Shell) Report(err error) {
-	if err == nil || errors.Is(err, ErrFailed) || errors.Is(err, ErrExit) {
+	if err == nil || errors.Is(err, ErrFailed) || errors.Is(err, ErrExit) || errors.Is(err, ErrClosed) {
 		return
 	}
 	msg := err.Error()
