@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 
 	"github.com/chzyer/readline"
@@ -37,18 +38,23 @@ func newInterrupter() *interrupter {
 		for {
 			select {
 			case <-sig:
-				in.mu.Lock()
-				in.interrupted = true
-				if in.cancel != nil {
-					in.cancel()
-				}
-				in.mu.Unlock()
+				in.interrupt()
 			case <-done:
 				return
 			}
 		}
 	}()
 	return in
+}
+
+// interrupt is Ctrl-C: it cancels the running command.
+func (in *interrupter) interrupt() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.interrupted = true
+	if in.cancel != nil {
+		in.cancel()
+	}
 }
 
 // run executes one line under a context that SIGINT cancels.
@@ -95,23 +101,32 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 	// it, and the prompt redrawn.
 	sh.Out, sh.Err = rl.Stdout(), rl.Stderr()
 	defer sh.stopBackground()
-	if sh.In == nil { // snc -c reads lines typed at the terminal, until Ctrl-D
-		sh.In = &readlineInput{rl: rl, prompt: prompt}
-		defer func() { sh.In = nil }()
-	}
+	term := readlineLines{rl}
+	src := newLineSource(term, term.showPrompt) // snc -c reads it too, until Ctrl-D or Ctrl-C
+	sh.loopInput.Store(src)
+	defer sh.loopInput.Store(nil)
 	in := newInterrupter()
 	defer in.stop()
+	return sh.interact(src, in, prompt)
+}
+
+// interact reads command lines from src at prompt and runs them until exit,
+// quit, end of input or Close.
+func (sh *Shell) interact(src *lineSource, in *interrupter, prompt string) error {
 	for {
-		line, err := rl.Readline()
+		line, err := src.next(sh.life.ctx, prompt)
 		switch {
-		case errors.Is(err, readline.ErrInterrupt):
+		case err == nil:
+		case sh.life.ctx.Err() != nil:
+			return ErrClosed
+		case errors.Is(err, errInterrupted):
 			continue
 		case err == io.EOF:
 			return nil
-		case err != nil:
+		default:
 			return err
 		}
-		err = in.run(sh, line)
+		err = in.run(sh, strings.TrimSuffix(line, "\n"))
 		switch {
 		case errors.Is(err, ErrExit):
 			return nil
@@ -142,21 +157,28 @@ func (sh *Shell) RunScript(r io.Reader) error {
 	defer in.stop()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineLen+1)
-	if sh.In == nil { // snc -c reads the script's next lines, as a program run by sh reads its stdin
-		sh.In = &scriptInput{sc: sc}
-		defer func() { sh.In = nil }()
-	}
+	// snc -c reads the script's next lines, as a program run by sh reads its stdin.
+	src := newLineSource(scannerLines{sc}, nil)
+	sh.loopInput.Store(src)
+	defer sh.loopInput.Store(nil)
 	var last error
-	for sc.Scan() {
-		if err := sh.runOne(in, sc.Text(), &last); err != nil {
+	for {
+		line, err := src.next(sh.life.ctx, "")
+		switch {
+		case err == nil:
+		case sh.life.ctx.Err() != nil:
+			return ErrClosed
+		case err == io.EOF:
+			return last
+		default:
+			last = fmt.Errorf("reading commands: %w (a line is at most %d characters)", err, MaxLineLen)
+			sh.Report(last)
+			return last
+		}
+		if err := sh.runOne(in, strings.TrimSuffix(line, "\n"), &last); err != nil {
 			return stopped(err, last)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		last = fmt.Errorf("reading commands: %w (a line is at most %d characters)", err, MaxLineLen)
-		sh.Report(last)
-	}
-	return last
 }
 
 // RunCommands runs the ';'-separated commands of line (tapip -c).
@@ -203,50 +225,6 @@ func (sh *Shell) runOne(in *interrupter, line string, last *error) error {
 		return context.Canceled
 	}
 	return nil
-}
-
-// scriptInput reads the lines of a script that follow the running command.
-type scriptInput struct {
-	sc   *bufio.Scanner
-	line []byte
-}
-
-func (r *scriptInput) Read(p []byte) (int, error) {
-	if len(r.line) == 0 {
-		if !r.sc.Scan() {
-			if err := r.sc.Err(); err != nil {
-				return 0, err
-			}
-			return 0, io.EOF
-		}
-		r.line = append(append(r.line[:0], r.sc.Bytes()...), '\n')
-	}
-	n := copy(p, r.line)
-	r.line = r.line[n:]
-	return n, nil
-}
-
-// readlineInput reads lines typed at the terminal while a command runs;
-// Ctrl-D or Ctrl-C ends the input.
-type readlineInput struct {
-	rl     *readline.Instance
-	prompt string
-	line   []byte
-}
-
-func (r *readlineInput) Read(p []byte) (int, error) {
-	if len(r.line) == 0 {
-		r.rl.SetPrompt("")
-		s, err := r.rl.Readline()
-		r.rl.SetPrompt(r.prompt)
-		if err != nil {
-			return 0, io.EOF
-		}
-		r.line = append([]byte(s), '\n')
-	}
-	n := copy(p, r.line)
-	r.line = r.line[n:]
-	return n, nil
 }
 
 // splitCommands splits tapip -c's argument at the semicolons that are not

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fatih/color"
 
@@ -54,11 +55,11 @@ type Shell struct {
 	// debug then writes its lines at once, in order, rather than through a
 	// queue that never makes the stack wait.
 	Script bool
-	// In is what snc -c sends; nil: none (cmd/tapip sets os.Stdin).
-	In io.Reader
 
-	commands map[string]*Command
-	life     lifecycle
+	commands  map[string]*Command
+	life      lifecycle
+	input     atomic.Pointer[lineSource] // what snc -c reads (SetInput), if set
+	loopInput atomic.Pointer[lineSource] // else the running loop's input, if any
 
 	bg      sync.Mutex       // guards what commands leave running in the background:
 	debug   *debugPrinter    // the running debug watch, if any

@@ -93,7 +93,7 @@ func run(args []string) int {
 	var signalled atomic.Int32
 	go closeOnSignal(s, sh, &signalled)
 	if o.commands != "" {
-		sh.In = os.Stdin // snc -c reads it; in the other modes the shell reads stdin itself
+		sh.SetInput(os.Stdin) // snc -c reads it; in the other modes the shell reads stdin itself
 	}
 	sh.Color = !o.noColor && os.Getenv("NO_COLOR") == "" && isatty.IsTerminal(os.Stdout.Fd())
 	switch {
