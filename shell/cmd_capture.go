@@ -20,6 +20,8 @@ arguments, says how the running capture is doing.`,
 }
 
 func runCapture(ctx context.Context, sh *Shell, args []string) error {
+	sh.bg.Lock()
+	defer sh.bg.Unlock()
 	switch {
 	case len(args) == 0:
 		if sh.capture == nil {
@@ -33,14 +35,15 @@ func runCapture(ctx context.Context, sh *Shell, args []string) error {
 		}
 		return nil
 	case args[0] == "stop" && len(args) == 1:
-		return sh.stopCapture()
+		return sh.stopCaptureLocked()
 	case args[0] == "start":
-		return sh.startCapture(args[1:])
+		return sh.startCaptureLocked(args[1:])
 	}
 	return usage("capture %s: unknown form", args[0])
 }
 
-func (sh *Shell) startCapture(args []string) error {
+// startCaptureLocked starts a capture; sh.bg held.
+func (sh *Shell) startCaptureLocked(args []string) error {
 	o, err := parseOpts(args, "i:s:")
 	if err != nil {
 		return err
@@ -50,6 +53,9 @@ func (sh *Shell) startCapture(args []string) error {
 	}
 	if sh.capture != nil {
 		return fmt.Errorf("capture: already writing %s (capture stop first)", sh.capture.Path())
+	}
+	if sh.life.isClosed() { // Close has stopped, or is about to stop, the background
+		return ErrClosed
 	}
 	limit, err := o.intOpt('s', capture.DefaultLimit, 1024, 1<<34)
 	if err != nil {
@@ -72,7 +78,8 @@ func (sh *Shell) startCapture(args []string) error {
 	return nil
 }
 
-func (sh *Shell) stopCapture() error {
+// stopCaptureLocked stops the capture, printing what it wrote; sh.bg held.
+func (sh *Shell) stopCaptureLocked() error {
 	if sh.capture == nil {
 		return fmt.Errorf("capture: none running (capture start FILE)")
 	}

@@ -84,7 +84,10 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 		return nil
 	}
 	if len(o.args) == 0 {
-		fmt.Fprintf(sh.Out, "debug: %s%s\n", layerList(tr.Mask()), sh.debugDrawing())
+		sh.bg.Lock()
+		drawing := sh.debugDrawing()
+		sh.bg.Unlock()
+		fmt.Fprintf(sh.Out, "debug: %s%s\n", layerList(tr.Mask()), drawing)
 		return nil
 	}
 	var mask uint32
@@ -99,9 +102,15 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 		}
 		mask |= 1 << l
 	}
-	sh.startDebug(mask, o.has('x'))
+	if err := sh.startDebug(mask, o.has('x')); err != nil {
+		return err
+	}
 	if o.has('n') {
-		fmt.Fprintf(sh.Out, "debug: %s%s (in the background; debug -c stops)\n", layerList(mask), sh.debugDrawing())
+		drawing := ""
+		if o.has('x') {
+			drawing = ", with diagrams"
+		}
+		fmt.Fprintf(sh.Out, "debug: %s%s (in the background; debug -c stops)\n", layerList(mask), drawing)
 		return nil
 	}
 	<-ctx.Done()
@@ -122,7 +131,7 @@ func layerList(mask uint32) string {
 	return strings.Join(names, " ")
 }
 
-// debugDrawing says whether the running watch draws diagrams.
+// debugDrawing says whether the running watch draws diagrams; sh.bg held.
 func (sh *Shell) debugDrawing() string {
 	if sh.debug != nil && sh.debug.draw {
 		return ", with diagrams"
@@ -133,8 +142,13 @@ func (sh *Shell) debugDrawing() string {
 // startDebug switches tracing on for mask, replacing any earlier watch;
 // draw adds each packet's diagram and hex dump (-x). Both are formatted
 // here, while the event's data is valid, into one entry of the queue.
-func (sh *Shell) startDebug(mask uint32, draw bool) {
-	sh.stopDebug()
+func (sh *Shell) startDebug(mask uint32, draw bool) error {
+	sh.bg.Lock()
+	defer sh.bg.Unlock()
+	if sh.life.isClosed() { // Close has stopped, or is about to stop, the background
+		return ErrClosed
+	}
+	sh.stopDebugLocked()
 	pr := &debugPrinter{lines: make(chan string, debugQueueLen), done: make(chan struct{}), draw: draw, sync: sh.Script, out: sh.Out}
 	colored := sh.Color
 	sh.Stack.Tracer.Set(mask, func(e netdev.TraceEvent) {
@@ -153,19 +167,17 @@ func (sh *Shell) startDebug(mask uint32, draw bool) {
 	})
 	go pr.print(sh.Out)
 	sh.debug = pr
-}
-
-// Close ends what the shell left running in the background: a debug watch
-// and a capture (whose file is flushed and closed). Call it before exit.
-func (sh *Shell) Close() {
-	sh.stopDebug()
-	if sh.capture != nil {
-		sh.stopCapture()
-	}
+	return nil
 }
 
 // stopDebug switches tracing off and waits for the printer to drain.
 func (sh *Shell) stopDebug() {
+	sh.bg.Lock()
+	defer sh.bg.Unlock()
+	sh.stopDebugLocked()
+}
+
+func (sh *Shell) stopDebugLocked() {
 	if sh.debug == nil {
 		return
 	}

@@ -75,6 +75,13 @@ func parsePing(args []string) (pingConfig, error) {
 }
 
 func runPing(ctx context.Context, sh *Shell, args []string) error {
+	return ping(ctx, sh, args, newPingStats())
+}
+
+// ping runs the ping command with st as its state so far: a fresh one for
+// the command, one that has already gone round the sequence numbers in
+// tests of the wrap (export_test.go).
+func ping(ctx context.Context, sh *Shell, args []string, st *pingStats) error {
 	pc, err := parsePing(args)
 	if err != nil {
 		return err
@@ -85,7 +92,7 @@ func runPing(ctx context.Context, sh *Shell, args []string) error {
 	}
 	defer pg.Close()
 	fmt.Fprintf(sh.Out, "PING %s (%s) %d(%d) bytes of data.\n", pc.dst, pc.dst, pc.send.Size, pc.send.Size+28)
-	st := pingStats{start: time.Now(), seen: map[uint16]bool{}}
+	st.start = time.Now()
 	st.loop(ctx, sh, pg, pc)
 	st.summary(sh, pc.dst)
 	if st.received == 0 {
@@ -99,8 +106,13 @@ type pingStats struct {
 	start, last                    time.Time
 	sent, received, errors, dups   int
 	rttMin, rttMax, rttSum, rttSq2 float64 // milliseconds
-	seen                           map[uint16]bool
+	// seq is the sequence number of the last request sent, so the first is
+	// 1 as in iputils; after 65535 comes 0.
+	seq  uint16
+	seen map[uint16]bool // sequence numbers answered since each was last sent
 }
+
+func newPingStats() *pingStats { return &pingStats{seen: map[uint16]bool{}} }
 
 // loop sends on the interval and prints replies until count is reached and
 // the last replies are in (or waited for), or ctx is cancelled.
@@ -137,9 +149,9 @@ func (st *pingStats) loop(ctx context.Context, sh *Shell, pg *icmp.Pinger, pc pi
 func (st *pingStats) sendOne(sh *Shell, pg *icmp.Pinger, pc pingConfig) {
 	st.sent++
 	st.last = time.Now()
-	seq := uint16(st.sent)
-	delete(st.seen, seq) // the sequence wraps at 65536: a reply to this one is new
-	if err := pg.Send(pc.dst, seq, pc.send); err != nil {
+	st.seq++
+	delete(st.seen, st.seq) // the sequence wraps at 65536: a reply to this one is new (iputils' rcvd_clear)
+	if err := pg.Send(pc.dst, st.seq, pc.send); err != nil {
 		st.errors++
 		fmt.Fprintf(sh.Err, "ping: sendmsg: %v\n", err)
 	}

@@ -1,8 +1,8 @@
 package shell
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -45,54 +45,35 @@ func runSnc(ctx context.Context, sh *Shell, args []string) error {
 	return sncReceive(ctx, sh, laddr)
 }
 
-// sncSend sends the lines of sh.In. The reader runs on its own goroutine so
-// that Ctrl-C ends the command at once; a read blocked at that moment ends
-// when its input does.
+// sncSend sends the lines of the shell's input (see SetInput) until it
+// ends or Ctrl-C. They are read through the shell's line source: after
+// Ctrl-C nothing of snc's is left reading, and the next line typed goes to
+// the prompt.
 func sncSend(ctx context.Context, sh *Shell, dst netip.AddrPort) error {
-	if sh.In == nil {
-		return fmt.Errorf("snc: %w (set Shell.In)", errNoInput)
+	src := sh.lines()
+	if src == nil {
+		return fmt.Errorf("snc: %w (Shell.SetInput)", errNoInput)
 	}
 	sock, err := sh.Stack.UDP.Dial(dst)
 	if err != nil {
 		return err
 	}
 	defer sock.Close()
-	lines := make(chan []byte)
-	readErr := make(chan error, 1)
-	go func() {
-		r := bufio.NewReaderSize(sh.In, 4096)
-		for {
-			line, err := r.ReadBytes('\n')
-			if len(line) > 0 {
-				select {
-				case lines <- line:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if err != nil {
-				if err == io.EOF {
-					err = nil
-				}
-				readErr <- err
-				return
-			}
-		}
-	}()
 	for {
-		select {
-		case <-ctx.Done():
+		line, err := src.next(ctx, "")
+		switch {
+		case err == nil:
+		case ctx.Err() != nil, err == io.EOF, errors.Is(err, errInterrupted):
 			return nil
-		case err := <-readErr:
+		default:
 			return err
-		case line := <-lines:
-			for len(line) > 0 { // a line longer than a datagram goes in pieces
-				n := min(len(line), udp.MaxPayload)
-				if _, err := sock.Send(line[:n]); err != nil {
-					return err
-				}
-				line = line[n:]
+		}
+		for len(line) > 0 { // a line longer than a datagram goes in pieces
+			n := min(len(line), udp.MaxPayload)
+			if _, err := sock.Send([]byte(line[:n])); err != nil {
+				return err
 			}
+			line = line[n:]
 		}
 	}
 }

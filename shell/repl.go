@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 
 	"github.com/chzyer/readline"
@@ -37,18 +38,23 @@ func newInterrupter() *interrupter {
 		for {
 			select {
 			case <-sig:
-				in.mu.Lock()
-				in.interrupted = true
-				if in.cancel != nil {
-					in.cancel()
-				}
-				in.mu.Unlock()
+				in.interrupt()
 			case <-done:
 				return
 			}
 		}
 	}()
 	return in
+}
+
+// interrupt is Ctrl-C: it cancels the running command.
+func (in *interrupter) interrupt() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.interrupted = true
+	if in.cancel != nil {
+		in.cancel()
+	}
 }
 
 // run executes one line under a context that SIGINT cancels.
@@ -72,8 +78,8 @@ func (in *interrupter) wasInterrupted() bool {
 }
 
 // RunInteractive runs the readline loop on the terminal until exit, quit or
-// Ctrl-D. Ctrl-C at the prompt clears the line; during a command it stops
-// the command.
+// Ctrl-D (then it returns nil), or Close (ErrClosed). Ctrl-C at the prompt
+// clears the line; during a command it stops the command.
 func (sh *Shell) RunInteractive(historyFile string) error {
 	prompt := Prompt
 	if sh.Color {
@@ -94,26 +100,38 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 	// Output that arrives while the prompt waits (debug -n) is printed above
 	// it, and the prompt redrawn.
 	sh.Out, sh.Err = rl.Stdout(), rl.Stderr()
-	defer sh.Close()
-	if sh.In == nil { // snc -c reads lines typed at the terminal, until Ctrl-D
-		sh.In = &readlineInput{rl: rl, prompt: prompt}
-		defer func() { sh.In = nil }()
-	}
+	defer sh.stopBackground()
+	term := readlineLines{rl}
+	src := newLineSource(term, term.showPrompt) // snc -c reads it too, until Ctrl-D or Ctrl-C
+	sh.loopInput.Store(src)
+	defer sh.loopInput.Store(nil)
 	in := newInterrupter()
 	defer in.stop()
+	return sh.interact(src, in, prompt)
+}
+
+// interact reads command lines from src at prompt and runs them until exit,
+// quit, end of input or Close.
+func (sh *Shell) interact(src *lineSource, in *interrupter, prompt string) error {
 	for {
-		line, err := rl.Readline()
+		line, err := src.next(sh.life.ctx, prompt)
 		switch {
-		case errors.Is(err, readline.ErrInterrupt):
+		case err == nil:
+		case sh.life.ctx.Err() != nil:
+			return ErrClosed
+		case errors.Is(err, errInterrupted):
 			continue
 		case err == io.EOF:
 			return nil
-		case err != nil:
+		default:
 			return err
 		}
-		err = in.run(sh, line)
-		if errors.Is(err, ErrExit) {
+		err = in.run(sh, strings.TrimSuffix(line, "\n"))
+		switch {
+		case errors.Is(err, ErrExit):
 			return nil
+		case errors.Is(err, ErrClosed):
+			return err
 		}
 		sh.Report(err)
 	}
@@ -130,35 +148,43 @@ func (sh *Shell) completer() readline.AutoCompleter {
 
 // RunScript runs the commands in r, one per line, until EOF, exit or
 // Ctrl-C. It returns the error of the last command that failed, so the
-// program's exit status says whether anything went wrong.
+// program's exit status says whether anything went wrong, or ErrClosed if
+// Close ended it.
 func (sh *Shell) RunScript(r io.Reader) error {
 	sh.Script = true
-	defer sh.Close()
+	defer sh.stopBackground()
 	in := newInterrupter()
 	defer in.stop()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineLen+1)
-	if sh.In == nil { // snc -c reads the script's next lines, as a program run by sh reads its stdin
-		sh.In = &scriptInput{sc: sc}
-		defer func() { sh.In = nil }()
-	}
+	// snc -c reads the script's next lines, as a program run by sh reads its stdin.
+	src := newLineSource(scannerLines{sc}, nil)
+	sh.loopInput.Store(src)
+	defer sh.loopInput.Store(nil)
 	var last error
-	for sc.Scan() {
-		if err := sh.runOne(in, sc.Text(), &last); err != nil {
+	for {
+		line, err := src.next(sh.life.ctx, "")
+		switch {
+		case err == nil:
+		case sh.life.ctx.Err() != nil:
+			return ErrClosed
+		case err == io.EOF:
+			return last
+		default:
+			last = fmt.Errorf("reading commands: %w (a line is at most %d characters)", err, MaxLineLen)
+			sh.Report(last)
 			return last
 		}
+		if err := sh.runOne(in, strings.TrimSuffix(line, "\n"), &last); err != nil {
+			return stopped(err, last)
+		}
 	}
-	if err := sc.Err(); err != nil {
-		last = fmt.Errorf("reading commands: %w (a line is at most %d characters)", err, MaxLineLen)
-		sh.Report(last)
-	}
-	return last
 }
 
 // RunCommands runs the ';'-separated commands of line (tapip -c).
 func (sh *Shell) RunCommands(line string) error {
 	sh.Script = true
-	defer sh.Close()
+	defer sh.stopBackground()
 	in := newInterrupter()
 	defer in.stop()
 	var last error
@@ -169,17 +195,26 @@ func (sh *Shell) RunCommands(line string) error {
 	}
 	for _, cmd := range cmds {
 		if err := sh.runOne(in, cmd, &last); err != nil {
-			return last
+			return stopped(err, last)
 		}
 	}
 	return last
 }
 
+// stopped is what a script returns when runOne stops it with err: ErrClosed
+// if the shell was closed, else the last failure.
+func stopped(err, last error) error {
+	if errors.Is(err, ErrClosed) {
+		return err
+	}
+	return last
+}
+
 // runOne runs a scripted command, remembering a failure in last. It returns
-// non-nil when the script should stop (exit, or Ctrl-C).
+// non-nil when the script should stop (exit, Ctrl-C, or Close).
 func (sh *Shell) runOne(in *interrupter, line string, last *error) error {
 	err := in.run(sh, line)
-	if errors.Is(err, ErrExit) {
+	if errors.Is(err, ErrExit) || errors.Is(err, ErrClosed) {
 		return err
 	}
 	if err != nil {
@@ -190,50 +225,6 @@ func (sh *Shell) runOne(in *interrupter, line string, last *error) error {
 		return context.Canceled
 	}
 	return nil
-}
-
-// scriptInput reads the lines of a script that follow the running command.
-type scriptInput struct {
-	sc   *bufio.Scanner
-	line []byte
-}
-
-func (r *scriptInput) Read(p []byte) (int, error) {
-	if len(r.line) == 0 {
-		if !r.sc.Scan() {
-			if err := r.sc.Err(); err != nil {
-				return 0, err
-			}
-			return 0, io.EOF
-		}
-		r.line = append(append(r.line[:0], r.sc.Bytes()...), '\n')
-	}
-	n := copy(p, r.line)
-	r.line = r.line[n:]
-	return n, nil
-}
-
-// readlineInput reads lines typed at the terminal while a command runs;
-// Ctrl-D or Ctrl-C ends the input.
-type readlineInput struct {
-	rl     *readline.Instance
-	prompt string
-	line   []byte
-}
-
-func (r *readlineInput) Read(p []byte) (int, error) {
-	if len(r.line) == 0 {
-		r.rl.SetPrompt("")
-		s, err := r.rl.Readline()
-		r.rl.SetPrompt(r.prompt)
-		if err != nil {
-			return 0, io.EOF
-		}
-		r.line = append([]byte(s), '\n')
-	}
-	n := copy(p, r.line)
-	r.line = r.line[n:]
-	return n, nil
 }
 
 // splitCommands splits tapip -c's argument at the semicolons that are not

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fatih/color"
 
@@ -33,6 +35,10 @@ var ErrUsage = errors.New("usage")
 // ErrExit is returned by exit and quit.
 var ErrExit = errors.New("exit")
 
+// ErrClosed is returned by Execute and the Run methods once Close has been
+// called.
+var ErrClosed = errors.New("shell closed")
+
 // Limits on what is typed: a longer line or more words is refused.
 const (
 	MaxLineLen = 4096
@@ -49,17 +55,21 @@ type Shell struct {
 	// debug then writes its lines at once, in order, rather than through a
 	// queue that never makes the stack wait.
 	Script bool
-	// In is what snc -c sends; nil: none (cmd/tapip sets os.Stdin).
-	In io.Reader
 
-	commands map[string]*Command
-	debug    *debugPrinter    // the running debug watch, if any
-	capture  *capture.Capture // the running capture, if any
+	commands  map[string]*Command
+	life      lifecycle
+	input     atomic.Pointer[lineSource] // what snc -c reads (SetInput), if set
+	loopInput atomic.Pointer[lineSource] // else the running loop's input, if any
+
+	bg      sync.Mutex       // guards what commands leave running in the background:
+	debug   *debugPrinter    // the running debug watch, if any
+	capture *capture.Capture // the running capture, if any
 }
 
 // New returns a shell over s that writes to out and errOut.
 func New(s *stack.Stack, out, errOut io.Writer) *Shell {
 	sh := &Shell{Stack: s, Out: out, Err: errOut, commands: map[string]*Command{}}
+	sh.life.init()
 	for _, c := range commandTable() {
 		sh.commands[c.Name] = c
 	}
@@ -76,9 +86,15 @@ func (sh *Shell) Commands() []*Command {
 	return out
 }
 
-// Execute runs one command line. Errors other than ErrFailed and ErrExit are
-// for the caller to print (Report does it the shell's way).
+// Execute runs one command line, under a context that ends with ctx or at
+// Close. Errors other than ErrFailed, ErrExit and ErrClosed are for the
+// caller to print (Report does it the shell's way).
 func (sh *Shell) Execute(ctx context.Context, line string) error {
+	ctx, done, err := sh.life.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if len(line) > MaxLineLen {
 		return fmt.Errorf("line of %d characters is too long (at most %d)", len(line), MaxLineLen)
 	}
@@ -105,7 +121,7 @@ func (sh *Shell) Execute(ctx context.Context, line string) error {
 
 // Report prints err as the shell does, unless the command already did.
 func (sh *Shell) Report(err error) {
-	if err == nil || errors.Is(err, ErrFailed) || errors.Is(err, ErrExit) {
+	if err == nil || errors.Is(err, ErrFailed) || errors.Is(err, ErrExit) || errors.Is(err, ErrClosed) {
 		return
 	}
 	msg := err.Error()

@@ -3,8 +3,10 @@ package shell_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,6 +77,16 @@ func (l *udpLab) waitBound(t *testing.T, port uint16) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no socket on port %d", port)
+		}
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after 5 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 5s waiting for %s", what)
 		}
 	}
 }
@@ -198,7 +210,7 @@ func TestUDPSocketTable(t *testing.T) {
 	c, _ := l.sh.Stack.UDP.Dial(netip.MustParseAddrPort("10.0.0.2:53"))
 	defer c.Close()
 	c.SendTo([]byte("queued"), netip.MustParseAddrPort("10.0.0.1:7"))
-	time.Sleep(50 * time.Millisecond) // over lo: the poller queues it
+	waitUntil(t, "the datagram sent over lo to be queued on port 7", func() bool { return s.Info().Queued == 1 })
 	if err := l.sh.Execute(context.Background(), "udp"); err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +273,7 @@ func TestSncSendsLinesAndReceives(t *testing.T) {
 	l := newUDPLab(t)
 	srv, _ := l.peer.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:9"))
 	defer srv.Close()
-	l.sh.In = strings.NewReader("first line\nsecond\nno newline")
+	l.sh.SetInput(strings.NewReader("first line\nsecond\nno newline"))
 	if err := l.sh.Execute(context.Background(), "snc -u -c 10.0.0.2:9"); err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +313,38 @@ func TestSncInScriptReadsTheFollowingLines(t *testing.T) {
 			t.Errorf("peer got %q, want %q", got, want)
 		}
 	}
-	if l.sh.In != nil {
-		t.Errorf("the script's input stayed installed as Shell.In")
+	if err := l.sh.Execute(context.Background(), "snc -u -c 10.0.0.2:9"); err == nil || !strings.Contains(err.Error(), "the shell has no input") {
+		t.Errorf("snc -c after the script: %v, want the script's input gone", err)
 	}
+}
+
+// With its input from SetInput (tapip -c: stdin), snc -c stopped by Ctrl-C
+// while it waits leaves the next line to the next snc -c, and no reader
+// behind once the input ends.
+func TestSncCtrlCLosesNoLine(t *testing.T) {
+	l := newUDPLab(t)
+	srv, _ := l.peer.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:9"))
+	defer srv.Close()
+	before := runtime.NumGoroutine()
+	stdin, typed := io.Pipe()
+	l.sh.SetInput(stdin)
+	stop := l.start(t, "snc -u -c 10.0.0.2:9")
+	typed.Write([]byte("one\n"))
+	if got := peerRecv(t, srv); got != "one\n" {
+		t.Fatalf("peer got %q, want %q", got, "one\n")
+	}
+	if err := stop(); err != nil { // Ctrl-C; the read of the next line goes on
+		t.Fatal(err)
+	}
+	go func() {
+		typed.Write([]byte("two\n"))
+		typed.Close()
+	}()
+	if err := l.sh.Execute(context.Background(), "snc -u -c 10.0.0.2:9"); err != nil {
+		t.Fatal(err)
+	}
+	if got := peerRecv(t, srv); got != "two\n" {
+		t.Errorf("the second snc sent %q, want %q", got, "two\n")
+	}
+	waitUntil(t, "no goroutine left reading", func() bool { return runtime.NumGoroutine() <= before })
 }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -76,4 +79,29 @@ func TestInteractiveCtrlCStopsPingNotShell(t *testing.T) {
 	if hist, err := os.ReadFile(home + "/.tapip_history"); err != nil || !strings.Contains(string(hist), "ping 10.0.0.2") {
 		t.Errorf("history file: %v %q", err, hist)
 	}
+}
+
+// snc -c at the terminal reads the lines typed until Ctrl-C, then the
+// prompt has the terminal again; SIGTERM at the prompt ends tapip with
+// 128+15 and leaves the terminal as it found it (not in raw mode).
+func TestInteractiveSncThenSIGTERM(t *testing.T) {
+	bin := buildTapip(t)
+	home := t.TempDir()
+	s := newTmux(t, fmt.Sprintf(`HOME=%s sh -c 'echo PID $$; exec %s -dev sim -no-color'; echo EXITED $?; if stty -a | grep -q -- -icanon; then echo TERMINAL RAW; else echo TERMINAL COOKED; fi; sleep 30`, home, bin))
+	s.waitFor("[net shell]:")
+	m := regexp.MustCompile(`PID (\d+)`).FindStringSubmatch(s.screen())
+	if m == nil {
+		t.Fatalf("no PID on the screen:\n%s", s.screen())
+	}
+	pid, _ := strconv.Atoi(m[1])
+	s.keys("snc -u -c 10.0.0.2:7", "Enter")
+	s.keys("hello", "Enter")
+	s.keys("C-c")
+	s.keys("udp -s", "Enter")
+	s.waitFor("OutDatagrams: 1")
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("EXITED 143")
+	s.waitFor("TERMINAL COOKED")
 }

@@ -15,7 +15,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/mattn/go-isatty"
 
@@ -88,9 +90,10 @@ func run(args []string) int {
 	}
 	interactive := o.commands == "" && isatty.IsTerminal(os.Stdin.Fd())
 	sh := shell.New(s, os.Stdout, os.Stderr)
-	go closeOnSignal(s, sh)
+	var signalled atomic.Int32
+	go closeOnSignal(s, sh, &signalled)
 	if o.commands != "" {
-		sh.In = os.Stdin // snc -c reads it; in the other modes the shell reads stdin itself
+		sh.SetInput(os.Stdin) // snc -c reads it; in the other modes the shell reads stdin itself
 	}
 	sh.Color = !o.noColor && os.Getenv("NO_COLOR") == "" && isatty.IsTerminal(os.Stdout.Fd())
 	switch {
@@ -101,6 +104,9 @@ func run(args []string) int {
 		sh.Report(err)
 	default:
 		err = sh.RunScript(os.Stdin)
+	}
+	if sig := signalled.Load(); sig != 0 { // closeOnSignal closed the shell
+		return 128 + int(sig)
 	}
 	if err != nil {
 		return 1
@@ -163,15 +169,25 @@ func setup(s *stack.Stack, o options) (*sim.LAN, error) {
 	return lan, nil
 }
 
-// closeOnSignal flushes a running capture and removes what we created (the
-// TAP) when killed, exiting as a shell reports the signal (128 + its number).
-func closeOnSignal(s *stack.Stack, sh *shell.Shell) {
+// closeOnSignal handles SIGTERM and SIGHUP. It closes the shell, which
+// cancels the running command and flushes a capture; the shell then returns
+// to run, which removes what we created (the TAP) and exits as a shell
+// reports the signal (128 + its number). If the command does not return in
+// time, it releases the stack and exits from here.
+func closeOnSignal(s *stack.Stack, sh *shell.Shell, signalled *atomic.Int32) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGHUP)
 	got := (<-sig).(syscall.Signal)
-	sh.Close()
-	s.Close()
-	os.Exit(128 + int(got))
+	status := 128 + int(got)
+	signalled.Store(int32(got))
+	// The last resort, should something not give way (a terminal that
+	// takes no output): a killed program must end.
+	time.AfterFunc(2*shell.CloseWait, func() { os.Exit(status) })
+	if err := sh.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "tapip:", err)
+		s.Close()
+		os.Exit(status)
+	}
 }
 
 func historyFile() string {
