@@ -138,8 +138,16 @@ func TestCraftedFragments(t *testing.T) {
 	})
 	t.Run("thousands incomplete", func(t *testing.T) {
 		cfg := h.stack.IP.Reasm.Config()
-		for i := range 3000 {
-			emit(fragOf(bigEcho(1400, uint16(1000+i)), 0, 1200, true))
+		// In batches well under the TAP's queue, each read before the next:
+		// an overflowing kernel queue would drop the ping reply used below
+		// as a barrier.
+		rx := &h.dev.Stats.RxPackets
+		for batch := range 12 {
+			start := rx.Load()
+			for i := range 250 {
+				emit(fragOf(bigEcho(1400, uint16(1000+batch*250+i)), 0, 1200, true))
+			}
+			waitFor(t, "the stack to read a batch of fragments", func() bool { return rx.Load() >= start+250 })
 		}
 		if h.ping(t, "10.0.0.2", 1) != 1 {
 			t.Fatal("no ping reply after the flood")
