@@ -9,27 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotapip/gotapip/internal/fakeclock"
 	"github.com/gotapip/gotapip/netdev"
 )
-
-// clock is a fake time source for Config.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
 
 // wire is a netdev.Driver that records what the device transmits.
 type wire struct {
@@ -58,7 +40,7 @@ func (w *wire) take() [][]byte {
 
 type harness struct {
 	t     *testing.T
-	clk   *clock
+	clk   *fakeclock.Clock
 	wire  *wire
 	dev   *netdev.NetDev
 	pool  *netdev.Pool
@@ -70,7 +52,7 @@ type harness struct {
 // end it checks that no packet leaked.
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	h := &harness{t: t, clk: &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, wire: &wire{}, pool: netdev.NewPool()}
+	h := &harness{t: t, clk: fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), wire: &wire{}, pool: netdev.NewPool()}
 	cfg.Now = h.clk.Now
 	h.cache = NewCache(cfg, h.pool)
 	demux := &netdev.Demux{}
@@ -119,7 +101,7 @@ func (h *harness) resolve(addr netip.Addr, tag string) error {
 	return h.cache.Resolve(h.dev, addr, p)
 }
 
-func (h *harness) tick(d time.Duration) { h.cache.Tick(h.clk.advance(d)) }
+func (h *harness) tick(d time.Duration) { h.cache.Tick(h.clk.Advance(d)) }
 
 // sent is a decoded transmitted frame.
 type sent struct {
@@ -593,11 +575,11 @@ func TestMaxEntries(t *testing.T) {
 	mac := func(i int) netdev.MAC { return netdev.MAC{2, 0, 0, 0, 1, byte(i)} }
 	learn := func(i int) { h.learn(mac(i), addr(i)) }
 	h.cache.AddPermanent(h.dev, addr(0), mac(0))
-	h.clk.advance(time.Second)
+	h.clk.Advance(time.Second)
 	learn(1)
-	h.clk.advance(time.Second)
+	h.clk.Advance(time.Second)
 	learn(2)
-	h.clk.advance(time.Second)
+	h.clk.Advance(time.Second)
 	learn(3) // full: evicts 1, the oldest dynamic entry
 	h.wantNoEntry(addr(1))
 	h.wantState(addr(0), Permanent)
@@ -673,7 +655,7 @@ func TestListSortedWithAge(t *testing.T) {
 		a := netip.AddrFrom4([4]byte{10, 0, 0, byte(i)})
 		m := netdev.MAC{2, 0, 0, 0, 0, byte(i)}
 		h.learn(m, a)
-		h.clk.advance(time.Second)
+		h.clk.Advance(time.Second)
 	}
 	l := h.cache.List()
 	if len(l) != 8 {

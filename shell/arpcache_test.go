@@ -5,41 +5,22 @@ import (
 	"context"
 	"net/netip"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gotapip/gotapip/internal/fakeclock"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
 )
 
-// fakeClock is a stack.Clock that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
-
 // arpcache shows an entry's life with the state names of ip neigh: our
 // stack (fake clock, timers run by hand) pings its peer, the entry goes
 // STALE, the peer is unplugged, the next ping moves it to PROBE, and it
 // fails after ucast_solicit probes, which sysctl sets.
 func TestArpcacheStates(t *testing.T) {
-	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	ea, eb := pipe.New(11)
 	a, b := stack.New(stack.Config{Clock: clk, TickInterval: -1}), stack.New(stack.Config{})
 	t.Cleanup(func() { a.Close(); b.Close() })
@@ -60,7 +41,7 @@ func TestArpcacheStates(t *testing.T) {
 		err := sh.Execute(context.Background(), line)
 		return out.String(), err
 	}
-	tick := func(d time.Duration) { a.Tick(clk.advance(d)) }
+	tick := func(d time.Duration) { a.Tick(clk.Advance(d)) }
 	wantEntry := func(re string) {
 		t.Helper()
 		got, _ := run("arpcache")

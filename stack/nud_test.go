@@ -3,34 +3,15 @@ package stack_test
 import (
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gotapip/gotapip/arp"
+	"github.com/gotapip/gotapip/internal/fakeclock"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/stack"
 )
-
-// fakeClock is a stack.Clock that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
 
 // A neighbour that goes silent: A pings B, B is unplugged (the pipe drops
 // every frame), and A's entry for B, stale, is probed by unicast on the
@@ -39,7 +20,7 @@ func (c *fakeClock) advance(d time.Duration) time.Time {
 // broadcast, and when that fails too ping says Destination Host
 // Unreachable. A's timers run on a fake clock, by hand.
 func TestPingSilentNeighbourUnreachable(t *testing.T) {
-	clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	ea, eb := pipe.New(5)
 	a := stack.New(stack.Config{Clock: clk, TickInterval: -1})
 	b := stack.New(stack.Config{})
@@ -47,7 +28,7 @@ func TestPingSilentNeighbourUnreachable(t *testing.T) {
 	addrB := netip.MustParseAddr("10.0.0.2")
 	a.AddDevice(ea, netdev.Config{Name: "veth0", MAC: stack.MACFor(netip.MustParseAddr("10.0.0.1"))}, netip.MustParsePrefix("10.0.0.1/24"))
 	b.AddDevice(eb, netdev.Config{Name: "veth0", MAC: stack.MACFor(addrB)}, netip.MustParsePrefix("10.0.0.2/24"))
-	tick := func(d time.Duration) { a.Tick(clk.advance(d)) }
+	tick := func(d time.Duration) { a.Tick(clk.Advance(d)) }
 	state := func() (arp.State, bool) {
 		for _, e := range a.ARP.List() {
 			if e.IP == addrB {
