@@ -3,13 +3,12 @@ package shell_test
 import (
 	"bytes"
 	"context"
-	"net/netip"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/gotapip/gotapip/internal/fakeclock"
-	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
@@ -21,19 +20,7 @@ import (
 // fails after ucast_solicit probes, which sysctl sets.
 func TestArpcacheStates(t *testing.T) {
 	clk := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	ea, eb := pipe.New(11)
-	a, b := stack.New(stack.Config{Clock: clk, TickInterval: -1}), stack.New(stack.Config{})
-	t.Cleanup(func() { a.Close(); b.Close() })
-	for _, h := range []struct {
-		s    *stack.Stack
-		e    *pipe.End
-		addr string
-	}{{a, ea, "10.0.0.1/24"}, {b, eb, "10.0.0.2/24"}} {
-		p := netip.MustParsePrefix(h.addr)
-		if _, err := h.s.AddDevice(h.e, netdev.Config{Name: "veth0", MAC: stack.MACFor(p.Addr())}, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, _, ea, _ := stacktest.Pair(t, 11, stack.Config{Clock: clk, TickInterval: -1}, stack.Config{})
 	var out bytes.Buffer
 	sh := shell.New(a, &out, &out)
 	run := func(line string) (string, error) {

@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gotapip/gotapip/netdev"
-	"github.com/gotapip/gotapip/netdev/pipe"
+	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/stack"
 	"github.com/gotapip/gotapip/udp"
 )
@@ -150,19 +149,7 @@ func TestSncCtrlCLeavesTheNextLineToThePrompt(t *testing.T) {
 // pipeLab is a shell on 10.0.0.1 wired to a peer stack on 10.0.0.2.
 func pipeLab(t *testing.T) (*Shell, *stack.Stack) {
 	t.Helper()
-	ea, eb := pipe.New(13)
-	a, b := stack.New(stack.Config{}), stack.New(stack.Config{})
-	t.Cleanup(func() { a.Close(); b.Close() })
-	for _, h := range []struct {
-		s   *stack.Stack
-		end *pipe.End
-		ip  string
-	}{{a, ea, "10.0.0.1"}, {b, eb, "10.0.0.2"}} {
-		addr := netip.MustParseAddr(h.ip)
-		if _, err := h.s.AddDevice(h.end, netdev.Config{Name: "veth0", MAC: stack.MACFor(addr)}, netip.PrefixFrom(addr, 24)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, b, _, _ := stacktest.Pair(t, 13, stack.Config{}, stack.Config{})
 	return New(a, io.Discard, io.Discard), b
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
@@ -28,15 +27,7 @@ type lab struct {
 
 func newLab(t *testing.T) *lab {
 	t.Helper()
-	ea, eb := pipe.New(7)
-	a, b := stack.New(stack.Config{}), stack.New(stack.Config{})
-	t.Cleanup(func() { a.Close(); b.Close() })
-	if _, err := a.AddDevice(ea, netdev.Config{Name: "veth0", MAC: stack.MACFor(netip.MustParseAddr("10.0.0.1"))}, netip.MustParsePrefix("10.0.0.1/24")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.AddDevice(eb, netdev.Config{Name: "veth0", MAC: stack.MACFor(netip.MustParseAddr("10.0.0.2"))}, netip.MustParsePrefix("10.0.0.2/24")); err != nil {
-		t.Fatal(err)
-	}
+	a, _, ea, _ := stacktest.Pair(t, 7, stack.Config{}, stack.Config{})
 	l := &lab{out: &bytes.Buffer{}, err: &bytes.Buffer{}, wire: ea}
 	l.sh = shell.New(a, l.out, l.err)
 	return l

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gotapip/gotapip/netdev"
-	"github.com/gotapip/gotapip/netdev/pipe"
+	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
 	"github.com/gotapip/gotapip/udp"
@@ -29,19 +28,7 @@ type udpLab struct {
 
 func newUDPLab(t *testing.T) *udpLab {
 	t.Helper()
-	ea, eb := pipe.New(11)
-	a, b := stack.New(stack.Config{}), stack.New(stack.Config{})
-	t.Cleanup(func() { a.Close(); b.Close() })
-	for _, h := range []struct {
-		s   *stack.Stack
-		end *pipe.End
-		ip  string
-	}{{a, ea, "10.0.0.1"}, {b, eb, "10.0.0.2"}} {
-		addr := netip.MustParseAddr(h.ip)
-		if _, err := h.s.AddDevice(h.end, netdev.Config{Name: "veth0", MAC: stack.MACFor(addr)}, netip.PrefixFrom(addr, 24)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, b, _, _ := stacktest.Pair(t, 11, stack.Config{}, stack.Config{})
 	l := &udpLab{peer: b, out: &syncBuffer{}, err: &syncBuffer{}}
 	l.sh = shell.New(a, l.out, l.err)
 	return l

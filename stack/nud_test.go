@@ -1,14 +1,13 @@
 package stack_test
 
 import (
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gotapip/gotapip/arp"
 	"github.com/gotapip/gotapip/internal/fakeclock"
-	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/stack"
 )
@@ -21,13 +20,8 @@ import (
 // Unreachable. A's timers run on a fake clock, by hand.
 func TestPingSilentNeighbourUnreachable(t *testing.T) {
 	clk := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	ea, eb := pipe.New(5)
-	a := stack.New(stack.Config{Clock: clk, TickInterval: -1})
-	b := stack.New(stack.Config{})
-	t.Cleanup(func() { a.Close(); b.Close() })
-	addrB := netip.MustParseAddr("10.0.0.2")
-	a.AddDevice(ea, netdev.Config{Name: "veth0", MAC: stack.MACFor(netip.MustParseAddr("10.0.0.1"))}, netip.MustParsePrefix("10.0.0.1/24"))
-	b.AddDevice(eb, netdev.Config{Name: "veth0", MAC: stack.MACFor(addrB)}, netip.MustParsePrefix("10.0.0.2/24"))
+	a, _, ea, _ := stacktest.Pair(t, 5, stack.Config{Clock: clk, TickInterval: -1}, stack.Config{})
+	addrB := stacktest.AddrB.Addr()
 	tick := func(d time.Duration) { a.Tick(clk.Advance(d)) }
 	state := func() (arp.State, bool) {
 		for _, e := range a.ARP.List() {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gotapip/gotapip/arp"
 	"github.com/gotapip/gotapip/icmp"
-	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/stack"
 )
@@ -16,16 +16,8 @@ import (
 // twoHosts joins two stacks, A (10.0.0.1) and B (10.0.0.2), with a pipe.
 func twoHosts(t *testing.T, seed uint64) (a, b *stack.Stack, wire *pipe.End) {
 	t.Helper()
-	ea, eb := pipe.New(seed)
-	a, b = stack.New(stack.Config{}), stack.New(stack.Config{})
-	t.Cleanup(func() { a.Close(); b.Close() })
-	if _, err := a.AddDevice(ea, netdev.Config{Name: "veth0", MAC: netdev.MAC{2, 0, 0, 0, 0, 1}}, netip.MustParsePrefix("10.0.0.1/24")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.AddDevice(eb, netdev.Config{Name: "veth0", MAC: netdev.MAC{2, 0, 0, 0, 0, 2}}, netip.MustParsePrefix("10.0.0.2/24")); err != nil {
-		t.Fatal(err)
-	}
-	return a, b, ea
+	a, b, wire, _ = stacktest.Pair(t, seed, stack.Config{}, stack.Config{})
+	return a, b, wire
 }
 
 // pingN sends count echo requests, one every 20 ms as ping -i does, and
@@ -70,7 +62,7 @@ func TestPingOverPipe(t *testing.T) {
 	if got := pingN(t, ctx, b, "10.0.0.1", 5); len(got) != 5 {
 		t.Fatalf("B->A: %d of 5 replies", len(got))
 	}
-	if mac, ok := a.ARP.Lookup(netip.MustParseAddr("10.0.0.2")); !ok || mac != (netdev.MAC{2, 0, 0, 0, 0, 2}) {
+	if mac, ok := a.ARP.Lookup(netip.MustParseAddr("10.0.0.2")); !ok || mac != stack.MACFor(netip.MustParseAddr("10.0.0.2")) {
 		t.Errorf("A's ARP entry for B = %v, %v; want 02:00:00:00:00:02", mac, ok)
 	}
 }
