@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gotapip/gotapip/internal/syncbuf"
 )
 
 // A capture taken during a ping and a UDP exchange is read by tcpdump (-r)
@@ -23,7 +25,7 @@ func TestCaptureReadByTcpdump(t *testing.T) {
 	}
 	h := newTapHost(t)
 	file := filepath.Join(t.TempDir(), "ping-udp.pcap")
-	var out syncBuffer
+	var out syncbuf.Buffer
 	sh := newShell(h, &out)
 	run := func(line string) {
 		t.Helper()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gotapip/gotapip/internal/nstest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/netdev/packet"
 	"github.com/gotapip/gotapip/stack"
 )
@@ -55,7 +56,7 @@ func TestPacketDriverAgainstKernel(t *testing.T) {
 	if got := ipingReceived(t, out); !strings.HasPrefix(got, "3 packets transmitted, 3 received") {
 		t.Errorf("kernel pings us over the packet driver: %s", got)
 	}
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	if err := shellOn(s, &buf).Execute(bgCtx(), "ping -c 3 -i 0.2 -W 2 10.0.5.2"); err != nil || !strings.Contains(buf.String(), "3 packets transmitted, 3 received") {
 		t.Errorf("we ping the kernel over the packet driver: %v\n%s", err, buf.String())
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/internal/nstest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
 )
@@ -206,7 +207,7 @@ func kernelSNMP(t *testing.T, ns, group, name string) int {
 
 // shellRun runs one command in a shell over h's stack and returns its output.
 func shellRun(h *tapHost, line string) (string, error) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	err := newShell(h, &out).Execute(bgCtx(), line)
 	return out.String(), err
 }

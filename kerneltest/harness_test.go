@@ -11,6 +11,7 @@ import (
 
 	"github.com/gotapip/gotapip/icmp"
 	"github.com/gotapip/gotapip/internal/nstest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/tap"
 	"github.com/gotapip/gotapip/shell"
@@ -116,8 +117,8 @@ func ipingReceived(t *testing.T, out string) string {
 	return ""
 }
 
-func newShell(h *tapHost, out *syncBuffer) *shell.Shell { return shellOn(h.stack, out) }
+func newShell(h *tapHost, out *syncbuf.Buffer) *shell.Shell { return shellOn(h.stack, out) }
 
-func shellOn(s *stack.Stack, out *syncBuffer) *shell.Shell { return shell.New(s, out, out) }
+func shellOn(s *stack.Stack, out *syncbuf.Buffer) *shell.Shell { return shell.New(s, out, out) }
 
 func bgCtx() context.Context { return context.Background() }

@@ -8,12 +8,12 @@ import (
 	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gotapip/gotapip/internal/nstest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/shell"
@@ -137,7 +137,7 @@ func TestMalformedBurstFromKernel(t *testing.T) {
 func TestDebugShowsDropReason(t *testing.T) {
 	h := newTapHost(t)
 	send := kernelSender(t, h)
-	var out syncBuffer
+	var out syncbuf.Buffer
 	sh := shell.New(h.stack, &out, &out)
 	if err := sh.Execute(context.Background(), "debug -n ip icmp"); err != nil {
 		t.Fatal(err)
@@ -161,16 +161,3 @@ func TestDebugShowsDropReason(t *testing.T) {
 		}
 	}
 }
-
-// syncBuffer is a strings.Builder safe for the debug printer goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

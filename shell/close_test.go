@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
 )
@@ -132,7 +133,7 @@ func TestCloseRacesExecute(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 50 {
-		out := &syncBuffer{}
+		out := &syncbuf.Buffer{}
 		sh := shell.New(s, out, out)
 		errc := make(chan error, 1)
 		line := []string{"sleep 10", "udp listen 9", "echo hi"}[i%3]

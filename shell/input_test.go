@@ -1,7 +1,6 @@
 package shell
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/netip"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/stack"
 	"github.com/gotapip/gotapip/udp"
 )
@@ -72,26 +72,13 @@ func waitFor(t *testing.T, cond func() bool, format string, args ...any) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
-
 // A person runs snc -c at the prompt, types a line, presses Ctrl-C while
 // snc waits for the next, then types a command: the command goes to the
 // shell, not to the network; no read of snc's is left behind, and the
 // terminal is never read by two at once.
 func TestSncCtrlCLeavesTheNextLineToThePrompt(t *testing.T) {
 	sh, peer := pipeLab(t)
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	sh.Out, sh.Err = out, out
 	srv, err := peer.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:9"))
 	if err != nil {

@@ -7,11 +7,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
@@ -222,7 +222,7 @@ func TestPingUnreachableFails(t *testing.T) {
 // device (lo too); debug -c stops it. (Drops: kerneltest's malformed test.)
 func TestDebugShowsPacketsAndDrops(t *testing.T) {
 	l := newLab(t)
-	var out syncBuffer
+	var out syncbuf.Buffer
 	l.sh.Out = &out
 	if err := l.sh.Execute(context.Background(), "debug -n icmp ip"); err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestDebugShowsPacketsAndDrops(t *testing.T) {
 // debug -x draws each packet's header as its RFC diagram, then its bytes.
 func TestDebugDrawsDiagrams(t *testing.T) {
 	l := newLab(t)
-	var out syncBuffer
+	var out syncbuf.Buffer
 	l.sh.Out = &out
 	ctx := context.Background()
 	if err := l.sh.Execute(ctx, "debug -n -x icmp"); err != nil {
@@ -286,20 +286,6 @@ func TestDebugDrawsDiagrams(t *testing.T) {
 		}
 	}
 }
-
-// syncBuffer is a bytes.Buffer safe for the debug printer goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-func (s *syncBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }
 
 func TestStatCountsAndZeroes(t *testing.T) {
 	l := newLab(t)

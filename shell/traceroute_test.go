@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/sim"
@@ -20,7 +21,7 @@ import (
 // simShell is a shell on 10.0.0.1 plugged into the simulated LAN, with the
 // default route via its router (10.0.0.254 | 10.0.1.1) and a route to
 // 10.9.0.0/16, which the router cannot reach.
-func simShell(t *testing.T) (*shell.Shell, *syncBuffer, *sim.LAN) {
+func simShell(t *testing.T) (*shell.Shell, *syncbuf.Buffer, *sim.LAN) {
 	t.Helper()
 	s := stack.New(stack.Config{})
 	dev, lan, err := sim.Start(s, "sim0", netip.MustParsePrefix("10.0.0.1/24"), 1500)
@@ -31,7 +32,7 @@ func simShell(t *testing.T) (*shell.Shell, *syncBuffer, *sim.LAN) {
 	if err := s.AddDefaultRoute(dev, sim.RouterAddr.Addr()); err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	sh := shell.New(s, out, out)
 	if err := sh.Execute(context.Background(), "route add 10.9.0.0/16 via 10.0.0.254"); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
 	"github.com/gotapip/gotapip/udp"
@@ -23,13 +24,13 @@ import (
 type udpLab struct {
 	sh       *shell.Shell
 	peer     *stack.Stack
-	out, err *syncBuffer
+	out, err *syncbuf.Buffer
 }
 
 func newUDPLab(t *testing.T) *udpLab {
 	t.Helper()
 	a, b, _, _ := stacktest.Pair(t, 11, stack.Config{}, stack.Config{})
-	l := &udpLab{peer: b, out: &syncBuffer{}, err: &syncBuffer{}}
+	l := &udpLab{peer: b, out: &syncbuf.Buffer{}, err: &syncbuf.Buffer{}}
 	l.sh = shell.New(a, l.out, l.err)
 	return l
 }

@@ -3,15 +3,15 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/gotapip/gotapip/internal/syncbuf"
 )
 
 // A target is a stack under test, answering inside the topology.
@@ -66,9 +66,9 @@ type procTarget struct {
 	ip    [4]byte // the stack's address
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
-	out   *syncBuffer // stdout and stderr together
-	errs  *syncBuffer // stderr alone
-	udpNA string      // why UDP echo cannot run, once known
+	out   *syncbuf.Buffer // stdout and stderr together
+	errs  *syncbuf.Buffer // stderr alone
+	udpNA string          // why UDP echo cannot run, once known
 	udpOK bool
 }
 
@@ -98,7 +98,7 @@ func packetTarget(stackNS string) tapipConfig {
 // startTapip runs tapip as c says and waits until its shell answers (the
 // device is open by then).
 func startTapip(c tapipConfig, bin string) (*procTarget, error) {
-	p := &procTarget{label: c.label, ip: ip4(c.addr), out: &syncBuffer{}, errs: &syncBuffer{}}
+	p := &procTarget{label: c.label, ip: ip4(c.addr), out: &syncbuf.Buffer{}, errs: &syncbuf.Buffer{}}
 	p.cmd = nsCommand(c.ns, bin, "-dev", c.dev, "-addr", c.addr+subnetPrefix, "-peer", c.peer, "-no-color")
 	_, iface, _ := strings.Cut(c.dev, ":") // the device's name in the shell
 	// Lift our ICMP error limit, as the kernel's is lifted, so udp-closed
@@ -109,7 +109,7 @@ func startTapip(c tapipConfig, bin string) (*procTarget, error) {
 // startStackServer runs the in-process profiling harness (tapbench
 // -serve-stack) the same way.
 func startStackServer(ns, self, profile string, spin time.Duration) (*procTarget, error) {
-	p := &procTarget{label: "gotapip-prof", ip: ip4(stackAddr), out: &syncBuffer{}, errs: &syncBuffer{}, udpNA: "no UDP in the harness"}
+	p := &procTarget{label: "gotapip-prof", ip: ip4(stackAddr), out: &syncbuf.Buffer{}, errs: &syncbuf.Buffer{}, udpNA: "no UDP in the harness"}
 	p.cmd = nsCommand(ns, self, "-serve-stack", "-cpuprofile", profile, "-max-life", maxLife.String(), "-busy-poll", spin.String())
 	return p, p.start("", "ready")
 }
@@ -195,25 +195,4 @@ func ip4(s string) [4]byte {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
-}
-
-// syncBuffer is a bytes.Buffer safe for a child's two output streams.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 1<<20 { // bounded: a chatty child cannot grow us without end
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -3,31 +3,17 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gotapip/gotapip/internal/syncbuf"
 )
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 
 // SIGTERM or SIGHUP while a command blocks: the command is cancelled, the
 // capture flushed, and tapip exits 128+signal, quietly.
@@ -37,7 +23,7 @@ func TestSignalStopsRunningCommand(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			pcap := filepath.Join(t.TempDir(), "sig.pcap")
 			cmd := exec.Command(bin, "-dev", "sim", "-no-color", "-c", "capture start "+pcap+"; ping -i 0.05 10.0.0.2")
-			var out, errOut lockedBuffer
+			var out, errOut syncbuf.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errOut
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
