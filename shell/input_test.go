@@ -1,7 +1,6 @@
 package shell
 
 import (
-	"context"
 	"io"
 	"net/netip"
 	"runtime"
@@ -13,7 +12,6 @@ import (
 	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/stack"
-	"github.com/gotapip/gotapip/udp"
 )
 
 // fakeTerminal stands for readline: each read records its prompt, then
@@ -97,7 +95,7 @@ func TestSncCtrlCLeavesTheNextLineToThePrompt(t *testing.T) {
 	term.typed <- "snc -u -c 10.0.0.2:9"
 	term.waitRead(t, 2, "")
 	term.typed <- "one"
-	if got := recvString(t, srv); got != "one\n" {
+	if got := stacktest.RecvString(t, srv); got != "one\n" {
 		t.Fatalf("peer got %q, want %q", got, "one\n")
 	}
 	term.waitRead(t, 3, "")
@@ -138,16 +136,4 @@ func pipeLab(t *testing.T) (*Shell, *stack.Stack) {
 	t.Helper()
 	a, b, _, _ := stacktest.Pair(t, 13, stack.Config{}, stack.Config{})
 	return New(a, io.Discard, io.Discard), b
-}
-
-func recvString(t *testing.T, s *udp.Socket) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	buf := make([]byte, 2048)
-	n, _, err := s.RecvFrom(ctx, buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:n])
 }

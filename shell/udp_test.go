@@ -16,7 +16,6 @@ import (
 	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/shell"
 	"github.com/gotapip/gotapip/stack"
-	"github.com/gotapip/gotapip/udp"
 )
 
 // udpLab is the shell on 10.0.0.1 and a peer stack on 10.0.0.2 whose
@@ -89,18 +88,6 @@ func (l *udpLab) waitOutput(t *testing.T, re string) {
 	}
 }
 
-func peerRecv(t *testing.T, s *udp.Socket) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	buf := make([]byte, 2048)
-	n, _, err := s.RecvFrom(ctx, buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:n])
-}
-
 func TestUDPSendCommand(t *testing.T) {
 	l := newUDPLab(t)
 	srv, err := l.peer.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:7"))
@@ -139,7 +126,7 @@ func TestUDPListenPrintsAndEchoes(t *testing.T) {
 	port := cli.LocalAddr().Port()
 	for _, msg := range []string{"hi there\n", "\x00\x01\x02", "tab\tok"} {
 		cli.Send([]byte(msg))
-		if got := peerRecv(t, cli); got != msg {
+		if got := stacktest.RecvString(t, cli); got != msg {
 			t.Errorf("echo of %q: %q", msg, got)
 		}
 	}
@@ -179,7 +166,7 @@ func TestUDPListenHexAndQuietEcho(t *testing.T) {
 	defer cli.Close()
 	for range 10 {
 		cli.Send([]byte("ping"))
-		if got := peerRecv(t, cli); got != "ping" {
+		if got := stacktest.RecvString(t, cli); got != "ping" {
 			t.Fatalf("echo %q", got)
 		}
 	}
@@ -266,7 +253,7 @@ func TestSncSendsLinesAndReceives(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"first line\n", "second\n", "no newline"} {
-		if got := peerRecv(t, srv); got != want {
+		if got := stacktest.RecvString(t, srv); got != want {
 			t.Errorf("peer got %q, want %q", got, want)
 		}
 	}
@@ -297,7 +284,7 @@ func TestSncInScriptReadsTheFollowingLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"udp frob\n", "last\n"} {
-		if got := peerRecv(t, srv); got != want {
+		if got := stacktest.RecvString(t, srv); got != want {
 			t.Errorf("peer got %q, want %q", got, want)
 		}
 	}
@@ -318,7 +305,7 @@ func TestSncCtrlCLosesNoLine(t *testing.T) {
 	l.sh.SetInput(stdin)
 	stop := l.start(t, "snc -u -c 10.0.0.2:9")
 	typed.Write([]byte("one\n"))
-	if got := peerRecv(t, srv); got != "one\n" {
+	if got := stacktest.RecvString(t, srv); got != "one\n" {
 		t.Fatalf("peer got %q, want %q", got, "one\n")
 	}
 	if err := stop(); err != nil { // Ctrl-C; the read of the next line goes on
@@ -331,7 +318,7 @@ func TestSncCtrlCLosesNoLine(t *testing.T) {
 	if err := l.sh.Execute(context.Background(), "snc -u -c 10.0.0.2:9"); err != nil {
 		t.Fatal(err)
 	}
-	if got := peerRecv(t, srv); got != "two\n" {
+	if got := stacktest.RecvString(t, srv); got != "two\n" {
 		t.Errorf("the second snc sent %q, want %q", got, "two\n")
 	}
 	waitUntil(t, "no goroutine left reading", func() bool { return runtime.NumGoroutine() <= before })

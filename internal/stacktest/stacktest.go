@@ -4,12 +4,15 @@
 package stacktest
 
 import (
+	"context"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/stack"
+	"github.com/gotapip/gotapip/udp"
 )
 
 // The two hosts' addresses.
@@ -37,4 +40,18 @@ func Pair(t testing.TB, seed uint64, cfgA, cfgB stack.Config) (a, b *stack.Stack
 		}
 	}
 	return a, b, ea, eb
+}
+
+// RecvString waits up to 5 s for a datagram on s and returns its payload;
+// the test fails if none comes.
+func RecvString(t testing.TB, s *udp.Socket) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	buf := make([]byte, 2048)
+	n, _, err := s.RecvFrom(ctx, buf)
+	if err != nil {
+		t.Fatalf("no datagram within 5 s: %v", err)
+	}
+	return string(buf[:n])
 }
