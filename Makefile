@@ -11,6 +11,7 @@ FUZZ_TARGETS := \
 	./netdev:FuzzParseMAC \
 	./netdev/netmap:FuzzRegion \
 	./netdev/netmap:FuzzRingOps \
+	./netdev/packet:FuzzRxFrame \
 	./arp:FuzzARPParse \
 	./ip:FuzzIPv4Parse \
 	./ip:FuzzReassembly \
