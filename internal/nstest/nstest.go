@@ -43,10 +43,19 @@ func RequireRoot(t testing.TB) {
 	if why == "" {
 		return
 	}
+	Unavailable(t, why+"; run as root to include it")
+}
+
+// Unavailable skips t, a kernel test this host cannot run (no root, a
+// kernel too old for the feature), saying why; when the CI environment
+// variable is non-empty it fails t instead: in CI a skipped kernel test is
+// a failure.
+func Unavailable(t testing.TB, why string) {
+	t.Helper()
 	if os.Getenv("CI") != "" {
 		t.Fatalf("kernel test %s; CI is set, so this is a failure, not a skip", why)
 	}
-	t.Skipf("kernel test %s; run as root to include it", why)
+	t.Skipf("kernel test %s", why)
 }
 
 // NewNetns creates a network namespace named prefix-PID-N with its loopback

@@ -107,7 +107,7 @@ func (u *udpPeer) segment(t *testing.T, size int) {
 // plain packet socket on the same interface sees them partial.
 func TestKernelUDPChecksumFinished(t *testing.T) {
 	if !kernelAtLeast(4, 6) {
-		t.Skip("PACKET_VNET_HDR with rings needs Linux 4.6")
+		nstest.Unavailable(t, "needs Linux 4.6 (PACKET_VNET_HDR with rings)")
 	}
 	u := newUDPPeer(t, 10)
 	plain := peerSocket(t, u.us, "veth0")          // no rings, no virtio_net_hdr: sees what the kernel hands over
@@ -154,7 +154,7 @@ func TestKernelUDPChecksumFinished(t *testing.T) {
 // accepted too.
 func TestKernelUDPGSODropped(t *testing.T) {
 	if !kernelAtLeast(4, 18) {
-		t.Skip("UDP_SEGMENT needs Linux 4.18")
+		nstest.Unavailable(t, "needs Linux 4.18 (UDP_SEGMENT)")
 	}
 	u := newUDPPeer(t, 11)
 	u.segment(t, 500)
