@@ -6,6 +6,13 @@ import "errors"
 // the poller then exits.
 var ErrClosed = errors.New("netdev: driver closed")
 
+// ErrGone is wrapped by a Driver's ReadFrame or WriteFrame when the device
+// went away under it (a TAP deleted with ip link del, a macvtap's parent
+// removed): unlike a passing error, retrying cannot help. The poller
+// reports it once, marks the device down and stops, as Linux unregisters
+// a netdev.
+var ErrGone = errors.New("device removed")
+
 // Driver moves whole Ethernet frames (no FCS) between a NetDev and a wire:
 // a TAP device, a raw socket, an in-memory pipe. Drivers are small and live
 // in their own packages (netdev/tap, netdev/pipe, ...).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/arp"
+	"github.com/gotapip/gotapip/clock"
 	"github.com/gotapip/gotapip/icmp"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
@@ -15,12 +16,9 @@ import (
 
 var _ ip.Resolver = (*arp.Cache)(nil)
 
-// Clock tells the time to the net timer; tests inject a fake one.
-type Clock interface{ Now() time.Time }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
+// Clock tells the time and runs timers (clock.Clock); tests inject a fake
+// one (internal/fakeclock).
+type Clock = clock.Clock
 
 // Config configures a stack; the zero value is usable.
 type Config struct {
@@ -54,7 +52,7 @@ type Stack struct {
 // net timer.
 func New(cfg Config) *Stack {
 	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.ARP.Now == nil {
 		cfg.ARP.Now = cfg.Clock.Now
