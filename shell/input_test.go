@@ -88,7 +88,7 @@ func TestSncCtrlCLeavesTheNextLineToThePrompt(t *testing.T) {
 	sh.loopInput.Store(src)
 	in := &interrupter{}
 	done := make(chan error, 1)
-	go func() { done <- sh.interact(src, in, Prompt) }()
+	go func() { done <- sh.interact(src, in, Prompt, func() {}) }()
 
 	term.waitRead(t, 1, Prompt)
 	atPrompt := runtime.NumGoroutine()
