@@ -68,14 +68,17 @@ func (c *console) printLines(p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out bytes.Buffer
-	if len(c.partial) > 0 {
+	partial := c.visiblePartial()
+	if partial {
 		out.WriteString(c.eraseCurrent())
 	}
 	out.Write(p)
 	if len(p) == 0 || p[len(p)-1] != '\n' {
 		out.WriteByte('\n')
 	}
-	out.Write(c.partial)
+	if partial {
+		out.Write(c.partial)
+	}
 	c.screen.Write(out.Bytes())
 }
 
@@ -99,11 +102,15 @@ func (c *console) eraseCurrent() string {
 func (c *console) endCommand() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.partial) > 0 {
+	if c.visiblePartial() {
 		c.screen.Write([]byte("\n"))
-		c.partial = c.partial[:0]
 	}
+	c.partial = c.partial[:0]
 }
+
+// visiblePartial says whether the command left text on an unfinished
+// line (not just escapes: clear's leaves the cursor at the top).
+func (c *console) visiblePartial() bool { return visibleLen(c.partial) > 0 }
 
 // visibleLen counts the columns s takes: runes, without colour escapes.
 func visibleLen(s []byte) int {

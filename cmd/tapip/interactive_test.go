@@ -9,16 +9,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// tmuxSeq numbers the sessions of one test binary.
+var tmuxSeq atomic.Int32
 
 // tmuxSession runs bin in a detached tmux session sized 120x40 and removes
 // the session when the test ends.
 type tmuxSession struct {
 	t    *testing.T
 	name string
+	home string // $HOME of the program, if the test chose it
 }
 
 func newTmux(t *testing.T, command string) *tmuxSession {
@@ -26,7 +31,7 @@ func newTmux(t *testing.T, command string) *tmuxSession {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatalf("tmux is needed for the interactive tests: %v", err)
 	}
-	s := &tmuxSession{t: t, name: fmt.Sprintf("tapip-test-%d", os.Getpid())}
+	s := &tmuxSession{t: t, name: fmt.Sprintf("tapip-test-%d-%d", os.Getpid(), tmuxSeq.Add(1))}
 	out, err := exec.Command("tmux", "new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", command).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
