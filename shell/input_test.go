@@ -14,7 +14,7 @@ import (
 	"github.com/gotapip/gotapip/stack"
 )
 
-// fakeTerminal stands for readline: each read records its prompt, then
+// fakeTerminal stands for the terminal: each read records its prompt, then
 // waits for a line the test types.
 type fakeTerminal struct {
 	typed chan string // a line typed; closed: Ctrl-D
