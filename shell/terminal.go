@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"os/signal"
@@ -27,16 +28,20 @@ type terminal struct {
 	saved    *unix.Termios // as we found it; restored by close
 	quiet    *unix.Termios // saved without echo: while a command runs
 	keys     *keyReader
-	history  term.History
+	history  *history
 	complete func(line string, pos int, key rune) (string, int, bool)
 	width    atomic.Int64
-	stopWin  func()
+	// command says the line read is a command line (it has a prompt), not
+	// a line snc -c sends: only command lines are completed and kept.
+	command atomic.Bool
+	closed  atomic.Bool // a read still under way must not set a mode again
+	stopWin func()
 
 	mu     sync.Mutex // held while a line editor is replaced, and by Write
 	editor *term.Terminal
 }
 
-func openTerminal(in, out *os.File, history term.History, complete func(string, int, rune) (string, int, bool)) (*terminal, error) {
+func openTerminal(in, out *os.File, history *history, complete func(string, int, rune) (string, int, bool)) (*terminal, error) {
 	fd := int(in.Fd())
 	saved, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
@@ -59,8 +64,13 @@ func (tm *terminal) newEditor() *term.Terminal {
 		io.Reader
 		io.Writer
 	}{tm.keys, tm.out}, "")
-	e.History = tm.history
-	e.AutoCompleteCallback = tm.complete
+	e.History = commandHistory{tm}
+	e.AutoCompleteCallback = func(line string, pos int, key rune) (string, int, bool) {
+		if !tm.command.Load() {
+			return "", 0, false
+		}
+		return tm.complete(line, pos, key)
+	}
 	if w := int(tm.width.Load()); w > 0 {
 		e.SetSize(w, 0)
 	}
@@ -102,16 +112,25 @@ func (tm *terminal) followSize(fd int) func() {
 func (tm *terminal) columns() int { return int(tm.width.Load()) }
 
 func (tm *terminal) rawMode() error {
+	if tm.closed.Load() {
+		return errClosedTerminal
+	}
 	_, err := term.MakeRaw(tm.fd)
 	return err
 }
 
 func (tm *terminal) commandMode() error {
+	if tm.closed.Load() {
+		return errClosedTerminal
+	}
 	return unix.IoctlSetTermios(tm.fd, unix.TCSETS, tm.quiet)
 }
 
+var errClosedTerminal = errors.New("terminal closed")
+
 // close gives the terminal back as it was found.
 func (tm *terminal) close() {
+	tm.closed.Store(true)
 	tm.stopWin()
 	unix.IoctlSetTermios(tm.fd, unix.TCSETS, tm.saved)
 }
@@ -128,6 +147,7 @@ func (tm *terminal) readLine(prompt string) (string, error) {
 	e := tm.editor
 	tm.mu.Unlock()
 	e.SetPrompt(prompt)
+	tm.command.Store(prompt != "")
 	line, err := e.ReadLine()
 	switch {
 	case err == io.EOF && tm.keys.interrupted.Swap(false):
@@ -166,6 +186,18 @@ func (tm *terminal) Write(p []byte) (int, error) {
 	defer tm.mu.Unlock()
 	return tm.editor.Write(p)
 }
+
+// commandHistory is the history the line editor sees: it keeps command
+// lines only.
+type commandHistory struct{ tm *terminal }
+
+func (c commandHistory) Add(line string) {
+	if c.tm.command.Load() {
+		c.tm.history.Add(line)
+	}
+}
+func (c commandHistory) Len() int        { return c.tm.history.Len() }
+func (c commandHistory) At(i int) string { return c.tm.history.At(i) }
 
 // keyReader passes the terminal's bytes to the line editor. x/term ends
 // ReadLine at Ctrl-C as at Ctrl-D, with io.EOF; so Ctrl-C is remembered,

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // tmuxSeq numbers the sessions of one test binary.
@@ -55,11 +54,7 @@ func (s *tmuxSession) screen() string {
 // waitFor polls the screen until it shows want, for at most 10 s.
 func (s *tmuxSession) waitFor(want string) {
 	s.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.screen(), want); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen never showed %q:\n%s", want, s.screen())
-		}
-	}
+	s.waitMatch(regexp.QuoteMeta(want))
 }
 
 // A person at the prompt: a running ping stops on Ctrl-C and prints its
@@ -86,8 +81,8 @@ func TestInteractiveCtrlCStopsPingNotShell(t *testing.T) {
 	}
 }
 
-// snc -c at the terminal reads the lines typed until Ctrl-C, then the
-// prompt has the terminal again; SIGTERM at the prompt ends tapip with
+// snc -c at the terminal reads the lines typed until Ctrl-C (they are
+// not kept in the history), then the prompt has the terminal again; SIGTERM at the prompt ends tapip with
 // 128+15 and leaves the terminal as it found it (not in raw mode).
 func TestInteractiveSncThenSIGTERM(t *testing.T) {
 	bin := buildTapip(t)
@@ -104,6 +99,10 @@ func TestInteractiveSncThenSIGTERM(t *testing.T) {
 	s.keys("C-c")
 	s.keys("udp -s", "Enter")
 	s.waitFor("OutDatagrams: 1")
+	// The line sent is not a command: history keeps the commands only.
+	if hist, err := os.ReadFile(home + "/.tapip_history"); err != nil || string(hist) != "snc -u -c 10.0.0.2:7\nudp -s\n" {
+		t.Errorf("history file: %v %q, want the two commands", err, hist)
+	}
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
