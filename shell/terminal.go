@@ -53,6 +53,7 @@ func openTerminal(in, out *os.File, history *history, complete func(string, int,
 	tm.stopWin = tm.followSize(int(out.Fd()))
 	tm.editor = tm.newEditor()
 	if err := tm.commandMode(); err != nil {
+		tm.stopWin()
 		return nil, err
 	}
 	return tm, nil
