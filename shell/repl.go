@@ -93,7 +93,7 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 	}
 	tm, err := openTerminal(os.Stdin, os.Stdout, loadHistory(historyFile), sh.completeKey)
 	if err != nil {
-		return fmt.Errorf("terminal: %w", err)
+		return fmt.Errorf("terminal: %w (commands can come on stdin or with -c instead)", err)
 	}
 	defer tm.close()
 	con := newConsole(tm, tm.columns)
