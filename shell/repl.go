@@ -20,8 +20,8 @@ const Prompt = "[net shell]: "
 
 // interrupter cancels the running command on SIGINT (Ctrl-C at a terminal
 // in cooked mode, i.e. while a command runs), so ping prints its summary
-// and the shell goes on. A script stops at Ctrl-C: then also stop, if set,
-// is called, so a script waiting for its next line stops waiting.
+// and the shell goes on. A script stops at Ctrl-C: onInterrupt, if set, is
+// called too, so a script waiting for its next line stops waiting.
 type interrupter struct {
 	mu          sync.Mutex
 	cancel      context.CancelFunc
