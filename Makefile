@@ -33,12 +33,12 @@ build:
 run: build
 	./$(BIN) $(ARGS)
 
-# Tools the tests call: ping (iputils), tcpdump, ip (iproute2), setpriv
-# (util-linux), shellcheck. Installed with apt when missing and we are root;
-# otherwise say what is missing.
+# Tools the tests call: ping (iputils), tcpdump, ip (iproute2), setpriv and
+# script (util-linux), shellcheck, tmux (the terminal tier). Installed with
+# apt when missing and we are root; otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping tcpdump:tcpdump ip:iproute2 setpriv:util-linux shellcheck:shellcheck; do \
+	for c in ping:iputils-ping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -55,9 +55,11 @@ lint:
 	if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
 	$(GO) vet ./...
 
-# Every tier: unit, in-process and kernel-peer tests with the race detector,
-# the demos, then a short pass of every fuzz target.
-test: lint unit demos fuzz-short
+# Every tier: unit, in-process, kernel-peer and terminal tests (cmd/tapip:
+# the program under tmux) with the race detector, the demos, then a short
+# pass of every fuzz target. deps first installs the tools they call.
+test: deps
+	$(MAKE) lint unit demos fuzz-short
 
 # The teaching demos (scripts/demos) on the simulated LAN, output checked.
 demos: build

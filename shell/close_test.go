@@ -34,6 +34,7 @@ func TestCloseWhileACommandRuns(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.line, func(t *testing.T) {
 			l := newUDPLab(t)
+			l.sh.Script = strings.HasPrefix(c.line, "debug") // debug waits for Ctrl-C only in scripts
 			pcap := filepath.Join(t.TempDir(), "close.pcap")
 			if !strings.HasPrefix(c.line, "debug") {
 				if err := l.sh.Execute(context.Background(), "debug -n udp"); err != nil {

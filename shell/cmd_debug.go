@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/fatih/color"
 
@@ -15,20 +16,32 @@ import (
 
 var debugCommand = &Command{
 	Name:  "debug",
-	Usage: "[-n|-c] [-x] dev|l2|arp|ip|icmp|udp|all ...",
+	Usage: "[-n] [-x] dev|l2|arp|ip|icmp|udp|all ... | off",
 	Brief: "watch packets cross the layers (tapip's debug)",
 	Help: `Prints one line per packet per selected layer: <- received, -> sent,
-x dropped with the reason. Runs until Ctrl-C; -n leaves it running in the
-background while you type other commands; -c switches it off. With no
-arguments, says what is being watched. If the terminal cannot keep up,
-lines are skipped and counted, never the packets. In scripts (stdin not a
-terminal, or -c) lines are written at once, in the order things happened.
+x dropped with the reason. At the prompt it switches tracing on and
+returns: the lines keep coming above the prompt while you type other
+commands, until debug off (or -c). With no arguments, says what is being
+watched. If the terminal cannot keep up, lines are skipped and counted,
+never the packets. In scripts (stdin not a terminal, or tapip -c) lines
+are written at once, in the order things happened, and debug LAYER waits
+there until Ctrl-C, as tcpdump does; -n returns at once.
 
 -x draws each packet under its line as well: the layer's header as the
 RFC draws it, with the values filled in (Ethernet, ARP, IPv4, ICMP, UDP),
 then its first 128 bytes in hex and ASCII (dev: the hex alone). A packet
 too short for its header gets the hex alone and a note why.`,
-	Run: runDebug,
+	Run:   runDebug,
+	Words: debugWords,
+}
+
+// debugWords are what Tab offers after debug: the layers, all and off.
+func debugWords(*Shell) []string {
+	words := []string{"all", "off"}
+	for l := range netdev.NumLayers {
+		words = append(words, l.String())
+	}
+	return words
 }
 
 // debugQueueLen bounds the lines waiting to be printed: the stack never
@@ -46,10 +59,56 @@ type debugPrinter struct {
 	sync    bool       // write at once, in causal order (scripts); else queue
 	out     io.Writer  // with sync
 	outMu   sync.Mutex // with sync: one line at a time
-	lines   chan string
+	lines   chan debugEntry
 	skipped atomic.Int64
 	done    chan struct{}
 	draw    bool // -x: each entry is a packet's line, diagram and hex dump
+}
+
+// debugEntry is a line to print, or a mark the printer acknowledges when
+// it gets there (flush).
+type debugEntry struct {
+	line    string
+	flushed chan struct{}
+}
+
+// debugFlushWait bounds how long a finished command waits for the lines
+// it caused before the prompt comes back.
+const debugFlushWait = 250 * time.Millisecond
+
+// flush waits until the lines queued so far are printed, at most
+// debugFlushWait: the traces a command caused come before the next prompt.
+func (pr *debugPrinter) flush() {
+	mark := debugEntry{flushed: make(chan struct{})}
+	pr.mu.RLock()
+	queued := false
+	if !pr.closed && !pr.sync {
+		select {
+		case pr.lines <- mark:
+			queued = true
+		default:
+		}
+	}
+	pr.mu.RUnlock()
+	if !queued {
+		return
+	}
+	t := time.NewTimer(debugFlushWait)
+	defer t.Stop()
+	select {
+	case <-mark.flushed:
+	case <-t.C:
+	}
+}
+
+// flushDebug lets the running watch, if any, catch up (flush).
+func (sh *Shell) flushDebug() {
+	sh.bg.Lock()
+	pr := sh.debug
+	sh.bg.Unlock()
+	if pr != nil {
+		pr.flush()
+	}
 }
 
 // post queues a line, or counts it as skipped if the printer is behind.
@@ -66,7 +125,7 @@ func (pr *debugPrinter) post(line string) {
 		return
 	}
 	select {
-	case pr.lines <- line:
+	case pr.lines <- debugEntry{line: line}:
 	default:
 		pr.skipped.Add(1)
 	}
@@ -78,7 +137,7 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 		return err
 	}
 	tr := sh.Stack.Tracer
-	if o.has('c') {
+	if o.has('c') || len(o.args) == 1 && o.args[0] == "off" {
 		sh.stopDebug()
 		fmt.Fprintln(sh.Out, "debug off")
 		return nil
@@ -98,21 +157,22 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 		}
 		l, ok := netdev.ParseLayer(a)
 		if !ok {
-			return usage("debug %s: unknown layer; choose from dev l2 arp ip icmp udp all", a)
+			return usage("debug %s: unknown layer; choose from dev l2 arp ip icmp udp all, or off", a)
 		}
 		mask |= 1 << l
 	}
 	if err := sh.startDebug(mask, o.has('x')); err != nil {
 		return err
 	}
-	if o.has('n') {
-		drawing := ""
-		if o.has('x') {
-			drawing = ", with diagrams"
-		}
-		fmt.Fprintf(sh.Out, "debug: %s%s (in the background; debug -c stops)\n", layerList(mask), drawing)
+	drawing := ""
+	if o.has('x') {
+		drawing = ", with diagrams"
+	}
+	if o.has('n') || !sh.Script {
+		fmt.Fprintf(sh.Out, "debug: %s%s (in the background; debug off stops)\n", layerList(mask), drawing)
 		return nil
 	}
+	fmt.Fprintf(sh.Out, "debug: %s%s (until Ctrl-C)\n", layerList(mask), drawing)
 	<-ctx.Done()
 	sh.stopDebug()
 	return nil
@@ -149,7 +209,8 @@ func (sh *Shell) startDebug(mask uint32, draw bool) error {
 		return ErrClosed
 	}
 	sh.stopDebugLocked()
-	pr := &debugPrinter{lines: make(chan string, debugQueueLen), done: make(chan struct{}), draw: draw, sync: sh.Script, out: sh.Out}
+	out := sh.backgroundOut()
+	pr := &debugPrinter{lines: make(chan debugEntry, debugQueueLen), done: make(chan struct{}), draw: draw, sync: sh.Script, out: out}
 	colored := sh.Color
 	sh.Stack.Tracer.Set(mask, func(e netdev.TraceEvent) {
 		line := describe(e)
@@ -165,7 +226,7 @@ func (sh *Shell) startDebug(mask uint32, draw bool) error {
 		}
 		pr.post(line)
 	})
-	go pr.print(sh.Out)
+	go pr.print(out)
 	sh.debug = pr
 	return nil
 }
@@ -193,8 +254,12 @@ func (sh *Shell) stopDebugLocked() {
 
 func (pr *debugPrinter) print(out io.Writer) {
 	defer close(pr.done)
-	for line := range pr.lines {
-		fmt.Fprintln(out, line)
+	for e := range pr.lines {
+		if e.flushed != nil {
+			close(e.flushed)
+			continue
+		}
+		fmt.Fprintln(out, e.line)
 		if n := pr.skipped.Swap(0); n > 0 {
 			fmt.Fprintf(out, "debug: %d lines skipped (the terminal fell behind)\n", n)
 		}

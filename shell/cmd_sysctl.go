@@ -57,6 +57,13 @@ var knobs = []knob{
 var sysctlCommand = &Command{
 	Name:  "sysctl",
 	Usage: "[NAME[=VALUE]]",
+	Words: func(*Shell) []string { // Tab completes the names
+		names := make([]string, len(knobs))
+		for i, k := range knobs {
+			names[i] = k.name
+		}
+		return names
+	},
 	Brief: "show or set the stack's tunables (Linux names)",
 	Help:  "With no arguments, lists every tunable with its value. NAME=VALUE sets one.",
 	Run:   runSysctl,

@@ -7,8 +7,6 @@ import (
 	"io"
 	"sync"
 
-	"github.com/chzyer/readline"
-
 	"github.com/gotapip/gotapip/udp"
 )
 
@@ -157,26 +155,4 @@ func (s scannerLines) readLine(string) (string, error) {
 		return "", err
 	}
 	return "", io.EOF
-}
-
-// readlineLines reads lines typed at the terminal: Ctrl-C gives
-// errInterrupted, Ctrl-D io.EOF.
-type readlineLines struct{ rl *readline.Instance }
-
-func (r readlineLines) readLine(prompt string) (string, error) {
-	r.rl.SetPrompt(prompt)
-	line, err := r.rl.Readline()
-	switch {
-	case errors.Is(err, readline.ErrInterrupt):
-		return "", errInterrupted
-	case err != nil:
-		return "", err
-	}
-	return line + "\n", nil
-}
-
-// showPrompt changes the prompt of a read under way, and redraws it.
-func (r readlineLines) showPrompt(prompt string) {
-	r.rl.SetPrompt(prompt)
-	r.rl.Refresh()
 }

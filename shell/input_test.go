@@ -14,7 +14,7 @@ import (
 	"github.com/gotapip/gotapip/stack"
 )
 
-// fakeTerminal stands for readline: each read records its prompt, then
+// fakeTerminal stands for the terminal: each read records its prompt, then
 // waits for a line the test types.
 type fakeTerminal struct {
 	typed chan string // a line typed; closed: Ctrl-D
@@ -88,7 +88,7 @@ func TestSncCtrlCLeavesTheNextLineToThePrompt(t *testing.T) {
 	sh.loopInput.Store(src)
 	in := &interrupter{}
 	done := make(chan error, 1)
-	go func() { done <- sh.interact(src, in, Prompt) }()
+	go func() { done <- sh.interact(src, in, Prompt, func() {}) }()
 
 	term.waitRead(t, 1, Prompt)
 	atPrompt := runtime.NumGoroutine()

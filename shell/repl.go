@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/chzyer/readline"
 	"github.com/fatih/color"
+	"golang.org/x/term"
 )
 
 // Prompt is tapip's prompt.
@@ -20,16 +20,18 @@ const Prompt = "[net shell]: "
 
 // interrupter cancels the running command on SIGINT (Ctrl-C at a terminal
 // in cooked mode, i.e. while a command runs), so ping prints its summary
-// and the shell goes on.
+// and the shell goes on. A script stops at Ctrl-C: onInterrupt, if set, is
+// called too, so a script waiting for its next line stops waiting.
 type interrupter struct {
 	mu          sync.Mutex
 	cancel      context.CancelFunc
 	interrupted bool
+	onInterrupt func()
 	stop        func()
 }
 
-func newInterrupter() *interrupter {
-	in := &interrupter{}
+func newInterrupter(onInterrupt func()) *interrupter {
+	in := &interrupter{onInterrupt: onInterrupt}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	done := make(chan struct{})
@@ -55,6 +57,9 @@ func (in *interrupter) interrupt() {
 	if in.cancel != nil {
 		in.cancel()
 	}
+	if in.onInterrupt != nil {
+		in.onInterrupt()
+	}
 }
 
 // run executes one line under a context that SIGINT cancels.
@@ -77,42 +82,40 @@ func (in *interrupter) wasInterrupted() bool {
 	return in.interrupted
 }
 
-// RunInteractive runs the readline loop on the terminal until exit, quit or
-// Ctrl-D (then it returns nil), or Close (ErrClosed). Ctrl-C at the prompt
-// clears the line; during a command it stops the command.
+// RunInteractive runs the line editor on the terminal (stdin and stdout)
+// until exit, quit or Ctrl-D (then it returns nil), or Close (ErrClosed).
+// Ctrl-C at the prompt clears the line; during a command it stops the
+// command. historyFile keeps the lines typed ("" for none).
 func (sh *Shell) RunInteractive(historyFile string) error {
 	prompt := Prompt
 	if sh.Color {
 		prompt = color.New(color.FgGreen, color.Bold).Sprint(Prompt)
 	}
-	rl, err := readline.NewEx(&readline.Config{
-		Prompt:          prompt,
-		HistoryFile:     historyFile,
-		HistoryLimit:    1000,
-		AutoComplete:    sh.completer(),
-		InterruptPrompt: "^C",
-		EOFPrompt:       "exit",
-	})
+	tm, err := openTerminal(os.Stdin, os.Stdout, loadHistory(historyFile), sh.completeKey)
 	if err != nil {
-		return err
+		return fmt.Errorf("terminal: %w (commands can come on stdin or with -c instead)", err)
 	}
-	defer rl.Close()
-	// Output that arrives while the prompt waits (debug -n) is printed above
-	// it, and the prompt redrawn.
-	sh.Out, sh.Err = rl.Stdout(), rl.Stderr()
+	defer tm.close()
+	con := newConsole(tm, tm.columns)
+	sh.console.Store(con)
+	defer sh.console.Store(nil)
+	sh.Out = foreground{con}
+	if term.IsTerminal(int(os.Stderr.Fd())) { // else errors go where stderr was sent
+		sh.Err = foreground{con}
+	}
 	defer sh.stopBackground()
-	term := readlineLines{rl}
-	src := newLineSource(term, term.showPrompt) // snc -c reads it too, until Ctrl-D or Ctrl-C
+	src := newLineSource(tm, tm.showPrompt) // snc -c reads it too, until Ctrl-D or Ctrl-C
 	sh.loopInput.Store(src)
 	defer sh.loopInput.Store(nil)
-	in := newInterrupter()
+	in := newInterrupter(nil)
 	defer in.stop()
-	return sh.interact(src, in, prompt)
+	return sh.interact(src, in, prompt, func() { sh.flushDebug(); con.endCommand() })
 }
 
 // interact reads command lines from src at prompt and runs them until exit,
 // quit, end of input or Close.
-func (sh *Shell) interact(src *lineSource, in *interrupter, prompt string) error {
+// After each command, done ends a line the command left unfinished.
+func (sh *Shell) interact(src *lineSource, in *interrupter, prompt string, done func()) error {
 	for {
 		line, err := src.next(sh.life.ctx, prompt)
 		switch {
@@ -127,6 +130,7 @@ func (sh *Shell) interact(src *lineSource, in *interrupter, prompt string) error
 			return err
 		}
 		err = in.run(sh, strings.TrimSuffix(line, "\n"))
+		done()
 		switch {
 		case errors.Is(err, ErrExit):
 			return nil
@@ -137,23 +141,16 @@ func (sh *Shell) interact(src *lineSource, in *interrupter, prompt string) error
 	}
 }
 
-// completer completes command names from the command table.
-func (sh *Shell) completer() readline.AutoCompleter {
-	var items []readline.PrefixCompleterInterface
-	for _, c := range sh.Commands() {
-		items = append(items, readline.PcItem(c.Name))
-	}
-	return readline.NewPrefixCompleter(items...)
-}
-
 // RunScript runs the commands in r, one per line, until EOF, exit or
 // Ctrl-C. It returns the error of the last command that failed, so the
-// program's exit status says whether anything went wrong, or ErrClosed if
-// Close ended it.
+// program's exit status says whether anything went wrong; ErrInterrupted
+// if Ctrl-C stopped it, or ErrClosed if Close did.
 func (sh *Shell) RunScript(r io.Reader) error {
 	sh.Script = true
 	defer sh.stopBackground()
-	in := newInterrupter()
+	ctx, cancel := context.WithCancel(sh.life.ctx) // Ctrl-C ends the wait for a line too
+	defer cancel()
+	in := newInterrupter(cancel)
 	defer in.stop()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineLen+1)
@@ -163,11 +160,13 @@ func (sh *Shell) RunScript(r io.Reader) error {
 	defer sh.loopInput.Store(nil)
 	var last error
 	for {
-		line, err := src.next(sh.life.ctx, "")
+		line, err := src.next(ctx, "")
 		switch {
 		case err == nil:
 		case sh.life.ctx.Err() != nil:
 			return ErrClosed
+		case in.wasInterrupted():
+			return ErrInterrupted
 		case err == io.EOF:
 			return last
 		default:
@@ -185,7 +184,7 @@ func (sh *Shell) RunScript(r io.Reader) error {
 func (sh *Shell) RunCommands(line string) error {
 	sh.Script = true
 	defer sh.stopBackground()
-	in := newInterrupter()
+	in := newInterrupter(nil)
 	defer in.stop()
 	var last error
 	cmds, err := splitCommands(line)
@@ -202,9 +201,10 @@ func (sh *Shell) RunCommands(line string) error {
 }
 
 // stopped is what a script returns when runOne stops it with err: ErrClosed
-// if the shell was closed, else the last failure.
+// if the shell was closed, ErrInterrupted at Ctrl-C, else (exit) the last
+// failure.
 func stopped(err, last error) error {
-	if errors.Is(err, ErrClosed) {
+	if errors.Is(err, ErrClosed) || errors.Is(err, ErrInterrupted) {
 		return err
 	}
 	return last
@@ -222,7 +222,7 @@ func (sh *Shell) runOne(in *interrupter, line string, last *error) error {
 		*last = err
 	}
 	if in.wasInterrupted() {
-		return context.Canceled
+		return ErrInterrupted
 	}
 	return nil
 }

@@ -23,6 +23,9 @@ type Command struct {
 	Brief string // one line for help
 	Help  string // more for help CMD; may be empty
 	Run   func(ctx context.Context, sh *Shell, args []string) error
+	// Words, if set, are more words Tab offers for the arguments, beside
+	// the keywords of Usage (debug's layers, sysctl's names).
+	Words func(sh *Shell) []string
 }
 
 // ErrFailed means the command failed and has already said so (ping with no
@@ -34,6 +37,10 @@ var ErrUsage = errors.New("usage")
 
 // ErrExit is returned by exit and quit.
 var ErrExit = errors.New("exit")
+
+// ErrInterrupted is returned by RunScript and RunCommands when Ctrl-C
+// (SIGINT) stopped the script; a shell exits 128+SIGINT then.
+var ErrInterrupted = errors.New("interrupted")
 
 // ErrClosed is returned by Execute and the Run methods once Close has been
 // called.
@@ -60,6 +67,8 @@ type Shell struct {
 	life      lifecycle
 	input     atomic.Pointer[lineSource] // what snc -c reads (SetInput), if set
 	loopInput atomic.Pointer[lineSource] // else the running loop's input, if any
+	console   atomic.Pointer[console]    // the terminal's output path (RunInteractive), if any
+	noticeMu  sync.Mutex                 // a Notice without a console is one whole write
 
 	bg      sync.Mutex       // guards what commands leave running in the background:
 	debug   *debugPrinter    // the running debug watch, if any

@@ -9,16 +9,20 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 )
+
+// tmuxSeq numbers the sessions of one test binary.
+var tmuxSeq atomic.Int32
 
 // tmuxSession runs bin in a detached tmux session sized 120x40 and removes
 // the session when the test ends.
 type tmuxSession struct {
 	t    *testing.T
 	name string
+	home string // $HOME of the program, if the test chose it
 }
 
 func newTmux(t *testing.T, command string) *tmuxSession {
@@ -26,7 +30,7 @@ func newTmux(t *testing.T, command string) *tmuxSession {
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatalf("tmux is needed for the interactive tests: %v", err)
 	}
-	s := &tmuxSession{t: t, name: fmt.Sprintf("tapip-test-%d", os.Getpid())}
+	s := &tmuxSession{t: t, name: fmt.Sprintf("tapip-test-%d-%d", os.Getpid(), tmuxSeq.Add(1))}
 	out, err := exec.Command("tmux", "new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", command).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
@@ -50,11 +54,7 @@ func (s *tmuxSession) screen() string {
 // waitFor polls the screen until it shows want, for at most 10 s.
 func (s *tmuxSession) waitFor(want string) {
 	s.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.screen(), want); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the screen never showed %q:\n%s", want, s.screen())
-		}
-	}
+	s.waitMatch(regexp.QuoteMeta(want))
 }
 
 // A person at the prompt: a running ping stops on Ctrl-C and prints its
@@ -81,8 +81,8 @@ func TestInteractiveCtrlCStopsPingNotShell(t *testing.T) {
 	}
 }
 
-// snc -c at the terminal reads the lines typed until Ctrl-C, then the
-// prompt has the terminal again; SIGTERM at the prompt ends tapip with
+// snc -c at the terminal reads the lines typed until Ctrl-C (they are
+// not kept in the history), then the prompt has the terminal again; SIGTERM at the prompt ends tapip with
 // 128+15 and leaves the terminal as it found it (not in raw mode).
 func TestInteractiveSncThenSIGTERM(t *testing.T) {
 	bin := buildTapip(t)
@@ -99,6 +99,10 @@ func TestInteractiveSncThenSIGTERM(t *testing.T) {
 	s.keys("C-c")
 	s.keys("udp -s", "Enter")
 	s.waitFor("OutDatagrams: 1")
+	// The line sent is not a command: history keeps the commands only.
+	if hist, err := os.ReadFile(home + "/.tapip_history"); err != nil || string(hist) != "snc -u -c 10.0.0.2:7\nudp -s\n" {
+		t.Errorf("history file: %v %q, want the two commands", err, hist)
+	}
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

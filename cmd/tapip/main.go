@@ -108,6 +108,9 @@ func run(args []string) int {
 	if sig := signalled.Load(); sig != 0 { // closeOnSignal closed the shell
 		return 128 + int(sig)
 	}
+	if errors.Is(err, shell.ErrInterrupted) { // Ctrl-C stopped a script
+		return 128 + int(syscall.SIGINT)
+	}
 	if err != nil {
 		return 1
 	}
