@@ -38,7 +38,7 @@ run: build
 # otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping tcpdump:tcpdump ip:iproute2 setpriv:util-linux shellcheck:shellcheck; do \
+	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux shellcheck:shellcheck; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -114,29 +114,27 @@ func (m *Macvtap) ioError(op string, err error) error {
 }
 
 // linkEvents reads the pending link events and acts on our macvtap's:
-// deleted sets gone; a lost carrier is returned as ErrParentDown. When the
-// kernel dropped events (ENOBUFS), it asks for the link's state instead.
+// deleted sets gone (and is returned as ErrGone); a lost carrier is
+// returned as ErrParentDown. When the kernel dropped events (ENOBUFS), it
+// asks for the link's state instead.
 func (m *Macvtap) linkEvents() error {
-	buf := make([]byte, 8192)
+	lost := false
 	for {
-		n, _, err := unix.Recvfrom(m.events, buf, 0)
+		n, _, err := unix.Recvfrom(m.events, m.evBuf, 0)
 		if err == unix.ENOBUFS {
 			l, err := m.ctl.getLink("", m.index)
-			if err == unix.ENODEV {
+			switch {
+			case err == unix.ENODEV:
 				m.gone.Store(true)
-			}
-			if err != nil {
-				continue
-			}
-			if e := m.carrierNow(l.flags); e != nil {
-				return e
+			case err == nil:
+				lost = m.carrierNow(l.flags) || lost
 			}
 			continue
 		}
 		if err != nil { // EAGAIN: all read
 			break
 		}
-		for msg := buf[:n]; len(msg) >= nlmsgHdrLen; {
+		for msg := m.evBuf[:n]; len(msg) >= nlmsgHdrLen; {
 			l := int(ne.Uint32(msg[0:]))
 			if l < nlmsgHdrLen || l > len(msg) {
 				break
@@ -151,28 +149,26 @@ func (m *Macvtap) linkEvents() error {
 			case unix.RTM_DELLINK:
 				m.gone.Store(true)
 			case unix.RTM_NEWLINK:
-				if e := m.carrierNow(lk.flags); e != nil {
-					return e
-				}
+				lost = m.carrierNow(lk.flags) || lost
 			}
 		}
 	}
-	if m.gone.Load() {
+	switch {
+	case m.gone.Load():
 		return m.errGone()
+	case lost:
+		return fmt.Errorf("macvtap %s: %w (%s): frames are lost until it is up again", m.name, ErrParentDown, m.parentName)
 	}
 	return nil
 }
 
-// carrierNow records the carrier state in flags and returns ErrParentDown
-// if it was just lost.
-func (m *Macvtap) carrierNow(flags uint32) error {
+// carrierNow records the carrier state in flags and reports whether it
+// was just lost.
+func (m *Macvtap) carrierNow(flags uint32) bool {
 	up := flags&unix.IFF_LOWER_UP != 0
 	lost := m.carrier && !up
 	m.carrier = up
-	if lost {
-		return fmt.Errorf("macvtap %s: %w (%s): frames are lost until it is up again", m.name, ErrParentDown, m.parentName)
-	}
-	return nil
+	return lost
 }
 
 // Close wakes a blocked reader, waits for readers and writers to leave,

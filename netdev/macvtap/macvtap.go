@@ -55,7 +55,8 @@ type Macvtap struct {
 
 	rxHdr   [vnet.HeaderLen]byte // the reader's virtio_net_hdr (under rxMu)
 	rxMu    sync.Mutex
-	carrier bool // the last carrier state seen (under rxMu)
+	carrier bool   // the last carrier state seen (under rxMu)
+	evBuf   []byte // link events are read into it (under rxMu)
 
 	mu     sync.RWMutex // read/write hold it shared, Close exclusively
 	closed atomic.Bool
@@ -81,7 +82,7 @@ func Open(iface string, opt Options) (*Macvtap, error) {
 	if err != nil {
 		return nil, fmt.Errorf("macvtap %s: %w", iface, err)
 	}
-	m := &Macvtap{ctl: ctl, fd: -1, wake: -1, events: -1}
+	m := &Macvtap{ctl: ctl, fd: -1, wake: -1, events: -1, evBuf: make([]byte, 8192)}
 	if err := m.open(iface, opt); err != nil {
 		m.release()
 		return nil, fmt.Errorf("macvtap %s: %w", iface, err)
