@@ -206,6 +206,16 @@ func TestCLIMacvtap(t *testing.T) {
 	if nodes := leftoverNodes(t); len(nodes) != 0 {
 		t.Errorf("device nodes left behind in /dev: %v", nodes)
 	}
+	// netdev add and del from the shell; a peer there is refused as well.
+	out, errOut, _ = runTapip(t, ours, "", "-dev", "sim", "-c",
+		"netdev add macvtap:mv0 10.0.7.1/24 peer 10.0.7.2/24; netdev add macvtap:mv0 10.0.7.1/24; ping -c 1 -W 2 10.0.7.2; netdev del mvtap0; netdev")
+	if !strings.Contains(errOut, "does not apply") || !strings.Contains(out, "mvtap0: added (macvtap, 02:00:0a:00:07:01)") ||
+		!strings.Contains(out, "1 packets transmitted, 1 received") || strings.Contains(out[strings.LastIndex(out, "Iface"):], "mvtap0") {
+		t.Errorf("netdev add/del macvtap:\n%s%s", out, errOut)
+	}
+	if links := nstest.Run(t, ours, "ip", "-o", "link", "show"); strings.Contains(links, "mvtap") {
+		t.Errorf("a macvtap is left after netdev del:\n%s", links)
+	}
 	_, errOut, status = runTapip(t, ours, "", "-dev", "macvtap:mv0", "-peer", "10.0.7.2/24", "-c", "netdev")
 	if status != 1 || !strings.Contains(errOut, "peer 10.0.7.2/24 does not apply") {
 		t.Errorf("-peer with a macvtap: status %d, stderr %q; want 1 and a refusal", status, errOut)
