@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/internal/syncbuf"
@@ -17,15 +18,21 @@ import (
 // which has pinged B once, so ARP is settled and every frame A sends
 // from now on is an echo request.
 func netemLab(t *testing.T) (*shell.Shell, *syncbuf.Buffer) {
+	sh, out, _ := netemLabB(t)
+	return sh, out
+}
+
+// netemLabB is netemLab that also returns host B's stack.
+func netemLabB(t *testing.T) (*shell.Shell, *syncbuf.Buffer, *stack.Stack) {
 	t.Helper()
-	a, _, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
+	a, b, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
 	var out syncbuf.Buffer
 	sh := shell.New(a, &out, &out)
 	if err := sh.Execute(context.Background(), "ping -q -c 1 -W 2 10.0.0.2"); err != nil {
 		t.Fatalf("first ping: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	return sh, &out
+	return sh, &out, b
 }
 
 // lineInt finds re's first group in out as a number.
@@ -129,5 +136,29 @@ func TestNetemBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error saying %q", c.line, err, c.want)
 		}
+	}
+}
+
+// Every corrupted request is caught by B's checksums (IP header or ICMP:
+// a single flipped bit always changes a ones'-complement sum) and none is
+// answered.
+func TestNetemCorruptCaughtByChecksums(t *testing.T) {
+	sh, out, b := netemLabB(t)
+	ctx := context.Background()
+	sh.Execute(ctx, "netem veth0 corrupt 100% seed 2")
+	if err := sh.Execute(ctx, "ping -q -c 20 -i 0.002 -W 0.5 10.0.0.2"); err == nil || !strings.Contains(out.String(), "20 packets transmitted, 0 received") {
+		t.Errorf("ping through corrupt 100%%: %v\n%s", err, out.String())
+	}
+	caught := func() uint64 { return b.IP.Stats.InHdrErrors.Load() + b.ICMP.Stats.InCsumErrors.Load() }
+	for deadline := time.Now().Add(5 * time.Second); caught() < 20 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // polling B's counters: the condition waited on
+	}
+	if c := caught(); c != 20 {
+		t.Errorf("B caught %d bad checksums or headers, want the 20 corrupted requests", c)
+	}
+	out.Reset()
+	sh.Execute(ctx, "netem veth0")
+	if !strings.Contains(out.String(), "corrupted 20 ") {
+		t.Errorf("netem's count:\n%s", out.String())
 	}
 }
