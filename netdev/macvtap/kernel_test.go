@@ -267,3 +267,24 @@ func TestParentDownThenGone(t *testing.T) {
 		t.Errorf("Close after the macvtap went: %v", err)
 	}
 }
+
+// The data path allocates nothing per frame.
+func TestFrameAllocs(t *testing.T) {
+	l := newTestLAN(t)
+	m, err := l.open(t, "mv0", Options{Default: ourMAC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := frame(netdev.BroadcastMAC, ourMAC, "counted")
+	if a := testing.AllocsPerRun(100, func() { m.WriteFrame(out) }); a != 0 {
+		t.Errorf("WriteFrame: %v allocations per frame", a)
+	}
+	in := frame(ourMAC, netdev.MAC{2, 0, 0, 0, 0, 0x99}, "counted")
+	buf := make([]byte, 1514)
+	if a := testing.AllocsPerRun(100, func() {
+		unix.Write(l.peer, in)
+		m.ReadFrame(buf)
+	}); a != 0 {
+		t.Errorf("ReadFrame: %v allocations per frame", a)
+	}
+}
