@@ -12,6 +12,7 @@ FUZZ_TARGETS := \
 	./netdev/netmap:FuzzRegion \
 	./netdev/netmap:FuzzRingOps \
 	./netdev/packet:FuzzRxFrame \
+	./netdev/macvtap:FuzzParseLink \
 	./arp:FuzzARPParse \
 	./ip:FuzzIPv4Parse \
 	./ip:FuzzReassembly \
