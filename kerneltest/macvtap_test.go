@@ -12,6 +12,7 @@ import (
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/macvtap"
 	"github.com/gotapip/gotapip/stack"
 )
 
@@ -167,6 +168,15 @@ func (l *macvtapLAN) udp(t *testing.T) {
 	}
 	if n := s.UDP.Stats.InCsumErrors.Load(); n != 0 {
 		t.Errorf("%d UDP datagrams from the kernel failed their checksum", n)
+	}
+	st := l.h.dev.Driver().(*macvtap.Macvtap).Stats()
+	// Both of the kernel's datagrams came with their checksum left to the
+	// "hardware" (TUN_F_CSUM): the driver's finishing is what made them good.
+	if n := st.RxCsumFinished.Load(); n < 2 {
+		t.Errorf("the driver finished %d checksums, want the kernel's 2 datagrams (offload off on the peer?)", n)
+	}
+	if n := st.RxGSO.Load() + st.RxBadCsum.Load() + st.RxTruncated.Load() + st.RxBadFrame.Load(); n != 0 {
+		t.Errorf("the driver dropped %d frames", n)
 	}
 }
 

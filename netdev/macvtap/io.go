@@ -64,6 +64,9 @@ func (m *Macvtap) check(n int, buf []byte) (int, bool) {
 	default:
 		switch vnet.Receive(m.rxHdr[:], buf[:n]) {
 		case vnet.OK:
+			if vnet.Header(m.rxHdr[:]).NeedsChecksum() {
+				m.stats.RxCsumFinished.Add(1)
+			}
 			return n, true
 		case vnet.GSO:
 			m.stats.RxGSO.Add(1)

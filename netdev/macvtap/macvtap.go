@@ -27,6 +27,9 @@ type Stats struct {
 	RxGSO       atomic.Uint64 // a GSO super-frame nobody segmented
 	RxBadCsum   atomic.Uint64 // a virtio_net_hdr asking for a checksum outside its frame
 	RxBadFrame  atomic.Uint64 // shorter than a virtio_net_hdr
+	// RxCsumFinished counts frames passed up whose checksum the kernel
+	// left partial (checksum offload) and the driver finished.
+	RxCsumFinished atomic.Uint64
 }
 
 // Options say what Open makes.

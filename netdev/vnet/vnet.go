@@ -57,7 +57,7 @@ func (h Header) GSOType() uint8      { return h[gsoTypeAt] }
 func (h Header) CsumStart() int      { return int(ne.Uint16(h[csumStartAt:])) }
 func (h Header) CsumOffset() int     { return int(ne.Uint16(h[csumOffsetAt:])) }
 func (h Header) IsGSO() bool         { return h.GSOType() != GSONone }
-func (h Header) needsChecksum() bool { return h.Flags()&FlagNeedsCsum != 0 }
+func (h Header) NeedsChecksum() bool { return h.Flags()&FlagNeedsCsum != 0 }
 
 // Set fills the header: flags, gso_type, csum_start and csum_offset; the
 // GSO lengths are zeroed. A zero header asks for no offload.
@@ -100,7 +100,7 @@ func Receive(h Header, frame []byte) Verdict {
 // it. It reports false, changing nothing, when the header points the
 // checksum outside the frame.
 func FinishChecksum(h Header, frame []byte) bool {
-	if !h.needsChecksum() {
+	if !h.NeedsChecksum() {
 		return true
 	}
 	return completeChecksum(frame, h.CsumStart(), h.CsumOffset())
