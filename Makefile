@@ -12,6 +12,7 @@ FUZZ_TARGETS := \
 	./netdev/netmap:FuzzRegion \
 	./netdev/netmap:FuzzRingOps \
 	./netdev/packet:FuzzRxFrame \
+	./netdev/macvtap:FuzzParseLink \
 	./arp:FuzzARPParse \
 	./ip:FuzzIPv4Parse \
 	./ip:FuzzReassembly \
@@ -38,7 +39,7 @@ run: build
 # apt when missing and we are root; otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux; do \
+	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

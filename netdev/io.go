@@ -111,7 +111,13 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(Out, d, frame)
 	}
-	if err := d.drv.WriteFrame(frame); err != nil {
+	var err error
+	if n := d.netem.Load(); n != nil {
+		err = n.Send(frame) // link faults (netem.go); it writes what survives
+	} else {
+		err = d.drv.WriteFrame(frame)
+	}
+	if err != nil {
 		d.Stats.TxErrors.Add(1)
 		return err
 	}

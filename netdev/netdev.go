@@ -52,6 +52,7 @@ type NetDev struct {
 	up      atomic.Bool
 	addr    atomic.Pointer[netip.Prefix]
 	sniffer atomic.Pointer[Sniffer]
+	netem   atomic.Pointer[Netem] // link faults on transmit (netem command), or nil
 	tracer  *Tracer
 	yield   atomic.Bool // a receive woke another goroutine: let it run
 
@@ -155,6 +156,7 @@ func (d *NetDev) Close(started bool) error {
 	var err error
 	d.stopOnce.Do(func() {
 		d.up.Store(false)
+		d.SetNetem(nil)
 		err = d.drv.Close()
 		if started {
 			<-d.done

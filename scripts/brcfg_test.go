@@ -91,6 +91,46 @@ func TestBrcfg(t *testing.T) {
 	}
 }
 
+// TestBrcfgMacvtap: -m open (twice) makes a bridge-mode macvtap on eth0,
+// up, and leaves eth0 its address and unbridged; status shows it; -m close
+// (twice) deletes it and nothing else.
+func TestBrcfgMacvtap(t *testing.T) {
+	nstest.RequireRoot(t)
+	sh := script(t)
+	ns := nstest.NewNetns(t, "brcfg")
+	nstest.Run(t, ns, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", "peer0")
+	nstest.Run(t, ns, "ip", "addr", "add", "192.0.2.10/24", "dev", "eth0")
+	nstest.Run(t, ns, "ip", "link", "set", "peer0", "up")
+
+	out := nstest.Run(t, ns, sh, "-m", "open")
+	if !strings.Contains(out, "run: tapip -dev macvtap:mvtap0") || !strings.Contains(out, "only through a macvlan") {
+		t.Errorf("-m open output:\n%s", out)
+	}
+	nstest.Run(t, ns, sh, "-m", "open") // again: harmless
+	mv := nstest.Run(t, ns, "ip", "-d", "-o", "link", "show", "dev", "mvtap0")
+	for _, want := range []string{"macvtap mode bridge", "mvtap0@eth0", ",UP"} {
+		if !strings.Contains(mv, want) {
+			t.Errorf("after -m open, mvtap0 lacks %q:\n%s", want, mv)
+		}
+	}
+	if got := nstest.Run(t, ns, "ip", "-o", "-4", "addr", "show", "dev", "eth0"); !strings.Contains(got, "192.0.2.10/24") {
+		t.Errorf("eth0 lost its address: %q", got)
+	}
+	if got := nstest.Run(t, ns, sh, "-m", "status"); !strings.Contains(got, "macvtap mvtap0   UP") {
+		t.Errorf("-m status:\n%s", got)
+	}
+	nstest.Run(t, ns, "ip", "link", "add", "notmv", "type", "veth", "peer", "name", "notmv1")
+	if out, err := nstest.Exec(ns, sh, "-m", "close", "eth0", "notmv"); err == nil || !strings.Contains(out, "notmv is not a macvtap") {
+		t.Errorf("-m close of a veth: %v\n%s", err, out)
+	}
+	nstest.Run(t, ns, sh, "-m", "close")
+	nstest.Run(t, ns, sh, "-m", "close") // again: harmless
+	all := nstest.Run(t, ns, "ip", "-d", "-o", "link", "show")
+	if strings.Contains(all, "macvtap") || !strings.Contains(all, "eth0@") || !strings.Contains(all, "notmv") {
+		t.Errorf("after -m close, want eth0 and notmv and no macvtap:\n%s", all)
+	}
+}
+
 // TestBrcfgRefusals: without root it refuses with a clear message; bad
 // usage prints the usage text and exits 2. No namespace needed: nothing is
 // created.

@@ -77,7 +77,7 @@ func TestNonsenseGetsClearErrors(t *testing.T) {
 		{"sysctl a b", "one NAME or NAME=VALUE at a time"},
 		{"debug -x bogus", "unknown layer"},
 		{"capture stop", "none running"},
-		{"netdev add wifi:wlan0", "use tap:NAME, packet:IFACE, netmap:IFACE or sim"},
+		{"netdev add wifi:wlan0", "use tap:NAME, packet:IFACE, macvtap:IFACE, netmap:IFACE or sim"},
 		{"netdev del lo", "the loopback device stays"},
 		{"arping", "give one IPv4 address"},
 		{"sleep forever", "want seconds"},

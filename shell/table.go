@@ -9,6 +9,7 @@ func commandTable() []*Command {
 		routeCommand,
 		ifconfigCommand,
 		netdevCommand,
+		netemCommand,
 		ipfwdCommand,
 		sysctlCommand,
 		debugCommand,

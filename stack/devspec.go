@@ -9,15 +9,17 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/macvtap"
 	"github.com/gotapip/gotapip/netdev/netmap"
 	"github.com/gotapip/gotapip/netdev/packet"
 	"github.com/gotapip/gotapip/netdev/tap"
 )
 
 // DeviceSpec says which driver to open: "tap:NAME", "packet:IFACE",
-// "netmap:IFACE" or "sim" (the -dev flag and the netdev add command).
+// "macvtap:IFACE", "netmap:IFACE" or "sim" (the -dev flag and the netdev
+// add command).
 type DeviceSpec struct {
-	Kind  string // tap, packet, netmap, sim
+	Kind  string // tap, packet, macvtap, netmap, sim
 	Iface string // the kernel interface (empty for sim)
 }
 
@@ -35,7 +37,7 @@ var ErrUnsupported = errors.New("unsupported device kind")
 func ParseDeviceSpec(s string) (DeviceSpec, error) {
 	kind, iface, _ := strings.Cut(s, ":")
 	switch kind {
-	case "tap", "packet", "netmap":
+	case "tap", "packet", "macvtap", "netmap":
 		if iface == "" || len(iface) > 15 || strings.ContainsAny(iface, "/ \t") {
 			return DeviceSpec{}, fmt.Errorf("device %q: want %s:IFACE with an interface name of 1-15 characters", s, kind)
 		}
@@ -46,14 +48,15 @@ func ParseDeviceSpec(s string) (DeviceSpec, error) {
 		}
 		return DeviceSpec{Kind: kind}, nil
 	}
-	return DeviceSpec{}, fmt.Errorf("device %q: %w: use tap:NAME, packet:IFACE, netmap:IFACE or sim", s, ErrUnsupported)
+	return DeviceSpec{}, fmt.Errorf("device %q: %w: use tap:NAME, packet:IFACE, macvtap:IFACE, netmap:IFACE or sim", s, ErrUnsupported)
 }
 
 // DeviceOptions configure a device opened from a spec.
 type DeviceOptions struct {
 	Addr netip.Prefix // the stack's address on it
 	// Peer is the address given to the kernel's end of a TAP (tapip's TOP2);
-	// the zero Prefix leaves it unaddressed (bridged TOP1).
+	// the zero Prefix leaves it unaddressed (bridged TOP1). Other kinds
+	// have no kernel end of their own, and refuse one.
 	Peer netip.Prefix
 	MAC  netdev.MAC // zero: derived from Addr (02:00 + the IPv4 address)
 	MTU  int
@@ -69,14 +72,19 @@ const DefaultBusyPoll = 10 * time.Millisecond
 
 // OpenDevice opens the driver spec names, configures the kernel side for a
 // TAP, and adds the device to the stack.
+// The device is named after the kernel interface the driver works on (for
+// a macvtap tapip makes, the new macvtap's name).
 func (s *Stack) OpenDevice(spec DeviceSpec, opt DeviceOptions) (*netdev.NetDev, error) {
+	if opt.Peer.IsValid() && spec.Kind != "tap" {
+		return nil, fmt.Errorf("device %v: peer %v does not apply: only a TAP has a kernel side to address (leave it out, or give it as none)", spec, opt.Peer)
+	}
 	drv, err := openDriver(spec, opt)
 	if err != nil {
 		return nil, err
 	}
 	name := spec.Iface
-	if name == "" {
-		name = spec.Kind + "0"
+	if n, ok := drv.(interface{ Name() string }); ok {
+		name = n.Name()
 	}
 	return s.OpenDriver(drv, name, opt)
 }
@@ -110,6 +118,8 @@ func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 		return t, nil
 	case "packet":
 		return packet.Open(spec.Iface)
+	case "macvtap":
+		return macvtap.Open(spec.Iface, macvtap.Options{MAC: opt.MAC, Default: MACFor(opt.Addr.Addr())})
 	case "netmap":
 		return netmap.Open(spec.Iface)
 	}

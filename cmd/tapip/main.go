@@ -32,6 +32,7 @@ type options struct {
 	mtu                                   int
 	noColor                               bool
 	devDefault                            bool // -dev not given: fall back to sim
+	peerGiven                             bool // -peer given: a device without a kernel side refuses it
 	poll                                  string
 }
 
@@ -43,7 +44,7 @@ func main() {
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("tapip", flag.ContinueOnError)
-	fs.StringVar(&o.dev, "dev", "tap:tap0", "device: tap:NAME, packet:IFACE, netmap:IFACE or sim")
+	fs.StringVar(&o.dev, "dev", "tap:tap0", "device: tap:NAME, packet:IFACE, macvtap:IFACE, netmap:IFACE or sim")
 	fs.StringVar(&o.addr, "addr", "10.0.0.1/24", "the stack's IPv4 address and prefix")
 	fs.StringVar(&o.gw, "gw", "", "default gateway")
 	fs.StringVar(&o.peer, "peer", "10.0.0.2/24", "with tap: the kernel side's address, or none (bridged)")
@@ -57,8 +58,11 @@ func parseFlags(args []string) (options, error) {
 	}
 	o.devDefault = true
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "dev" {
+		switch f.Name {
+		case "dev":
 			o.devDefault = false
+		case "peer":
+			o.peerGiven = true
 		}
 	})
 	if o.poll != "sleep" && o.poll != "busy" {
@@ -129,7 +133,7 @@ func setup(s *stack.Stack, o options) (*sim.LAN, error) {
 	if opt.Addr, err = netip.ParsePrefix(o.addr); err != nil || !opt.Addr.Addr().Is4() {
 		return nil, fmt.Errorf("-addr %q: want an IPv4 address with prefix, like 10.0.0.1/24", o.addr)
 	}
-	if o.peer != "none" {
+	if o.peer != "none" && (o.peerGiven || spec.Kind == "tap") {
 		if opt.Peer, err = netip.ParsePrefix(o.peer); err != nil || !opt.Peer.Addr().Is4() {
 			return nil, fmt.Errorf("-peer %q: want an IPv4 address with prefix, like 10.0.0.2/24, or none", o.peer)
 		}

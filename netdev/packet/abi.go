@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gotapip/gotapip/netdev/vnet"
 )
 
 // The PACKET_MMAP ABI this package uses: TPACKET_V2 rings, from
@@ -71,14 +73,8 @@ const (
 	tpacket2Hlen = hdrSize + unix.SizeofSockaddrLinklayer // TPACKET2_HDRLEN
 	txData       = hdrSize
 
-	// virtio_net_hdr: its size and fields.
-	vnetHdrLen     = 10
-	vnetFlags      = 0
-	vnetGSOType    = 1
-	vnetCsumStart  = 6
-	vnetCsumOffset = 8
-	vnetFNeedsCsum = 1 // VIRTIO_NET_HDR_F_NEEDS_CSUM
-	vnetGSONone    = 0 // VIRTIO_NET_HDR_GSO_NONE
+	// vnetHdrLen is the size of a virtio_net_hdr (netdev/vnet).
+	vnetHdrLen = vnet.HeaderLen
 
 	// rxMacRoom bounds where the kernel puts an rx frame: tp_net is
 	// TPACKET_ALIGN(TPACKET2_HDRLEN + max(link header, 16)), at most 80

@@ -82,7 +82,8 @@
 // socket has PACKET_VNET_HDR, so a struct virtio_net_hdr comes with each
 // frame, and when it says NEEDS_CSUM the driver sums the frame from
 // csum_start to its end and stores the checksum at csum_start +
-// csum_offset, knowing nothing of IP, UDP or TCP. The stack receives
+// csum_offset, knowing nothing of IP, UDP or TCP (netdev/vnet, shared
+// with the macvtap driver). The stack receives
 // complete frames; the peer's offloads stay on. A header that puts the
 // checksum outside its frame is dropped and counted (Stats.RxBadCsum). On
 // transmit each frame carries a zeroed header: no offload asked for.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gotapip/gotapip/netdev/vnet"
 )
 
 // FuzzRxFrame: whatever a ring frame's header claims (lengths, the MAC
@@ -16,18 +18,15 @@ func FuzzRxFrame(f *testing.F) {
 	f.Add(true, uint32(60), uint32(60), uint16(76), byte(0), byte(1), uint16(34), uint16(6), []byte("frame"))
 	f.Add(false, uint32(1514), uint32(100), uint16(66), byte(0), byte(0), uint16(0), uint16(0), []byte{})
 	f.Add(true, uint32(60), uint32(60), uint16(76), byte(1), byte(1), uint16(0xffff), uint16(0xffff), []byte("x"))
-	f.Fuzz(func(t *testing.T, vnet bool, length, snap uint32, mac uint16, gso, flags byte, csumStart, csumOffset uint16, data []byte) {
-		rx := &rxRing{ring: newTestRing(t, 2), vnet: vnet}
+	f.Fuzz(func(t *testing.T, withVnet bool, length, snap uint32, mac uint16, gso, flags byte, csumStart, csumOffset uint16, data []byte) {
+		rx := &rxRing{ring: newTestRing(t, 2), vnet: withVnet}
 		fr := rx.frame(0)
 		copy(fr[min(int(mac), len(fr)):], data)
 		ne.PutUint32(fr[hdrLen:], length)
 		ne.PutUint32(fr[hdrSnaplen:], snap)
 		ne.PutUint16(fr[hdrMac:], mac)
-		if vh := int(mac) - vnetHdrLen; vnet && vh >= 0 && vh+vnetHdrLen <= len(fr) {
-			fr[vh+vnetFlags] = flags
-			fr[vh+vnetGSOType] = gso
-			ne.PutUint16(fr[vh+vnetCsumStart:], csumStart)
-			ne.PutUint16(fr[vh+vnetCsumOffset:], csumOffset)
+		if vh := int(mac) - vnetHdrLen; withVnet && vh >= 0 && vh+vnetHdrLen <= len(fr) {
+			vnet.Header(fr[vh:]).Set(flags, gso, csumStart, csumOffset)
 		}
 		storeStatus(fr, unix.TP_STATUS_USER)
 		buf := make([]byte, 2048)

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gotapip/gotapip/netdev/vnet"
 )
 
 var ne = binary.NativeEndian // the ring headers are in host byte order
@@ -47,7 +49,7 @@ const (
 // next takes the current frame if the kernel has filled it: copies it into
 // buf (truncated to len(buf)), hands the ring frame back and advances.
 // With a virtio_net_hdr, a checksum the kernel left partial is finished in
-// the ring frame first (finishChecksum). losing reports TP_STATUS_LOSING:
+// the ring frame first (vnet.FinishChecksum). losing reports TP_STATUS_LOSING:
 // the kernel has dropped frames since its statistics were last read.
 func (r *rxRing) next(buf []byte, skipOutgoing bool) (n int, v rxVerdict, losing bool) {
 	f := r.frame(r.cur)
@@ -65,13 +67,13 @@ func (r *rxRing) next(buf []byte, skipOutgoing bool) (n int, v rxVerdict, losing
 	switch {
 	case mac < minMac || snap > len(f)-mac:
 		v = rxBad
-	case r.vnet && f[mac-vnetHdrLen+vnetGSOType] != vnetGSONone:
+	case r.vnet && vnet.Header(f[mac-vnetHdrLen:mac]).IsGSO():
 		v = rxGSO // before rxTruncated: the reason such a frame is long
 	case uint32(snap) < length:
 		v = rxTruncated
 	case skipOutgoing && f[sllPkttype] == unix.PACKET_OUTGOING:
 		v = rxOutgoing
-	case r.vnet && !finishChecksum(f[mac-vnetHdrLen:mac], f[mac:mac+snap]):
+	case r.vnet && !vnet.FinishChecksum(f[mac-vnetHdrLen:mac], f[mac:mac+snap]):
 		v = rxBadCsum
 	default:
 		v = rxFrame

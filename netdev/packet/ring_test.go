@@ -8,10 +8,22 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gotapip/gotapip/netdev/vnet"
+	"github.com/gotapip/gotapip/netdev/vnet/vnettest"
 )
 
 // Tests of the ring logic over plain memory laid out as the kernel lays
 // out a mapping; no root, no socket.
+
+var udpFrames = vnettest.UDPFrames
+
+// vnetHdr is a virtio_net_hdr.
+func vnetHdr(flags, gsoType uint8, start, offset int) []byte {
+	h := make(vnet.Header, vnet.HeaderLen)
+	h.Set(flags, gsoType, uint16(start), uint16(offset))
+	return h
+}
 
 func TestGeometry(t *testing.T) {
 	for _, tc := range []struct {
@@ -180,9 +192,9 @@ func TestRxVnetHdr(t *testing.T) {
 	complete, partial, start, offset := udpFrames([]byte("a datagram of odd length"))
 	gso := bytes.Repeat([]byte{0x45}, 1514)
 	fillVnet(rx, 0, partial, len(partial), unix.PACKET_HOST, unix.TP_STATUS_USER|unix.TP_STATUS_CSUMNOTREADY,
-		vnetHdr(vnetFNeedsCsum, vnetGSONone, start, offset))
-	fillVnet(rx, 1, gso[:1000], 2962, unix.PACKET_HOST, unix.TP_STATUS_USER, vnetHdr(vnetFNeedsCsum, 1, 34, 16)) // TCPV4
-	fillVnet(rx, 2, partial, len(partial), unix.PACKET_HOST, unix.TP_STATUS_USER, vnetHdr(vnetFNeedsCsum, vnetGSONone, start, len(partial)))
+		vnetHdr(vnet.FlagNeedsCsum, vnet.GSONone, start, offset))
+	fillVnet(rx, 1, gso[:1000], 2962, unix.PACKET_HOST, unix.TP_STATUS_USER, vnetHdr(vnet.FlagNeedsCsum, 1, 34, 16)) // TCPV4
+	fillVnet(rx, 2, partial, len(partial), unix.PACKET_HOST, unix.TP_STATUS_USER, vnetHdr(vnet.FlagNeedsCsum, vnet.GSONone, start, len(partial)))
 	fillVnet(rx, 3, gso, len(gso), unix.PACKET_HOST, unix.TP_STATUS_USER, vnetHdr(0, 5, 0, 0)) // UDP_L4
 	buf := make([]byte, 2048)
 	for i, want := range []rxVerdict{rxFrame, rxGSO, rxBadCsum, rxGSO, rxEmpty} {

@@ -1,59 +1,68 @@
 // Package pipe is an in-memory wire joining two NetDevs in one process, like
-// a crossover cable. It can lose, delay, duplicate and reorder frames, so
-// in-process tests exercise retries and sequence matching without root.
+// a crossover cable. It can lose, corrupt, delay, duplicate and reorder
+// frames (netdev.Netem, the same link faults the netem command applies to
+// a device), so in-process tests exercise retries and sequence matching
+// without root.
 package pipe
 
 import (
-	"math/rand/v2"
-	"sync"
-	"time"
+	"sync/atomic"
 
+	"github.com/gotapip/gotapip/clock"
 	"github.com/gotapip/gotapip/netdev"
 )
 
 // QueueLen bounds the frames in flight towards each end.
 const QueueLen = 512
 
-// Impairments are what the wire does to frames, each a probability 0..1
-// applied independently per frame, plus a fixed one-way delay.
-type Impairments struct {
-	Loss      float64
-	Duplicate float64
-	Reorder   float64 // hold the frame back and send it after the next one
-	Delay     time.Duration
-}
+// Impairments are what the wire does to frames: netdev.Faults, each
+// probability applied independently per frame, plus a fixed one-way delay.
+// A zero Seed takes the pipe's.
+type Impairments = netdev.Faults
 
 // End is one end of a pipe; it implements netdev.Driver.
 type End struct {
-	rx   *netdev.FrameQueue // frames for this end
-	peer *End
-	w    *wire
-}
-
-// wire is shared by both ends: impairments and their random source.
-type wire struct {
-	mu   sync.Mutex
-	imp  Impairments
-	rng  *rand.Rand
-	held map[*End][]byte // a frame held back for reordering, per direction
+	rx    *netdev.FrameQueue // frames for this end
+	peer  *End
+	seed  uint64                       // the pipe's seed
+	salt  uint64                       // set apart this direction's draws from the other's
+	netem atomic.Pointer[netdev.Netem] // faults on what this end sends, or nil
 }
 
 // New returns the two ends of a new pipe. seed makes the impairments
 // repeatable.
 func New(seed uint64) (a, b *End) {
-	w := &wire{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), held: map[*End][]byte{}}
-	a = &End{rx: netdev.NewFrameQueue(QueueLen), w: w}
-	b = &End{rx: netdev.NewFrameQueue(QueueLen), w: w}
+	a = &End{rx: netdev.NewFrameQueue(QueueLen), seed: seed}
+	b = &End{rx: netdev.NewFrameQueue(QueueLen), seed: seed, salt: 0x5bd1e995}
 	a.peer, b.peer = b, a
 	return a, b
 }
 
-// SetImpairments changes what the wire does from now on (both directions).
+// SetImpairments changes what the wire does from now on, in both
+// directions; frames still delayed or held back under the old ones are
+// dropped.
 func (e *End) SetImpairments(imp Impairments) {
-	e.w.mu.Lock()
-	e.w.imp = imp
-	e.w.mu.Unlock()
+	for _, end := range []*End{e, e.peer} {
+		end.setFaults(imp)
+	}
 }
+
+func (e *End) setFaults(imp Impairments) {
+	var n *netdev.Netem
+	if !imp.IsZero() {
+		if imp.Seed == 0 {
+			imp.Seed = e.seed
+		}
+		imp.Seed ^= e.salt
+		n = netdev.NewNetem(imp, clock.Real{}, e.deliver)
+	}
+	if old := e.netem.Swap(n); old != nil {
+		old.Stop()
+	}
+}
+
+// Netem is what the wire does to the frames this end sends, or nil.
+func (e *End) Netem() *netdev.Netem { return e.netem.Load() }
 
 func (e *End) Kind() string                      { return "pipe" }
 func (e *End) ReadFrame(buf []byte) (int, error) { return e.rx.Get(buf) }
@@ -64,40 +73,14 @@ func (e *End) Close() error { e.rx.Close(); return nil }
 // WriteFrame sends frame to the peer through the impairments. A full peer
 // queue loses the frame silently, as a congested wire would.
 func (e *End) WriteFrame(frame []byte) error {
-	w := e.w
-	w.mu.Lock()
-	imp := w.imp
-	lose := w.rng.Float64() < imp.Loss
-	dup := w.rng.Float64() < imp.Duplicate
-	reorder := w.rng.Float64() < imp.Reorder
-	var out [3][]byte // at most: the frame, its duplicate, a held frame
-	n := 0
-	if !lose {
-		if reorder && w.held[e] == nil {
-			w.held[e] = append([]byte(nil), frame...)
-		} else {
-			out[n], n = frame, n+1
-			if dup {
-				out[n], n = frame, n+1
-			}
-			if h := w.held[e]; h != nil {
-				out[n], n = h, n+1
-				delete(w.held, e)
-			}
-		}
+	if n := e.netem.Load(); n != nil {
+		return n.Send(frame)
 	}
-	w.mu.Unlock()
-	for _, f := range out[:n] {
-		e.deliver(f, imp.Delay)
-	}
-	return nil
+	return e.deliver(frame)
 }
 
-func (e *End) deliver(frame []byte, delay time.Duration) {
-	if delay <= 0 {
-		e.peer.rx.Put(frame)
-		return
-	}
-	c := append([]byte(nil), frame...)
-	time.AfterFunc(delay, func() { e.peer.rx.Put(c) })
+// deliver puts a copy of frame in the peer's queue.
+func (e *End) deliver(frame []byte) error {
+	e.peer.rx.Put(frame)
+	return nil
 }

@@ -1,8 +1,10 @@
 package pipe
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math/bits"
 	"testing"
 	"time"
 
@@ -18,7 +20,7 @@ func read(t *testing.T, e *End) string {
 	}
 	c := make(chan result, 1)
 	go func() {
-		buf := make([]byte, 64)
+		buf := make([]byte, 128)
 		n, err := e.ReadFrame(buf)
 		c <- result{string(buf[:n]), err}
 	}()
@@ -37,7 +39,7 @@ func read(t *testing.T, e *End) string {
 // drain returns every frame waiting at e without blocking.
 func drain(e *End) []string {
 	var out []string
-	buf := make([]byte, 64)
+	buf := make([]byte, 128)
 	for e.rx.Len() > 0 {
 		n, _ := e.ReadFrame(buf)
 		out = append(out, string(buf[:n]))
@@ -71,7 +73,8 @@ func TestPipeImpairments(t *testing.T) {
 		{"loss", Impairments{Loss: 1}, nil},
 		{"duplicate", Impairments{Duplicate: 1}, []string{"f1", "f1", "f2", "f2", "f3", "f3"}},
 		// Every frame is held back behind the next one: f1 is held, f2 goes
-		// out and releases f1; f3 is held again.
+		// out and releases f1; f3 is held again (and goes after
+		// netdev.ReorderHold, TestPipeReorderHoldEnds).
 		{"reorder", Impairments{Reorder: 1}, []string{"f2", "f1"}},
 	}
 	for _, tt := range tests {
@@ -126,10 +129,44 @@ func TestPipeWriteCopies(t *testing.T) {
 	g := []byte("held")
 	a.WriteFrame(g)
 	copy(g, "YYYY")
-	a.SetImpairments(Impairments{})
-	a.WriteFrame([]byte("next"))
+	a.WriteFrame([]byte("next")) // overtakes the held frame and releases it
 	if got := drain(b); fmt.Sprint(got) != "[next held]" {
 		t.Errorf("b received %q, want [next held]", got)
+	}
+}
+
+// A frame held back with nothing behind it goes after netdev.ReorderHold.
+func TestPipeReorderHoldEnds(t *testing.T) {
+	a, b := New(1)
+	a.SetImpairments(Impairments{Reorder: 1})
+	a.WriteFrame([]byte("alone"))
+	if got := read(t, b); got != "alone" {
+		t.Errorf("b read %q, want the held frame", got)
+	}
+	if r := a.Netem().Stats.Reordered.Load(); r != 1 {
+		t.Errorf("Reordered %d, want 1", r)
+	}
+}
+
+// Corrupt flips one bit of each frame, past its Ethernet header, in the
+// direction set; SetImpairments on one end sets both directions.
+func TestPipeCorrupt(t *testing.T) {
+	a, b := New(9)
+	b.SetImpairments(Impairments{Corrupt: 1})
+	for dir, ends := range [][2]*End{{a, b}, {b, a}} {
+		orig := make([]byte, 60)
+		ends[0].WriteFrame(orig)
+		got := []byte(read(t, ends[1]))
+		diff := 0
+		for i := range got {
+			diff += bits.OnesCount8(got[i] ^ orig[i])
+		}
+		if len(got) != 60 || diff != 1 || !bytes.Equal(got[:netdev.EthernetHeaderLen], orig[:netdev.EthernetHeaderLen]) {
+			t.Errorf("direction %d: %d bits differ (want 1, past the header)", dir, diff)
+		}
+		if c := ends[0].Netem().Stats.Corrupted.Load(); c != 1 {
+			t.Errorf("direction %d: Corrupted %d, want 1", dir, c)
+		}
 	}
 }
 

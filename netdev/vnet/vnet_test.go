@@ -1,52 +1,21 @@
-//go:build linux
-
-package packet
+package vnet
 
 import (
 	"bytes"
 	"encoding/binary"
-	"net/netip"
 	"testing"
 
 	"github.com/gotapip/gotapip/internal/checksum"
+	"github.com/gotapip/gotapip/netdev/vnet/vnettest"
 	"github.com/gotapip/gotapip/udp"
 )
 
 // Unit tests of finishing partial checksums, over synthetic frames.
 
 var (
-	udpSrc = netip.MustParseAddr("10.77.0.2")
-	udpDst = netip.MustParseAddr("10.77.0.1")
+	udpFrames      = vnettest.UDPFrames
+	udpSrc, udpDst = vnettest.UDPSrc, vnettest.UDPDst
 )
-
-// udpFrames returns an Ethernet + IPv4 + UDP frame carrying payload with
-// its checksum complete (udp.Header.Encode), the same frame as the kernel
-// hands it over with checksum offload (the field holds the folded sum of
-// the pseudo-header, uncomplemented), and where the checksum starts and
-// goes (csum_start, csum_offset).
-func udpFrames(payload []byte) (complete, partial []byte, start, offset int) {
-	ulen := udp.HeaderLen + len(payload)
-	f := make([]byte, 14+20+ulen)
-	copy(f, []byte{2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00})
-	ih := f[14:34]
-	ih[0], ih[8], ih[9] = 0x45, 64, 17
-	binary.BigEndian.PutUint16(ih[2:], uint16(20+ulen))
-	copy(ih[12:], udpSrc.AsSlice())
-	copy(ih[16:], udpDst.AsSlice())
-	binary.BigEndian.PutUint16(ih[10:], checksum.Checksum(ih, 0))
-	uh := udp.Header(f[34:])
-	copy(uh.Payload(), payload)
-	uh.Encode(udp.Fields{SrcPort: 4000, DstPort: 9, Src: udpSrc, Dst: udpDst})
-
-	partial = bytes.Clone(f)
-	var ph [12]byte
-	copy(ph[0:], udpSrc.AsSlice())
-	copy(ph[4:], udpDst.AsSlice())
-	ph[9] = 17
-	binary.BigEndian.PutUint16(ph[10:], uint16(ulen))
-	binary.BigEndian.PutUint16(partial[34+6:], ^checksum.Checksum(ph[:], 0))
-	return f, partial, 34, 6
-}
 
 // Every payload length, odd and even, up to a full 1500-byte datagram:
 // the finished frame is the one the stack would have built itself.
@@ -127,11 +96,9 @@ func TestCompleteChecksumLies(t *testing.T) {
 }
 
 // vnetHdr is a virtio_net_hdr.
-func vnetHdr(flags, gsoType uint8, start, offset int) []byte {
-	h := make([]byte, vnetHdrLen)
-	h[vnetFlags], h[vnetGSOType] = flags, gsoType
-	ne.PutUint16(h[vnetCsumStart:], uint16(start))
-	ne.PutUint16(h[vnetCsumOffset:], uint16(offset))
+func vnetHdr(flags, gsoType uint8, start, offset int) Header {
+	h := make(Header, HeaderLen)
+	h.Set(flags, gsoType, uint16(start), uint16(offset))
 	return h
 }
 
@@ -140,16 +107,60 @@ func vnetHdr(flags, gsoType uint8, start, offset int) []byte {
 func TestFinishChecksum(t *testing.T) {
 	want, f, start, offset := udpFrames([]byte("finish me"))
 	partial := bytes.Clone(f)
-	if !finishChecksum(vnetHdr(0, 0, 999, 999), f) || !bytes.Equal(f, partial) {
+	if !FinishChecksum(vnetHdr(0, 0, 999, 999), f) || !bytes.Equal(f, partial) {
 		t.Error("no NEEDS_CSUM: frame changed or refused")
 	}
-	if !finishChecksum(vnetHdr(2, 0, 0, 0), f) || !bytes.Equal(f, partial) { // DATA_VALID
+	if !FinishChecksum(vnetHdr(2, 0, 0, 0), f) || !bytes.Equal(f, partial) { // DATA_VALID
 		t.Error("DATA_VALID: frame changed or refused")
 	}
-	if finishChecksum(vnetHdr(vnetFNeedsCsum, 0, start, len(f)), f) || !bytes.Equal(f, partial) {
+	if FinishChecksum(vnetHdr(FlagNeedsCsum, 0, start, len(f)), f) || !bytes.Equal(f, partial) {
 		t.Error("NEEDS_CSUM beyond the frame: accepted")
 	}
-	if !finishChecksum(vnetHdr(vnetFNeedsCsum, 0, start, offset), f) || !bytes.Equal(f, want) {
+	if !FinishChecksum(vnetHdr(FlagNeedsCsum, 0, start, offset), f) || !bytes.Equal(f, want) {
 		t.Error("NEEDS_CSUM: checksum not finished")
+	}
+}
+
+// Receive: a GSO super-frame is refused whatever else the header says,
+// before any checksum is touched; a checksum outside the frame is refused;
+// otherwise the frame passes, finished.
+func TestReceive(t *testing.T) {
+	want, partial, start, offset := udpFrames([]byte("through Receive"))
+	for _, tc := range []struct {
+		name    string
+		h       Header
+		verdict Verdict
+		frame   []byte // the frame afterwards
+	}{
+		{"plain", vnetHdr(0, GSONone, 0, 0), OK, partial},
+		{"needs-csum", vnetHdr(FlagNeedsCsum, GSONone, start, offset), OK, want},
+		{"gso-tcpv4", vnetHdr(FlagNeedsCsum, 1, start, offset), GSO, partial},
+		{"gso-udp-l4", vnetHdr(0, 5, 0, 0), GSO, partial},
+		{"csum-outside", vnetHdr(FlagNeedsCsum, GSONone, start, len(partial)), BadCsum, partial},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := bytes.Clone(partial)
+			if got := Receive(tc.h, f); got != tc.verdict {
+				t.Errorf("verdict %d, want %d", got, tc.verdict)
+			}
+			if !bytes.Equal(f, tc.frame) {
+				t.Errorf("frame afterwards differs from the expected one")
+			}
+		})
+	}
+}
+
+// The header's accessors read what Set wrote, in host byte order.
+func TestHeaderSet(t *testing.T) {
+	h := make(Header, HeaderLen)
+	for i := range h {
+		h[i] = 0xa5 // an unset field shows up
+	}
+	h.Set(FlagNeedsCsum, 3, 0x1234, 0x0010)
+	if h.Flags() != 1 || h.GSOType() != 3 || h.CsumStart() != 0x1234 || h.CsumOffset() != 0x10 || !h.IsGSO() {
+		t.Errorf("header % x reads flags %d gso %d start %#x offset %#x", []byte(h), h.Flags(), h.GSOType(), h.CsumStart(), h.CsumOffset())
+	}
+	if h[2] != 0 || h[3] != 0 || h[4] != 0 || h[5] != 0 {
+		t.Errorf("hdr_len/gso_size not zeroed: % x", []byte(h))
 	}
 }
