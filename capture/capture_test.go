@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -43,7 +44,7 @@ func TestCaptureWritesPcapAndStopsAtLimit(t *testing.T) {
 	dev := testDevice(t, pool)
 	path := filepath.Join(t.TempDir(), "x.pcap")
 	// 24-byte file header + 3 records of 16 + 100 bytes fit; a 4th does not.
-	c, err := capture.Start(path, 24+3*(16+100)+50, []*netdev.NetDev{dev})
+	c, err := capture.Start(path, capture.Config{Limit: 24 + 3*(16+100) + 50}, []*netdev.NetDev{dev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +72,9 @@ func TestCaptureWritesPcapAndStopsAtLimit(t *testing.T) {
 	if r.LinkType() != layers.LinkTypeEthernet {
 		t.Errorf("link type %v, want Ethernet", r.LinkType())
 	}
+	if r.Snaplen() != 262144 {
+		t.Errorf("snap length %d, want tcpdump's default 262144", r.Snaplen())
+	}
 	count := 0
 	for {
 		data, ci, err := r.ReadPacketData()
@@ -89,7 +93,49 @@ func TestCaptureWritesPcapAndStopsAtLimit(t *testing.T) {
 }
 
 func TestCaptureBadPath(t *testing.T) {
-	if _, err := capture.Start("/nonexistent/dir/x.pcap", capture.DefaultLimit, nil); err == nil {
+	if _, err := capture.Start("/nonexistent/dir/x.pcap", capture.Config{}, nil); err == nil {
 		t.Error("Start in a missing directory succeeded")
+	}
+}
+
+// With -s (Snaplen) a record keeps the first Snaplen bytes of a frame and
+// its original length, as tcpdump -s writes it.
+func TestCaptureSnaplen(t *testing.T) {
+	pool := netdev.NewPool()
+	dev := testDevice(t, pool)
+	path := filepath.Join(t.TempDir(), "s.pcap")
+	c, err := capture.Start(path, capture.Config{Snaplen: 64}, []*netdev.NetDev{dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(pool, dev, 200-netdev.EthernetHeaderLen)
+	send(pool, dev, 60-netdev.EthernetHeaderLen)
+	if _, err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Snaplen() != 64 {
+		t.Errorf("file header snap length %d, want 64", r.Snaplen())
+	}
+	type record struct{ Kept, Length int }
+	var got []record
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		got = append(got, record{len(data), ci.Length})
+	}
+	want := []record{{64, 200}, {60, 60}}
+	if !slices.Equal(got, want) {
+		t.Errorf("records (-want +got):\n-%v\n+%v", want, got)
 	}
 }
