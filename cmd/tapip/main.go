@@ -108,26 +108,28 @@ func setup(s *stack.Stack, o options) (*netdev.NetDev, *sim.LAN, error) {
 	}
 	if o.gw.IsValid() {
 		if err := s.AddDefaultRoute(dev, o.gw); err != nil {
-			return dev, lan, fmt.Errorf("-gw %v: %w", o.gw, err)
+			return dev, lan, fmt.Errorf("-gw: %w", err)
 		}
 	}
 	return dev, lan, nil
 }
 
-// banner is the line an interactive session starts with: where the stack
-// is, and whether its peers are the kernel or the simulated LAN.
+// banner is what an interactive session starts with: where the stack is,
+// and whether its peer is the kernel or the simulated LAN.
 func banner(dev *netdev.NetDev, peer netip.Prefix, onSim bool) string {
-	where := fmt.Sprintf("tapip: %v on %s", dev.Addr(), dev.Name())
+	where := fmt.Sprintf("tapip on %s %v", dev.Name(), dev.Addr())
 	switch {
 	case onSim:
-		where += fmt.Sprintf(", the SIMULATED LAN (not the kernel): hosts %v and, via %v, %v",
-			sim.HostAddr.Addr(), sim.RouterAddr.Addr(), sim.FarHostAddr.Addr())
+		where += fmt.Sprintf(": the SIMULATED LAN, not the kernel (hosts %v, and %v via %v)",
+			sim.HostAddr.Addr(), sim.FarHostAddr.Addr(), sim.RouterAddr.Addr())
 	case dev.Kind() == "tap" && peer.IsValid():
-		where += fmt.Sprintf(", a TAP; the kernel side is %v", peer)
+		where += fmt.Sprintf(": a TAP, the kernel side %v", peer)
+	case dev.Kind() == "tap":
+		where += ": a TAP, the kernel side unaddressed (bridged)"
 	default:
 		where += fmt.Sprintf(" (%s)", dev.Kind())
 	}
-	return where + ". help lists the commands; Ctrl-D leaves."
+	return where + "\nhelp lists the commands; Ctrl-D leaves."
 }
 
 // closeOnSignal handles SIGTERM and SIGHUP. It closes the shell, which
