@@ -11,13 +11,13 @@ import (
 
 var captureCommand = &Command{
 	Name:  "capture",
-	Usage: "[start [-i IFACE] [-s SNAPLEN] [-C MAXBYTES] FILE | stop]",
+	Usage: "[start [-i IFACE] [-s SNAPLEN] [-C FILE_SIZE] FILE | stop]",
 	Brief: "write every frame to a pcap file (tcpdump -r, Wireshark)",
 	Help: `capture start writes every frame received and sent, on all devices or
 on IFACE, to FILE in pcap format, until capture stop (which prints the
-count, as tcpdump does) or until the file reaches MAXBYTES (default 64 MiB).
--s keeps the first SNAPLEN bytes of each frame (default 262144, as
-tcpdump). With no arguments, says how the running capture is doing.`,
+count, as tcpdump does) or until the file reaches FILE_SIZE millions of
+bytes, as tcpdump -C counts them (default 64 MiB); then it stops. -s keeps
+the first SNAPLEN bytes of each frame (default 262144, as tcpdump). With no arguments, says how the running capture is doing.`,
 	Run: runCapture,
 }
 
@@ -59,9 +59,13 @@ func (sh *Shell) startCaptureLocked(args []string) error {
 	if sh.life.isClosed() { // Close has stopped, or is about to stop, the background
 		return ErrClosed
 	}
-	limit, err := o.intOpt('C', capture.DefaultLimit, 1024, 1<<34)
-	if err != nil {
-		return err
+	limit := int64(capture.DefaultLimit)
+	if o.has('C') {
+		millions, err := o.intOpt('C', 0, 1, 16000)
+		if err != nil {
+			return err
+		}
+		limit = int64(millions) * 1000000
 	}
 	snaplen, err := o.intOpt('s', capture.DefaultSnaplen, 1, capture.DefaultSnaplen)
 	if err != nil {
@@ -75,7 +79,7 @@ func (sh *Shell) startCaptureLocked(args []string) error {
 		}
 		devs = []*netdev.NetDev{d}
 	}
-	c, err := capture.Start(o.args[0], capture.Config{Limit: int64(limit), Snaplen: snaplen}, devs)
+	c, err := capture.Start(o.args[0], capture.Config{Limit: limit, Snaplen: snaplen}, devs)
 	if err != nil {
 		return err
 	}
