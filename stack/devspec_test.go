@@ -14,9 +14,9 @@ import (
 func TestTapError(t *testing.T) {
 	ioctl := func(e syscall.Errno) error { return fmt.Errorf("tap tap0: %w", os.NewSyscallError("ioctl", e)) }
 	cases := []struct {
-		err    error
-		want   string
-		noTAP  bool
+		err   error
+		want  string
+		noTAP bool
 		errno syscall.Errno
 	}{
 		{ioctl(syscall.EPERM), "tap0: Operation not permitted (run as root or with CAP_NET_ADMIN)", true, syscall.EPERM},
