@@ -32,6 +32,21 @@ func testDevice(t *testing.T, pool *netdev.Pool) *netdev.NetDev {
 	return d
 }
 
+// openPcap opens the pcap file at path for reading until the test ends.
+func openPcap(t *testing.T, path string) *pcapgo.Reader {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatalf("not a pcap file: %v", err)
+	}
+	return r
+}
+
 // send transmits a frame with n payload bytes through dev.
 func send(pool *netdev.Pool, dev *netdev.NetDev, n int) {
 	p := pool.Get(n)
@@ -60,15 +75,7 @@ func TestCaptureWritesPcapAndStopsAtLimit(t *testing.T) {
 	}
 	send(pool, dev, 50) // after Stop: not captured, no panic
 
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatalf("not a pcap file: %v", err)
-	}
+	r := openPcap(t, path)
 	if r.LinkType() != layers.LinkTypeEthernet {
 		t.Errorf("link type %v, want Ethernet", r.LinkType())
 	}
@@ -113,15 +120,7 @@ func TestCaptureSnaplen(t *testing.T) {
 	if _, err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := openPcap(t, path)
 	if r.Snaplen() != 64 {
 		t.Errorf("file header snap length %d, want 64", r.Snaplen())
 	}

@@ -3,7 +3,6 @@
 package kerneltest
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,17 +37,7 @@ func runTapip(t *testing.T, ns, stdin string, args ...string) (stdout, stderr st
 	t.Helper()
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, tapipBin}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		status = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), status
+	return nstest.Outcome(t, cmd)
 }
 
 // The whole program, as a user runs it: it creates the TAP, configures the

@@ -3,29 +3,19 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/gotapip/gotapip/internal/nstest"
 )
 
 // runBin runs the tapip binary with args and no input, and returns its
 // stdout, stderr and exit status.
 func runBin(t *testing.T, bin string, args ...string) (stdout, stderr string, status int) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		status = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), status
+	return nstest.Outcome(t, exec.Command(bin, args...))
 }
 
 // A flag error prints the error and the usage on stderr and exits 2; -h
