@@ -24,6 +24,16 @@ import (
 // DefaultLimit is the default size limit of a capture file.
 const DefaultLimit = 64 << 20
 
+// DefaultSnaplen is how much of each frame is kept unless told otherwise:
+// tcpdump's default (MAXIMUM_SNAPLEN, 262144), longer than any frame here.
+const DefaultSnaplen = 262144
+
+// Config bounds a capture; a zero field takes its default.
+type Config struct {
+	Limit   int64 // the file's size limit in bytes (DefaultLimit)
+	Snaplen int   // bytes kept of each frame (DefaultSnaplen), as tcpdump -s
+}
+
 // pcapRecordHeader is the per-packet header size in a pcap file.
 const pcapRecordHeader = 16
 
@@ -32,9 +42,10 @@ var ErrLimit = errors.New("capture file reached its size limit")
 
 // Capture is one pcap file being written.
 type Capture struct {
-	path  string
-	limit int64
-	devs  []*netdev.NetDev
+	path    string
+	limit   int64
+	snaplen int
+	devs    []*netdev.NetDev
 
 	mu      sync.Mutex
 	file    *os.File
@@ -45,16 +56,23 @@ type Capture struct {
 	err     error // why it stopped early (limit or write error)
 }
 
-// Start creates path and captures every frame of devs until Stop, or until
-// the file would pass limit bytes.
-func Start(path string, limit int64, devs []*netdev.NetDev) (*Capture, error) {
+// Start creates path and captures every frame of devs, the first
+// cfg.Snaplen bytes of each, until Stop, or until the file would pass
+// cfg.Limit bytes.
+func Start(path string, cfg Config, devs []*netdev.NetDev) (*Capture, error) {
+	if cfg.Limit <= 0 {
+		cfg.Limit = DefaultLimit
+	}
+	if cfg.Snaplen <= 0 {
+		cfg.Snaplen = DefaultSnaplen
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("capture: %w", err)
 	}
-	c := &Capture{path: path, limit: limit, devs: devs, file: f, buf: bufio.NewWriter(f)}
+	c := &Capture{path: path, limit: cfg.Limit, snaplen: cfg.Snaplen, devs: devs, file: f, buf: bufio.NewWriter(f)}
 	c.w = pcapgo.NewWriter(c.buf)
-	if err := c.w.WriteFileHeader(netdev.EthernetHeaderLen+netdev.LoopbackMTU, layers.LinkTypeEthernet); err != nil {
+	if err := c.w.WriteFileHeader(uint32(cfg.Snaplen), layers.LinkTypeEthernet); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("capture: %s: %w", path, err)
 	}
@@ -72,16 +90,21 @@ func (c *Capture) write(dir netdev.Direction, dev *netdev.NetDev, frame []byte) 
 	if c.w == nil || c.err != nil {
 		return
 	}
-	if c.size+pcapRecordHeader+int64(len(frame)) > c.limit {
-		c.err = fmt.Errorf("%w (%d bytes): capture stopped after %d packets", ErrLimit, c.limit, c.packets)
+	kept := frame[:min(len(frame), c.snaplen)]
+	if c.size+pcapRecordHeader+int64(len(kept)) > c.limit {
+		packets := "packets"
+		if c.packets == 1 {
+			packets = "packet"
+		}
+		c.err = fmt.Errorf("%w (%d bytes): capture stopped after %d %s", ErrLimit, c.limit, c.packets, packets)
 		return
 	}
-	ci := gopacket.CaptureInfo{Timestamp: time.Now(), CaptureLength: len(frame), Length: len(frame)}
-	if err := c.w.WritePacket(ci, frame); err != nil {
+	ci := gopacket.CaptureInfo{Timestamp: time.Now(), CaptureLength: len(kept), Length: len(frame)}
+	if err := c.w.WritePacket(ci, kept); err != nil {
 		c.err = fmt.Errorf("capture: %s: %w", c.path, err)
 		return
 	}
-	c.size += pcapRecordHeader + int64(len(frame))
+	c.size += pcapRecordHeader + int64(len(kept))
 	c.packets++
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/gopacket/gopacket"
@@ -31,6 +32,21 @@ func testDevice(t *testing.T, pool *netdev.Pool) *netdev.NetDev {
 	return d
 }
 
+// openPcap opens the pcap file at path for reading until the test ends.
+func openPcap(t *testing.T, path string) *pcapgo.Reader {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatalf("not a pcap file: %v", err)
+	}
+	return r
+}
+
 // send transmits a frame with n payload bytes through dev.
 func send(pool *netdev.Pool, dev *netdev.NetDev, n int) {
 	p := pool.Get(n)
@@ -43,7 +59,7 @@ func TestCaptureWritesPcapAndStopsAtLimit(t *testing.T) {
 	dev := testDevice(t, pool)
 	path := filepath.Join(t.TempDir(), "x.pcap")
 	// 24-byte file header + 3 records of 16 + 100 bytes fit; a 4th does not.
-	c, err := capture.Start(path, 24+3*(16+100)+50, []*netdev.NetDev{dev})
+	c, err := capture.Start(path, capture.Config{Limit: 24 + 3*(16+100) + 50}, []*netdev.NetDev{dev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,17 +75,12 @@ func TestCaptureWritesPcapAndStopsAtLimit(t *testing.T) {
 	}
 	send(pool, dev, 50) // after Stop: not captured, no panic
 
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatalf("not a pcap file: %v", err)
-	}
+	r := openPcap(t, path)
 	if r.LinkType() != layers.LinkTypeEthernet {
 		t.Errorf("link type %v, want Ethernet", r.LinkType())
+	}
+	if r.Snaplen() != 262144 {
+		t.Errorf("snap length %d, want tcpdump's default 262144", r.Snaplen())
 	}
 	count := 0
 	for {
@@ -89,7 +100,41 @@ func TestCaptureWritesPcapAndStopsAtLimit(t *testing.T) {
 }
 
 func TestCaptureBadPath(t *testing.T) {
-	if _, err := capture.Start("/nonexistent/dir/x.pcap", capture.DefaultLimit, nil); err == nil {
+	if _, err := capture.Start("/nonexistent/dir/x.pcap", capture.Config{}, nil); err == nil {
 		t.Error("Start in a missing directory succeeded")
+	}
+}
+
+// With -s (Snaplen) a record keeps the first Snaplen bytes of a frame and
+// its original length, as tcpdump -s writes it.
+func TestCaptureSnaplen(t *testing.T) {
+	pool := netdev.NewPool()
+	dev := testDevice(t, pool)
+	path := filepath.Join(t.TempDir(), "s.pcap")
+	c, err := capture.Start(path, capture.Config{Snaplen: 64}, []*netdev.NetDev{dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(pool, dev, 200-netdev.EthernetHeaderLen)
+	send(pool, dev, 60-netdev.EthernetHeaderLen)
+	if _, err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	r := openPcap(t, path)
+	if r.Snaplen() != 64 {
+		t.Errorf("file header snap length %d, want 64", r.Snaplen())
+	}
+	type record struct{ Kept, Length int }
+	var got []record
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		got = append(got, record{len(data), ci.Length})
+	}
+	want := []record{{64, 200}, {60, 60}}
+	if !slices.Equal(got, want) {
+		t.Errorf("records (-want +got):\n-%v\n+%v", want, got)
 	}
 }

@@ -22,6 +22,9 @@ var (
 	ErrNoRoute     = errors.New("no route to host")
 	ErrRouteExists = errors.New("route exists")
 	ErrTableFull   = errors.New("routing table full")
+	// The two in Linux's words ("ip route add" prints them after "Error: ").
+	ErrHostBits       = errors.New("Invalid prefix for given prefix length")
+	ErrInvalidGateway = errors.New("Nexthop has invalid gateway")
 )
 
 // Route says where datagrams for Prefix go: out of Dev, directly to the
@@ -106,10 +109,10 @@ func (t *Table) Lookup(dst netip.Addr) (Route, bool) {
 // Add inserts r. It fails if a route for the same prefix exists.
 func (t *Table) Add(r Route) error {
 	if !r.Prefix.IsValid() || !r.Prefix.Addr().Is4() {
-		return fmt.Errorf("route %v: not an IPv4 prefix", r.Prefix)
+		return fmt.Errorf("%v: not an IPv4 prefix (give one like 10.9.0.0/16)", r.Prefix)
 	}
 	if r.Dev == nil {
-		return fmt.Errorf("route %v: no device", r.Prefix)
+		return fmt.Errorf("%v: no device (give dev IFACE)", r.Prefix)
 	}
 	r.Prefix = r.Prefix.Masked()
 	n := r.Prefix.Bits()
@@ -117,10 +120,10 @@ func (t *Table) Add(r Route) error {
 	defer t.mu.Unlock()
 	key := prefixKey(r.Prefix)
 	if _, ok := t.routes.Load(key); ok {
-		return fmt.Errorf("route %v: %w (route del %v first)", r.Prefix, ErrRouteExists, r.Prefix)
+		return fmt.Errorf("%v: %w (route del %v first)", r.Prefix, ErrRouteExists, r.Prefix)
 	}
 	if t.routes.Len() >= MaxRoutes {
-		return fmt.Errorf("route %v: %w (%d routes)", r.Prefix, ErrTableFull, MaxRoutes)
+		return fmt.Errorf("%v: %w (%d routes: delete some first)", r.Prefix, ErrTableFull, MaxRoutes)
 	}
 	t.routes.Store(key, r) // the route before its length's bit: a reader that sees the bit finds it
 	t.perLen[n]++
@@ -128,16 +131,40 @@ func (t *Table) Add(r Route) error {
 	return nil
 }
 
+// CheckRoute makes the checks Linux makes before "ip route add": the
+// prefix has no bits set past its length (10.9.0.5/16 is refused, as
+// fib_table_insert refuses it), and a gateway is on the device's connected
+// subnet and not its broadcast address (fib_check_nh: the next hop must be
+// reachable on the link).
+func CheckRoute(r Route) error {
+	if r.Prefix.IsValid() && r.Prefix != r.Prefix.Masked() {
+		return fmt.Errorf("%v: %w (give %v)", r.Prefix, ErrHostBits, r.Prefix.Masked())
+	}
+	if !r.Gateway.IsValid() || r.Dev == nil {
+		return nil
+	}
+	subnet := r.Dev.Addr()
+	switch {
+	case !subnet.IsValid():
+		return fmt.Errorf("via %v: %w (%s has no address: give it one first)", r.Gateway, ErrInvalidGateway, r.Dev.Name())
+	case !subnet.Contains(r.Gateway):
+		return fmt.Errorf("via %v: %w (not on %s's subnet %v: a gateway must be on a connected subnet)", r.Gateway, ErrInvalidGateway, r.Dev.Name(), subnet.Masked())
+	case subnet.Bits() < 31 && r.Gateway == DirectedBroadcast(subnet):
+		return fmt.Errorf("via %v: %w (that is %s's broadcast address)", r.Gateway, ErrInvalidGateway, r.Dev.Name())
+	}
+	return nil
+}
+
 // Delete removes the route for prefix.
 func (t *Table) Delete(prefix netip.Prefix) error {
 	prefix = prefix.Masked()
 	if prefix.Bits() < 0 || !prefix.Addr().Is4() {
-		return fmt.Errorf("route %v: not an IPv4 prefix", prefix)
+		return fmt.Errorf("%v: not an IPv4 prefix (give one like 10.9.0.0/16)", prefix)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.remove(prefix) {
-		return fmt.Errorf("route %v: no such route", prefix)
+		return fmt.Errorf("%v: no such route (route lists them)", prefix)
 	}
 	return nil
 }

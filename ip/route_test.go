@@ -449,3 +449,47 @@ func BenchmarkRouteAdd100k(b *testing.B) {
 		}
 	}
 }
+
+// CheckRoute refuses what "ip route add" refuses, in Linux's words: a
+// prefix with bits set past its length, and a gateway that is not on the
+// device's connected subnet (or is its broadcast address).
+func TestCheckRoute(t *testing.T) {
+	eth0 := testDev(t, "eth0")
+	eth0.SetAddr(pfx("10.0.0.1/24"))
+	bare := testDev(t, "eth1") // no address
+	cases := []struct {
+		name    string
+		r       Route
+		want    string
+		wantErr error
+	}{
+		{"connected", Route{Prefix: pfx("10.9.0.0/16"), Dev: eth0}, "", nil},
+		{"via a neighbour", Route{Prefix: pfx("0.0.0.0/0"), Gateway: ip4("10.0.0.254"), Dev: eth0}, "", nil},
+		{"via the network address, as Linux allows", Route{Prefix: pfx("10.9.0.0/16"), Gateway: ip4("10.0.0.0"), Dev: eth0}, "", nil},
+		{"host bits", Route{Prefix: pfx("10.9.0.5/16"), Dev: eth0},
+			"10.9.0.5/16: Invalid prefix for given prefix length (give 10.9.0.0/16)", ErrHostBits},
+		{"host bits of a default", Route{Prefix: pfx("10.0.0.1/0"), Gateway: ip4("10.0.0.254"), Dev: eth0},
+			"10.0.0.1/0: Invalid prefix for given prefix length (give 0.0.0.0/0)", ErrHostBits},
+		{"gateway off the subnet", Route{Prefix: pfx("10.9.0.0/16"), Gateway: ip4("10.7.7.7"), Dev: eth0},
+			"via 10.7.7.7: Nexthop has invalid gateway (not on eth0's subnet 10.0.0.0/24: a gateway must be on a connected subnet)", ErrInvalidGateway},
+		{"gateway the broadcast", Route{Prefix: pfx("10.9.0.0/16"), Gateway: ip4("10.0.0.255"), Dev: eth0},
+			"via 10.0.0.255: Nexthop has invalid gateway (that is eth0's broadcast address)", ErrInvalidGateway},
+		{"device with no address", Route{Prefix: pfx("10.9.0.0/16"), Gateway: ip4("10.0.0.254"), Dev: bare},
+			"via 10.0.0.254: Nexthop has invalid gateway (eth1 has no address: give it one first)", ErrInvalidGateway},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckRoute(c.r)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != c.want {
+				t.Errorf("CheckRoute(%v via %v) (-want +got):\n-%s\n+%s", c.r.Prefix, c.r.Gateway, c.want, got)
+			}
+			if c.wantErr != nil && !errors.Is(err, c.wantErr) {
+				t.Errorf("CheckRoute error %v does not wrap %v", err, c.wantErr)
+			}
+		})
+	}
+}

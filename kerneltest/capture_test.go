@@ -60,15 +60,22 @@ func TestCaptureReadByTcpdump(t *testing.T) {
 	before := len(out.String())
 	run("capture stop")
 	stopped := out.String()[before:]
-	m := regexp.MustCompile(`^(\d+) packets captured to `).FindStringSubmatch(stopped)
+	m := regexp.MustCompile(`^(\d+) packets? captured to `).FindStringSubmatch(stopped)
 	if m == nil {
 		t.Fatalf("capture stop printed %q", stopped)
 	}
 	count, _ := strconv.Atoi(m[1])
 
-	dump, err := exec.Command(tcpdump, "-nr", file).Output()
+	var said strings.Builder
+	cmd := exec.Command(tcpdump, "-nr", file)
+	cmd.Stderr = &said
+	dump, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("tcpdump -nr %s: %v", file, err)
+	}
+	// The file's snapshot length is tcpdump's own default.
+	if want := "snapshot length 262144"; !strings.Contains(said.String(), want) {
+		t.Errorf("tcpdump -nr says %q, want %q", said.String(), want)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(dump), "\n"), "\n")
 	if len(lines) != count {

@@ -3,13 +3,13 @@
 package kerneltest
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotapip/gotapip/internal/nstest"
 )
@@ -37,17 +37,7 @@ func runTapip(t *testing.T, ns, stdin string, args ...string) (stdout, stderr st
 	t.Helper()
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, tapipBin}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		status = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), status
+	return nstest.Outcome(t, cmd)
 }
 
 // The whole program, as a user runs it: it creates the TAP, configures the
@@ -94,12 +84,14 @@ func TestCLIScriptFromStdin(t *testing.T) {
 	if status != 1 {
 		t.Errorf("exit status %d, want 1", status)
 	}
-	for _, want := range []string{"frobnicate: unknown command (help lists them)", "-c nope: want a whole number", "usage: ping "} {
+	for _, want := range []string{"frobnicate: unknown command (help lists them)\n",
+		"ping: -c nope: invalid argument (give a whole number from 1 to 2147483647)\nusage: ping "} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	for _, want := range []string{"10.0.0.0  ", "gtcli0: flags=4163<UP,BROADCAST,RUNNING,MULTICAST>  mtu 1500  (tap)", "ether 02:00:0a:00:00:01"} {
+	for _, want := range []string{"10.0.0.0  ", "gtcli0: flags=4163<UP,BROADCAST,RUNNING,MULTICAST>  mtu 1500\n",
+		"        ether 02:00:0a:00:00:01  txqueuelen 0  (Ethernet)\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
@@ -120,8 +112,11 @@ func TestCLIFallsBackToSimWithoutRoot(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("tapip as nobody: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
 	}
-	if want := "using the simulated LAN instead (-dev sim)"; !strings.Contains(errOut.String(), want) || strings.Count(errOut.String(), "\n") != 1 {
-		t.Errorf("stderr should be one line saying %q:\n%s", want, errOut.String())
+	// One short line: why there is no TAP, what to do, and that the sim
+	// stands in (EPERM from TUNSETIFF, or EACCES opening /dev/net/tun).
+	want := regexp.MustCompile(`^tapip: tap0: (Operation not permitted|Permission denied) \(run as root or with CAP_NET_ADMIN\): using the simulated LAN instead\n$`)
+	if !want.MatchString(errOut.String()) {
+		t.Errorf("stderr should be one line matching %s:\n%s", want, errOut.String())
 	}
 	for _, want := range []string{"64 bytes from 10.0.0.2: icmp_seq=1 ttl=64", "64 bytes from 10.0.1.2: icmp_seq=1 ttl=63"} {
 		if !strings.Contains(out.String(), want) {
@@ -154,5 +149,61 @@ func TestCLINetdevAddDel(t *testing.T) {
 	}
 	if _, err := nstest.Exec(ns, "ip", "link", "show", "gtcli1"); err == nil {
 		t.Errorf("netdev del left the TAP gtcli1 in the kernel")
+	}
+}
+
+// As root the simulated LAN never stands in for a TAP that exists but will
+// not serve: one busy in another program, one refusing the settings. Each
+// is an error, exit 1, with no fallback (before, both "fell back" and the
+// sim's 10.0.0.2 answered pings as if it were the kernel). The kernel side
+// of a working TAP has its subnet's broadcast address.
+func TestCLIRealTAPErrorsDoNotFallBack(t *testing.T) {
+	nstest.RequireRoot(t)
+	ns := nstest.NewNetns(t, "gtpcli")
+	// A first tapip holds tap0 (the default) while its script is open.
+	holder := exec.Command("ip", "netns", "exec", ns, tapipBin)
+	stdin, err := holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var holderOut strings.Builder
+	holder.Stdout, holder.Stderr = &holderOut, &holderOut
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close()
+		holder.Wait()
+	}()
+	var addr string
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(addr, "inet 10.0.0.2/24"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first tapip never configured tap0: %q\n%s", addr, holderOut.String())
+		}
+		addr, _ = nstest.Exec(ns, "ip", "-o", "-4", "addr", "show", "dev", "tap0")
+	}
+	if !strings.Contains(addr, "inet 10.0.0.2/24 brd 10.0.0.255 ") {
+		t.Errorf("the kernel side lacks its broadcast address: %q", addr)
+	}
+
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"busy", []string{"-c", "ping -c 1 10.0.0.2"},
+			"tapip: tap0: Device or resource busy (another program has it open: end it, or give -dev tap:OTHER)\n"},
+		{"MTU refused", []string{"-dev", "tap:gtcli1", "-mtu", "10", "-c", "ping -c 1 10.0.0.2"},
+			"tapip: gtcli1: bad MTU 10 (give 68 to 9000)\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, errOut, status := runTapip(t, ns, "", c.args...)
+			if status != 1 || out != "" || errOut != c.want {
+				t.Errorf("status %d (want 1), stdout %q, stderr (-want +got):\n-%s\n+%s", status, out, c.want, errOut)
+			}
+		})
+	}
+	if _, err := nstest.Exec(ns, "ip", "link", "show", "gtcli1"); err == nil {
+		t.Errorf("the TAP gtcli1 whose MTU was refused is still there")
 	}
 }

@@ -128,7 +128,7 @@ func (d *NetDev) SetMTU(mtu int) error {
 		limit = LoopbackMTU
 	}
 	if mtu < 68 || mtu > limit {
-		return fmt.Errorf("%s: MTU %d: %w: must be 68 to %d", d.name, mtu, ErrMTU, limit)
+		return fmt.Errorf("%s: %w %d (give 68 to %d)", d.name, ErrMTU, mtu, limit)
 	}
 	d.mtu.Store(int32(mtu))
 	return nil

@@ -3,7 +3,6 @@ package shell_test
 import (
 	"bytes"
 	"context"
-	"regexp"
 	"testing"
 	"time"
 
@@ -29,26 +28,25 @@ func TestArpcacheStates(t *testing.T) {
 		return out.String(), err
 	}
 	tick := func(d time.Duration) { a.Tick(clk.Advance(d)) }
-	wantEntry := func(re string) {
+	wantEntry := func(want string) {
 		t.Helper()
-		got, _ := run("arpcache")
-		if !regexp.MustCompile(`(?m)^` + re + `$`).MatchString(got) {
-			t.Errorf("arpcache lacks a line %s:\n%s", re, got)
+		if got, _ := run("arpcache"); got != want+"\n" {
+			t.Errorf("arpcache (-want +got):\n-%s\n+%s", want, got)
 		}
 	}
 
 	if got, err := run("ping -c 1 -W 2 10.0.0.2"); err != nil {
 		t.Fatalf("ping: %v\n%s", err, got)
 	}
-	wantEntry(`10\.0\.0\.2\s+02:00:0a:00:00:02\s+REACHABLE\s+veth0\s+0\.0s`)
+	wantEntry("10.0.0.2 dev veth0 lladdr 02:00:0a:00:00:02 REACHABLE")
 	tick(30 * time.Second)
-	wantEntry(`10\.0\.0\.2\s+02:00:0a:00:00:02\s+STALE\s+veth0\s+30\.0s`)
+	wantEntry("10.0.0.2 dev veth0 lladdr 02:00:0a:00:00:02 STALE")
 
 	ea.SetImpairments(pipe.Impairments{Loss: 1}) // the peer is unplugged
 	if got, err := run("ping -c 1 -W 0.2 10.0.0.2"); err == nil {
 		t.Errorf("ping of an unplugged peer succeeded:\n%s", got)
 	}
-	wantEntry(`10\.0\.0\.2\s+02:00:0a:00:00:02\s+PROBE\s+veth0\s+30\.0s`)
+	wantEntry("10.0.0.2 dev veth0 lladdr 02:00:0a:00:00:02 PROBE")
 
 	for _, c := range []struct{ line, want string }{
 		{"sysctl net.ipv4.neigh.default.ucast_solicit", "net.ipv4.neigh.default.ucast_solicit = 3\n"},
@@ -59,9 +57,9 @@ func TestArpcacheStates(t *testing.T) {
 		}
 	}
 	tick(time.Second) // the second probe
-	wantEntry(`10\.0\.0\.2\s+02:00:0a:00:00:02\s+PROBE\s+veth0\s+31\.0s`)
-	tick(time.Second) // no answer to 2: failed, removed
-	if got, _ := run("arpcache"); got != "arp cache is empty\n" {
-		t.Errorf("arpcache after the peer failed:\n%s", got)
+	wantEntry("10.0.0.2 dev veth0 lladdr 02:00:0a:00:00:02 PROBE")
+	tick(time.Second)                         // no answer to 2: failed, removed
+	if got, _ := run("arpcache"); got != "" { // as ip neigh: nothing
+		t.Errorf("arpcache after the peer failed printed %q, want nothing", got)
 	}
 }

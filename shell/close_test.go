@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestCloseWhileACommandRuns(t *testing.T) {
 			if m := l.sh.Stack.Tracer.Mask(); m != 0 {
 				t.Errorf("tracing still on (mask %#x) after Close", m)
 			}
-			if !strings.Contains(l.out.String(), "packets captured to "+pcap) {
+			if !regexp.MustCompile(`(?m)^\d+ packets? captured to ` + regexp.QuoteMeta(pcap) + `$`).MatchString(l.out.String()) {
 				t.Errorf("the capture was not stopped:\n%s", l.out)
 			}
 			if fi, err := os.Stat(pcap); err != nil || fi.Size() < 24 {

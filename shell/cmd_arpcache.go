@@ -2,9 +2,12 @@ package shell
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 
+	"github.com/gotapip/gotapip/arp"
 	"github.com/gotapip/gotapip/netdev"
 )
 
@@ -12,8 +15,8 @@ var arpcacheCommand = &Command{
 	Name:  "arpcache",
 	Usage: "[add IP MAC [dev IFACE] | del IP | flush]",
 	Brief: "show or edit the ARP (neighbour) cache",
-	Help: `With no arguments, lists every entry: address, MAC, state, device and the
-time since it was last confirmed. States, as ip neigh names them:
+	Help: `With no arguments, lists every entry as ip neigh does: address, device,
+MAC and state (an empty cache prints nothing). The states:
 INCOMPLETE (asked by broadcast, no answer yet), REACHABLE (confirmed
 recently), STALE (unconfirmed for base_reachable_time; probed at its next
 use), PROBE (in use while stale: still used, asked by unicast every
@@ -36,8 +39,8 @@ func runArpcache(ctx context.Context, sh *Shell, args []string) error {
 			return err
 		}
 		mac, err := netdev.ParseMAC(args[2])
-		if err != nil {
-			return err
+		if err != nil || mac.IsZero() || mac[0]&1 != 0 {
+			return fmt.Errorf("%s: not a unicast MAC address (give six hex octets like 02:00:0a:00:00:02)", args[2])
 		}
 		dev, err := sh.deviceFor(addr, args[3:])
 		if err != nil {
@@ -49,34 +52,31 @@ func runArpcache(ctx context.Context, sh *Shell, args []string) error {
 		if err != nil {
 			return err
 		}
-		return s.ARP.Delete(addr)
+		if err := s.ARP.Delete(addr); errors.Is(err, arp.ErrNotFound) {
+			return fmt.Errorf("%v: no such entry (arpcache lists them)", addr)
+		} else if err != nil {
+			return err
+		}
+		return nil
 	case args[0] == "flush" && len(args) == 1:
 		n := s.ARP.Flush(nil)
-		fmt.Fprintf(sh.Out, "flushed %d entries\n", n)
+		fmt.Fprintf(sh.Out, "flushed %s\n", plural(n, "entry", "entries"))
 		return nil
 	}
-	return usage("arpcache %s: unknown form", args[0])
+	return usage("%s: unknown form", strings.Join(args, " "))
 }
 
+// printArpcache lists the cache as ip neigh does, one entry a line:
+// "10.0.0.2 dev tap0 lladdr 02:00:0a:00:00:02 REACHABLE"; an empty cache
+// prints nothing.
 func (sh *Shell) printArpcache() {
-	entries := sh.Stack.ARP.List()
-	if len(entries) == 0 {
-		fmt.Fprintln(sh.Out, "arp cache is empty")
-		return
-	}
-	w := sh.table()
-	fmt.Fprintln(w, "Address\tHWaddress\tState\tIface\tAge")
-	for _, e := range entries {
-		mac, age := e.MAC.String(), fmt.Sprintf("%.1fs", e.Age.Seconds())
-		switch e.State.String() {
-		case "INCOMPLETE":
-			mac = "(incomplete)"
-		case "PERMANENT":
-			age = "-"
+	for _, e := range sh.Stack.ARP.List() {
+		lladdr := " lladdr " + e.MAC.String()
+		if e.State == arp.Incomplete {
+			lladdr = "" // no MAC yet
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", e.IP, mac, e.State, e.Dev, age)
+		fmt.Fprintf(sh.Out, "%s dev %s%s %s\n", e.IP, e.Dev, lladdr, e.State)
 	}
-	w.Flush()
 }
 
 // deviceFor picks the device for a neighbour or gateway: the one named by
@@ -85,18 +85,26 @@ func (sh *Shell) deviceFor(addr netip.Addr, rest []string) (*netdev.NetDev, erro
 	if len(rest) == 2 && rest[0] == "dev" {
 		return sh.Stack.Device(rest[1])
 	}
+	if d := sh.deviceOn(addr); d != nil {
+		return d, nil
+	}
+	return nil, fmt.Errorf("%v: on no device's subnet (give dev IFACE)", addr)
+}
+
+// deviceOn is the device whose connected subnet holds addr, or nil.
+func (sh *Shell) deviceOn(addr netip.Addr) *netdev.NetDev {
 	for _, d := range sh.Stack.Devices() {
 		if d.Addr().Contains(addr) {
-			return d, nil
+			return d
 		}
 	}
-	return nil, fmt.Errorf("%v is on no device's subnet: say which with dev IFACE", addr)
+	return nil
 }
 
 func parseIPv4(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil || !a.Is4() {
-		return netip.Addr{}, fmt.Errorf("%q is not an IPv4 address (like 10.0.0.2)", s)
+		return netip.Addr{}, fmt.Errorf("%s: not an IPv4 address (give one like 10.0.0.2)", s)
 	}
 	return a, nil
 }
@@ -104,7 +112,7 @@ func parseIPv4(s string) (netip.Addr, error) {
 func parseCIDR(s string) (netip.Prefix, error) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil || !p.Addr().Is4() {
-		return netip.Prefix{}, fmt.Errorf("%q is not an IPv4 prefix (like 10.0.0.1/24)", s)
+		return netip.Prefix{}, fmt.Errorf("%s: not an IPv4 prefix (give one like 10.0.0.1/24)", s)
 	}
 	return p, nil
 }

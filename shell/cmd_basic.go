@@ -3,6 +3,7 @@ package shell
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,7 +20,7 @@ var helpCommand = &Command{
 		if len(args) == 1 {
 			c, ok := sh.commands[args[0]]
 			if !ok {
-				return fmt.Errorf("help: %s: unknown command (help lists them)", args[0])
+				return fmt.Errorf("%s: unknown command (help lists them)", args[0])
 			}
 			fmt.Fprintf(sh.Out, "usage: %s %s\n%s\n", c.Name, c.Usage, c.Brief)
 			if c.Help != "" {
@@ -42,7 +43,7 @@ var clearCommand = &Command{
 	Brief: "clear the screen",
 	Run: func(ctx context.Context, sh *Shell, args []string) error {
 		if len(args) != 0 {
-			return usage("clear takes no arguments")
+			return usage("takes no arguments")
 		}
 		fmt.Fprint(sh.Out, "\033[H\033[2J")
 		return nil
@@ -69,7 +70,7 @@ var sleepCommand = &Command{
 		}
 		d, err := opts{set: map[byte]string{'s': args[0]}}.secondsOpt('s', 0, 0, time.Hour)
 		if err != nil {
-			return usage("sleep %s: want seconds from 0 to 3600", args[0])
+			return usage("%s: invalid time interval (give seconds from 0 to 3600)", args[0])
 		}
 		select {
 		case <-time.After(d):
@@ -90,4 +91,13 @@ func exitCommand(name string) *Command {
 // table returns a tabwriter for aligned columns on sh.Out.
 func (sh *Shell) table() *tabwriter.Writer {
 	return tabwriter.NewWriter(sh.Out, 0, 8, 2, ' ', 0)
+}
+
+// plural prints a count with its noun, singular for one: "1 entry",
+// "2 entries", "0 entries".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

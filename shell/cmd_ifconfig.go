@@ -16,7 +16,8 @@ var ifconfigCommand = &Command{
 	Usage: "[IFACE [CIDR | mtu N | up | down]]",
 	Brief: "show or configure the devices",
 	Help: `With no arguments, shows every device as ifconfig(8) does: flags, MTU,
-address, MAC and counters. IFACE CIDR sets the address (and the connected
+address, MAC and counters; a port of the simulated LAN says so after its
+MAC (Ethernet, simulated LAN). IFACE CIDR sets the address (and the connected
 route, with a gratuitous ARP); mtu sets the MTU; up and down switch it.`,
 	Run: runIfconfig,
 }
@@ -46,7 +47,7 @@ func runIfconfig(ctx context.Context, sh *Shell, args []string) error {
 	case len(args) == 3 && args[1] == "mtu":
 		n, err := strconv.Atoi(args[2])
 		if err != nil {
-			return usage("mtu %q: want a number", args[2])
+			return usage("mtu %s: invalid argument (give a number of bytes, like 1500)", args[2])
 		}
 		return dev.SetMTU(n)
 	case len(args) == 2:
@@ -56,7 +57,7 @@ func runIfconfig(ctx context.Context, sh *Shell, args []string) error {
 		}
 		return sh.Stack.SetAddress(dev, p)
 	}
-	return usage("ifconfig %s: unknown form", strings.Join(args, " "))
+	return usage("%s: unknown form", strings.Join(args, " "))
 }
 
 // Interface flags as ifconfig(8) prints them (Linux IFF_* values).
@@ -89,10 +90,15 @@ func deviceFlags(d *netdev.NetDev) string {
 	return fmt.Sprintf("flags=%d<%s>", v, strings.Join(names, ","))
 }
 
+// printDevice prints d as net-tools ifconfig does, line for line. The
+// counters it has no source for (FIFO overruns, framing, carrier,
+// collisions) are 0, as a Linux TAP shows them. The hardware type in
+// brackets says when d is a port of the simulated LAN rather than a link
+// to the kernel.
 func (sh *Shell) printDevice(d *netdev.NetDev) {
 	st := &d.Stats
 	out := sh.Out
-	fmt.Fprintf(out, "%s: %s  mtu %d  (%s)\n", d.Name(), deviceFlags(d), d.MTU(), d.Kind())
+	fmt.Fprintf(out, "%s: %s  mtu %d\n", d.Name(), deviceFlags(d), d.MTU())
 	if p := d.Addr(); p.IsValid() {
 		mask := net.IP(net.CIDRMask(p.Bits(), 32)).String()
 		fmt.Fprintf(out, "        inet %s  netmask %s", p.Addr(), mask)
@@ -101,13 +107,18 @@ func (sh *Shell) printDevice(d *netdev.NetDev) {
 		}
 		fmt.Fprintln(out)
 	}
-	if !d.IsLoopback() {
-		fmt.Fprintf(out, "        ether %s\n", d.MAC())
+	switch {
+	case d.IsLoopback():
+		fmt.Fprintf(out, "        loop  txqueuelen %d  (Local Loopback)\n", netdev.LoopbackQueueLen)
+	case d.Kind() == "sim":
+		fmt.Fprintf(out, "        ether %s  txqueuelen 0  (Ethernet, simulated LAN)\n", d.MAC())
+	default:
+		fmt.Fprintf(out, "        ether %s  txqueuelen 0  (Ethernet)\n", d.MAC())
 	}
 	fmt.Fprintf(out, "        RX packets %d  bytes %d (%s)\n", st.RxPackets.Load(), st.RxBytes.Load(), humanBytes(st.RxBytes.Load()))
-	fmt.Fprintf(out, "        RX errors %d  dropped %d\n", st.RxErrors.Load(), st.RxDropped.Load())
+	fmt.Fprintf(out, "        RX errors %d  dropped %d  overruns 0  frame 0\n", st.RxErrors.Load(), st.RxDropped.Load())
 	fmt.Fprintf(out, "        TX packets %d  bytes %d (%s)\n", st.TxPackets.Load(), st.TxBytes.Load(), humanBytes(st.TxBytes.Load()))
-	fmt.Fprintf(out, "        TX errors %d  dropped %d\n\n", st.TxErrors.Load(), st.TxDropped.Load())
+	fmt.Fprintf(out, "        TX errors %d  dropped %d overruns 0  carrier 0  collisions 0\n\n", st.TxErrors.Load(), st.TxDropped.Load())
 }
 
 // humanBytes prints a byte count as ifconfig does: 3.1 KiB, 560.0 B.

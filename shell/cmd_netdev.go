@@ -3,6 +3,7 @@ package shell
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gotapip/gotapip/stack"
 )
@@ -58,12 +59,12 @@ func runNetdev(ctx context.Context, sh *Shell, args []string) error {
 			return err
 		}
 		if dev.IsLoopback() {
-			return fmt.Errorf("%s: the loopback device stays", dev.Name())
+			return fmt.Errorf("%s: the loopback device cannot be removed (del another device)", dev.Name())
 		}
 		s.RemoveDevice(dev)
 		return nil
 	}
-	return usage("netdev %s: unknown form", args[0])
+	return usage("%s: unknown form", strings.Join(args, " "))
 }
 
 // parseNetdevOptions reads "[CIDR] [peer CIDR|none]".
@@ -84,7 +85,7 @@ func parseNetdevOptions(args []string) (stack.DeviceOptions, error) {
 			return opt, err
 		}
 	default:
-		return opt, usage("netdev add: expected [CIDR] [peer CIDR|none], got %q", args)
+		return opt, usage("add: %s: unknown form (give [CIDR] [peer CIDR|none])", strings.Join(args, " "))
 	}
 	return opt, nil
 }

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/icmp"
+	"github.com/gotapip/gotapip/ip"
 )
 
 var pingCommand = &Command{
@@ -43,7 +45,7 @@ func parsePing(args []string) (pingConfig, error) {
 		return pc, usage("give one destination host")
 	}
 	if pc.dst, err = netip.ParseAddr(o.args[0]); err != nil || !pc.dst.Is4() {
-		return pc, fmt.Errorf("ping: %s: Name or service not known (give an IPv4 address)", o.args[0])
+		return pc, fmt.Errorf("%s: Name or service not known (give an IPv4 address)", o.args[0])
 	}
 	size, err := o.intOpt('s', 56, 0, icmp.MaxPingPayload)
 	if err != nil {
@@ -68,7 +70,7 @@ func parsePing(args []string) (pingConfig, error) {
 	case m == "do":
 		pc.send.DF = true
 	default:
-		return pc, usage("-M %s: want do or dont", m)
+		return pc, usage("-M %s: invalid argument (give do or dont)", m)
 	}
 	pc.quiet = o.has('q')
 	return pc, nil
@@ -85,6 +87,11 @@ func ping(ctx context.Context, sh *Shell, args []string, st *pingStats) error {
 	pc, err := parsePing(args)
 	if err != nil {
 		return err
+	}
+	// iputils ping connects a socket first, so a destination with no route
+	// fails here, before anything is sent or printed.
+	if _, err := sh.Stack.IP.SourceAddr(pc.dst); err != nil {
+		return fmt.Errorf("connect: %s", strerror(err))
 	}
 	pg, err := sh.Stack.ICMP.NewPinger()
 	if err != nil {
@@ -153,7 +160,7 @@ func (st *pingStats) sendOne(sh *Shell, pg *icmp.Pinger, pc pingConfig) {
 	delete(st.seen, st.seq) // the sequence wraps at 65536: a reply to this one is new (iputils' rcvd_clear)
 	if err := pg.Send(pc.dst, st.seq, pc.send); err != nil {
 		st.errors++
-		fmt.Fprintf(sh.Err, "ping: sendmsg: %v\n", err)
+		fmt.Fprintf(sh.Err, "ping: %s\n", sh.sendError(pc.dst, err))
 	}
 }
 
@@ -237,4 +244,16 @@ func (st *pingStats) summary(sh *Shell, dst netip.Addr) {
 		mdev := math.Sqrt(max(st.rttSq2/n-avg*avg, 0))
 		fmt.Fprintf(sh.Out, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", st.rttMin, avg, st.rttMax, mdev)
 	}
+}
+
+// sendError words a failed send as iputils ping does: "local error:
+// message too long, mtu=1500" for a datagram DF forbids to fragment, else
+// "sendmsg: " and the error as strerror(3) says it.
+func (sh *Shell) sendError(dst netip.Addr, err error) string {
+	if errors.Is(err, ip.ErrFragNeeded) {
+		if r, ok := sh.Stack.IP.Routes.Lookup(dst); ok {
+			return fmt.Sprintf("local error: message too long, mtu=%d", r.Dev.MTU())
+		}
+	}
+	return "sendmsg: " + strerror(err)
 }

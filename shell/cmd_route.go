@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/gotapip/gotapip/ip"
 )
@@ -25,7 +26,7 @@ func runRoute(ctx context.Context, sh *Shell, args []string) error {
 		return nil
 	}
 	if len(args) < 2 || (args[0] != "add" && args[0] != "del") {
-		return usage("route %s: unknown form", args[0])
+		return usage("%s: unknown form", strings.Join(args, " "))
 	}
 	prefix, err := parseRoutePrefix(args[1])
 	if err != nil {
@@ -33,11 +34,11 @@ func runRoute(ctx context.Context, sh *Shell, args []string) error {
 	}
 	if args[0] == "del" {
 		if len(args) != 2 {
-			return usage("route del takes only the prefix")
+			return usage("del takes only the prefix")
 		}
 		return sh.Stack.IP.Routes.Delete(prefix)
 	}
-	r := ip.Route{Prefix: prefix.Masked()}
+	r := ip.Route{Prefix: prefix} // unmasked: host bits set are refused
 	rest := args[2:]
 	if len(rest) >= 2 && rest[0] == "via" {
 		if r.Gateway, err = parseIPv4(rest[1]); err != nil {
@@ -45,16 +46,21 @@ func runRoute(ctx context.Context, sh *Shell, args []string) error {
 		}
 		rest = rest[2:]
 	}
-	if len(rest) != 0 && (len(rest) != 2 || rest[0] != "dev") {
-		return usage("route add: expected via GW and/or dev IFACE, got %q", rest)
+	switch {
+	case len(rest) == 2 && rest[0] == "dev":
+		if r.Dev, err = sh.Stack.Device(rest[1]); err != nil {
+			return err
+		}
+	case len(rest) != 0:
+		return usage("add: %s: unknown form (give via GW and/or dev IFACE)", strings.Join(rest, " "))
+	case !r.Gateway.IsValid():
+		return usage("add %v: give a gateway (via GW) or a device (dev IFACE)", prefix)
+	default:
+		if r.Dev = sh.deviceOn(r.Gateway); r.Dev == nil {
+			return fmt.Errorf("via %v: %w (on no device's subnet: a gateway must be on a connected subnet)", r.Gateway, ip.ErrInvalidGateway)
+		}
 	}
-	if !r.Gateway.IsValid() && len(rest) == 0 {
-		return usage("route add %v: give a gateway (via GW) or a device (dev IFACE)", prefix)
-	}
-	if r.Dev, err = sh.deviceFor(r.Gateway, rest); err != nil {
-		return err
-	}
-	return sh.Stack.IP.Routes.Add(r)
+	return sh.Stack.AddRoute(r)
 }
 
 func parseRoutePrefix(s string) (netip.Prefix, error) {
@@ -68,8 +74,9 @@ func parseRoutePrefix(s string) (netip.Prefix, error) {
 }
 
 func (sh *Shell) printRoutes() {
-	// net-tools route -n's own layout, so the table reads as engineers know it.
-	fmt.Fprintln(sh.Out, "Kernel IP routing table")
+	// net-tools route -n's own layout, so the table reads as engineers know
+	// it; titled for this stack, whose table it is, not the kernel's.
+	fmt.Fprintln(sh.Out, "gotapip IP routing table")
 	fmt.Fprintln(sh.Out, "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface")
 	for _, r := range sh.Stack.IP.Routes.List() {
 		gw := "0.0.0.0"

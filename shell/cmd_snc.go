@@ -28,7 +28,7 @@ func runSnc(ctx context.Context, sh *Shell, args []string) error {
 	}
 	switch {
 	case !o.has('u'):
-		return usage("only UDP is built: add -u (there is no TCP)")
+		return usage("TCP is not built (add -u for UDP)")
 	case len(o.args) != 0 || o.has('c') == o.has('b'):
 		return usage("give one of -c HOST:PORT (send) or -b ADDR:PORT (receive)")
 	case o.has('c'):
@@ -52,7 +52,7 @@ func runSnc(ctx context.Context, sh *Shell, args []string) error {
 func sncSend(ctx context.Context, sh *Shell, dst netip.AddrPort) error {
 	src := sh.lines()
 	if src == nil {
-		return fmt.Errorf("snc: %w (Shell.SetInput)", errNoInput)
+		return fmt.Errorf("%w (run snc -c where the shell reads a terminal or a script)", errNoInput)
 	}
 	sock, err := sh.Stack.UDP.Dial(dst)
 	if err != nil {

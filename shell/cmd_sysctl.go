@@ -78,7 +78,7 @@ func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 		return w.Flush()
 	}
 	if len(args) != 1 {
-		return usage("one NAME or NAME=VALUE at a time")
+		return usage("give one NAME or NAME=VALUE at a time")
 	}
 	name, value, set := strings.Cut(args[0], "=")
 	for _, k := range knobs {
@@ -88,14 +88,14 @@ func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 		if set {
 			v, err := strconv.Atoi(strings.TrimSpace(value))
 			if err != nil || v < k.min || v > k.max {
-				return usage("%s: value %q: want %d to %d", name, value, k.min, k.max)
+				return usage("%s: invalid value %s (give %d to %d)", name, value, k.min, k.max)
 			}
 			k.set(sh.Stack, v)
 		}
 		fmt.Fprintf(sh.Out, "%s = %d\n", k.name, k.get(sh.Stack))
 		return nil
 	}
-	return fmt.Errorf("sysctl: %s: unknown tunable (sysctl lists them)", name)
+	return fmt.Errorf("cannot stat /proc/sys/%s: No such file or directory (sysctl lists the tunables)", strings.ReplaceAll(name, ".", "/"))
 }
 
 var ipfwdCommand = &Command{
@@ -110,7 +110,7 @@ var ipfwdCommand = &Command{
 		case len(args) == 1 && args[0] == "off":
 			f.Store(false)
 		case len(args) != 0:
-			return usage("ipfwd takes on or off")
+			return usage("%s: unknown form (give on or off)", strings.Join(args, " "))
 		}
 		state := "off"
 		if f.Load() {

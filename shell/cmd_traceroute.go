@@ -51,7 +51,7 @@ func parseTraceroute(args []string) (traceConfig, error) {
 		return tc, usage("give one destination host")
 	}
 	if tc.dst, err = netip.ParseAddr(o.args[0]); err != nil || !tc.dst.Is4() {
-		return tc, fmt.Errorf("traceroute: %s: Name or service not known (give an IPv4 address)", o.args[0])
+		return tc, fmt.Errorf("%s: Name or service not known (give an IPv4 address)", o.args[0])
 	}
 	if tc.maxTTL, err = o.intOpt('m', 30, 1, 255); err != nil {
 		return tc, err
@@ -74,7 +74,7 @@ func runTraceroute(ctx context.Context, sh *Shell, args []string) error {
 		return err
 	}
 	if _, err := sh.Stack.IP.SourceAddr(tc.dst); err != nil {
-		return fmt.Errorf("traceroute: %v", err)
+		return fmt.Errorf("connect: %s", strerror(err))
 	}
 	sock, err := sh.Stack.UDP.Open()
 	if err != nil {
@@ -113,7 +113,7 @@ func runTraceroute(ctx context.Context, sh *Shell, args []string) error {
 				if ctx.Err() != nil {
 					return nil // Ctrl-C
 				}
-				return fmt.Errorf("traceroute: %v", err)
+				return fmt.Errorf("send: %s", strerror(err))
 			}
 			line.WriteString(a.format(hop))
 			hop = append(hop, a)

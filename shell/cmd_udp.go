@@ -21,9 +21,10 @@ var udpCommand = &Command{
 	Name:  "udp",
 	Usage: "[send [-p SRCPORT] [-r] HOST:PORT TEXT... | listen [-c COUNT] [-e] [-x] [-q] [ADDR:]PORT | -s]",
 	Brief: "send or receive UDP datagrams; list the sockets",
-	Help: `With no arguments, lists the open sockets as netstat -u does: local and
-remote address, bytes and datagrams waiting, datagrams dropped because the
-queue was full. -s prints UDP's counters (netstat -su).
+	Help: `With no arguments, lists the open sockets as netstat -uan does: the bytes
+waiting to be read (Recv-Q; nothing waits to be sent), local and foreign
+address, ESTABLISHED for a connected socket. -s prints UDP's counters as
+netstat -su does (stat has them all by their MIB names).
 
 send sends TEXT (the words joined by spaces) as one datagram from port
 SRCPORT (default: an ephemeral port) and prints "sent N bytes to HOST:PORT".
@@ -51,28 +52,49 @@ func runUDP(ctx context.Context, sh *Shell, args []string) error {
 		return udpListen(ctx, sh, args[1:])
 	case "-s":
 		if len(args) != 1 {
-			return usage("udp -s takes no arguments")
+			return usage("-s takes no arguments")
 		}
-		fmt.Fprintln(sh.Out, "Udp:")
-		for _, c := range counters.Of(&sh.Stack.UDP.Stats) {
-			fmt.Fprintf(sh.Out, "    %s: %d\n", c.Name, c.Value.Load())
-		}
+		sh.printUDPStats()
 		return nil
 	}
-	return usage("udp %s: unknown form", args[0])
+	return usage("%s: unknown form", strings.Join(args, " "))
 }
 
+// printUDPSockets lists the sockets in net-tools netstat -uan's layout
+// (trailing blanks trimmed).
 func (sh *Shell) printUDPSockets() {
-	w := sh.table()
-	fmt.Fprintln(w, "Local Address\tForeign Address\tRecv-Q\tDatagrams\tDrops")
+	fmt.Fprintln(sh.Out, "Active Internet connections (servers and established)")
+	fmt.Fprintln(sh.Out, "Proto Recv-Q Send-Q Local Address           Foreign Address         State")
 	for _, s := range sh.Stack.UDP.Sockets() {
-		remote := "*:*"
+		remote, state := "0.0.0.0:*", ""
 		if s.Remote.IsValid() {
-			remote = s.Remote.String()
+			remote, state = s.Remote.String(), "ESTABLISHED"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\n", s.Local, remote, s.QueuedBytes, s.Queued, s.Drops)
+		line := fmt.Sprintf("%-5s %6d %6d %-23s %-23s %s", "udp", s.QueuedBytes, 0, s.Local, remote, state)
+		fmt.Fprintln(sh.Out, strings.TrimRight(line, " "))
 	}
-	w.Flush()
+}
+
+// netstatUDP words UDP's counters as net-tools netstat -su does; a counter
+// it has no words for prints as "Name: N", and only when not zero.
+var netstatUDP = map[string]string{
+	"InDatagrams":  "packets received",
+	"NoPorts":      "packets to unknown port received",
+	"InErrors":     "packet receive errors",
+	"OutDatagrams": "packets sent",
+	"RcvbufErrors": "receive buffer errors",
+}
+
+func (sh *Shell) printUDPStats() {
+	fmt.Fprintln(sh.Out, "Udp:")
+	for _, c := range counters.Of(&sh.Stack.UDP.Stats) {
+		v := c.Value.Load()
+		if words, ok := netstatUDP[c.Name]; ok {
+			fmt.Fprintf(sh.Out, "    %d %s\n", v, words)
+		} else if v != 0 {
+			fmt.Fprintf(sh.Out, "    %s: %d\n", c.Name, v)
+		}
+	}
 }
 
 func udpSend(ctx context.Context, sh *Shell, args []string) error {
@@ -108,10 +130,12 @@ func udpSend(ctx context.Context, sh *Shell, args []string) error {
 		}
 	}
 	n, err := sock.SendTo([]byte(text), dst)
-	if err != nil {
+	if s, ok := errnoText(err); ok {
+		return fmt.Errorf("send to %v: %s", dst, s)
+	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(sh.Out, "sent %d bytes to %s\n", n, dst)
+	fmt.Fprintf(sh.Out, "sent %s to %s\n", plural(n, "byte", "bytes"), dst)
 	if !o.has('r') {
 		return nil
 	}
@@ -132,7 +156,7 @@ func awaitReply(ctx context.Context, sh *Shell, sock *udp.Socket) error {
 	case ctx.Err() != nil:
 		return nil // Ctrl-C
 	case wctx.Err() != nil:
-		return fmt.Errorf("udp: no reply from %s in %v", sock.RemoteAddr(), udpReplyWait)
+		return fmt.Errorf("no reply from %s in %v (is something listening there?)", sock.RemoteAddr(), udpReplyWait)
 	case err != nil:
 		return err
 	}
@@ -195,7 +219,7 @@ func udpListen(ctx context.Context, sh *Shell, args []string) error {
 
 func (sh *Shell) listenSummary(lc listenConfig, got, bytes, echoed int) error {
 	if lc.quiet {
-		line := fmt.Sprintf("%d datagrams, %d bytes received", got, bytes)
+		line := fmt.Sprintf("%s, %s received", plural(got, "datagram", "datagrams"), plural(bytes, "byte", "bytes"))
 		if lc.echo {
 			line += fmt.Sprintf(", %d echoed", echoed)
 		}
@@ -218,7 +242,7 @@ func showPayload(b []byte, asHex bool) string {
 func parseHostPort(s string) (netip.AddrPort, error) {
 	a, err := netip.ParseAddrPort(s)
 	if err != nil || !a.Addr().Is4() || a.Port() == 0 {
-		return netip.AddrPort{}, fmt.Errorf("%q: want HOST:PORT with an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7", s)
+		return netip.AddrPort{}, fmt.Errorf("%s: not HOST:PORT (give an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7)", s)
 	}
 	return a, nil
 }
@@ -228,7 +252,7 @@ func parseLocal(s string) (netip.AddrPort, error) {
 	if !strings.Contains(s, ":") {
 		p, err := strconv.ParseUint(s, 10, 16)
 		if err != nil || p == 0 {
-			return netip.AddrPort{}, fmt.Errorf("%q: want a port from 1 to 65535, or ADDR:PORT", s)
+			return netip.AddrPort{}, fmt.Errorf("%s: not a port (give one from 1 to 65535, or ADDR:PORT)", s)
 		}
 		return netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(p)), nil
 	}

@@ -15,6 +15,7 @@ type opts struct {
 
 // parseOpts parses args against spec, as getopt(3): each letter is an
 // option; a letter followed by ':' takes a value. "--" ends the options.
+// Its complaints are getopt's ("invalid option -- 'x'").
 func parseOpts(args []string, spec string) (opts, error) {
 	o := opts{set: map[byte]string{}}
 	for i := 0; i < len(args); i++ {
@@ -30,7 +31,7 @@ func parseOpts(args []string, spec string) (opts, error) {
 		for j := 1; j < len(a); j++ {
 			k := strings.IndexByte(spec, a[j])
 			if k < 0 || a[j] == ':' {
-				return o, usage("unknown option -%c", a[j])
+				return o, usage("invalid option -- '%c'", a[j])
 			}
 			if k+1 < len(spec) && spec[k+1] == ':' {
 				switch {
@@ -40,7 +41,7 @@ func parseOpts(args []string, spec string) (opts, error) {
 					i++
 					o.set[a[j]] = args[i]
 				default:
-					return o, usage("option -%c needs a value", a[j])
+					return o, usage("option requires an argument -- '%c'", a[j])
 				}
 				break
 			}
@@ -62,7 +63,7 @@ func (o opts) intOpt(c byte, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, usage("-%c %s: want a whole number from %d to %d", c, v, lo, hi)
+		return 0, usage("-%c %s: invalid argument (give a whole number from %d to %d)", c, v, lo, hi)
 	}
 	return n, nil
 }
@@ -77,7 +78,14 @@ func (o opts) secondsOpt(c byte, def, lo, hi time.Duration) (time.Duration, erro
 	f, err := strconv.ParseFloat(v, 64)
 	d := time.Duration(f * float64(time.Second))
 	if err != nil || d < lo || d > hi {
-		return 0, usage("-%c %s: want seconds from %g to %g", c, v, lo.Seconds(), hi.Seconds())
+		return 0, usage("-%c %s: invalid argument (give seconds from %g to %g)", c, v, lo.Seconds(), hi.Seconds())
 	}
 	return d, nil
 }
+
+// usageError is a complaint about a command's arguments, made by usage:
+// Execute prints the command's usage line after it.
+type usageError string
+
+func (e usageError) Error() string        { return string(e) }
+func (e usageError) Is(target error) bool { return target == ErrUsage }

@@ -142,7 +142,7 @@ func (sh *Shell) Report(err error) {
 
 // usage builds an error for bad arguments: what was wrong, then the usage.
 func usage(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, args...)...)
+	return usageError(fmt.Sprintf(format, args...))
 }
 
 // splitWords splits a line into words at spaces; single or double quotes

@@ -166,22 +166,25 @@ func TestTracerouteStopsOnCancel(t *testing.T) {
 }
 
 func TestTracerouteErrors(t *testing.T) {
-	l := newLab(t) // no default route
-	cases := []struct{ line, want string }{
-		{"traceroute", "give one destination host"},
-		{"traceroute 10.0.0.2 10.0.0.3", "give one destination host"},
-		{"traceroute example.org", "example.org: Name or service not known"},
-		{"traceroute -m 0 10.0.0.2", "-m 0: want a whole number from 1 to 255"},
-		{"traceroute -q 11 10.0.0.2", "-q 11: want a whole number from 1 to 10"},
-		{"traceroute -w x 10.0.0.2", "-w x: want seconds"},
-		{"traceroute -p 0 10.0.0.2", "-p 0: want a whole number from 1 to 65535"},
-		{"traceroute 192.168.7.7", "traceroute: ip: 192.168.7.7: no route to host"},
+	l := newLab(t)                          // no default route
+	cases := []struct{ line, want string }{ // the first line; a usage line may follow
+		{"traceroute", "traceroute: give one destination host"},
+		{"traceroute 10.0.0.2 10.0.0.3", "traceroute: give one destination host"},
+		{"traceroute example.org", "traceroute: example.org: Name or service not known (give an IPv4 address)"},
+		{"traceroute -m 0 10.0.0.2", "traceroute: -m 0: invalid argument (give a whole number from 1 to 255)"},
+		{"traceroute -q 11 10.0.0.2", "traceroute: -q 11: invalid argument (give a whole number from 1 to 10)"},
+		{"traceroute -w x 10.0.0.2", "traceroute: -w x: invalid argument (give seconds from 0.001 to 60)"},
+		{"traceroute -p 0 10.0.0.2", "traceroute: -p 0: invalid argument (give a whole number from 1 to 65535)"},
+		{"traceroute 192.168.7.7", "traceroute: connect: Network is unreachable"},
 	}
 	for _, c := range cases {
 		t.Run(c.line, func(t *testing.T) {
 			err := l.run(t, c.line)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("%s: error %v, want one containing %q", c.line, err, c.want)
+			if err == nil {
+				t.Fatalf("%s succeeded, want an error", c.line)
+			}
+			if got, _, _ := strings.Cut(err.Error(), "\n"); got != c.want {
+				t.Errorf("%s: error (-want +got):\n-%s\n+%s", c.line, c.want, got)
 			}
 		})
 	}

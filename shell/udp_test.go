@@ -189,17 +189,30 @@ func TestUDPSocketTable(t *testing.T) {
 	if err := l.sh.Execute(context.Background(), "udp"); err != nil {
 		t.Fatal(err)
 	}
-	for _, re := range []string{
-		`(?m)^Local Address\s+Foreign Address\s+Recv-Q\s+Datagrams\s+Drops$`,
-		`(?m)^0\.0\.0\.0:7\s+\*:\*\s+2048\s+1\s+0$`, // Recv-Q counts buffer memory, as Linux's does
-		`(?m)^0\.0\.0\.0:\d{5}\s+10\.0\.0\.2:53\s+0\s+0\s+0$`,
-	} {
-		if !regexp.MustCompile(re).MatchString(l.out.String()) {
-			t.Errorf("udp table lacks %s:\n%s", re, l.out)
+	lines := strings.Split(l.out.String(), "\n")
+	want := []string{
+		"Active Internet connections (servers and established)",
+		"Proto Recv-Q Send-Q Local Address           Foreign Address         State",
+		"udp     2048      0 0.0.0.0:7               0.0.0.0:*", // Recv-Q counts buffer memory, as Linux's does
+		`udp        0      0 0\.0\.0\.0:\d{5}           10\.0\.0\.2:53             ESTABLISHED`,
+		"",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("udp printed %d lines, want %d:\n%s", len(lines), len(want), l.out)
+	}
+	for i, w := range want {
+		if i == 3 && !regexp.MustCompile("^"+w+"$").MatchString(lines[i]) || i != 3 && lines[i] != w {
+			t.Errorf("udp line %d (-want +got):\n-%s\n+%s", i, w, lines[i])
 		}
 	}
-	if err := l.sh.Execute(context.Background(), "udp -s"); err != nil || !strings.Contains(l.out.String(), "    InDatagrams: 1\n") {
-		t.Errorf("udp -s: %v\n%s", err, l.out)
+	l.out.Reset()
+	if err := l.sh.Execute(context.Background(), "udp -s"); err != nil {
+		t.Fatal(err)
+	}
+	wantStats := "Udp:\n    1 packets received\n    0 packets to unknown port received\n    0 packet receive errors\n" +
+		"    1 packets sent\n    0 receive buffer errors\n"
+	if got := l.out.String(); got != wantStats {
+		t.Errorf("udp -s (-want +got):\n-%s\n+%s", wantStats, got)
 	}
 }
 
@@ -207,28 +220,31 @@ func TestUDPCommandErrors(t *testing.T) {
 	l := newUDPLab(t)
 	s, _ := l.sh.Stack.UDP.Listen(netip.MustParseAddrPort("0.0.0.0:7"))
 	defer s.Close()
-	cases := []struct{ line, want string }{
-		{"udp frob", "udp frob: unknown form"},
-		{"udp send 10.0.0.2 hi", `"10.0.0.2": want HOST:PORT`},
-		{"udp send 10.0.0.2:7", "give HOST:PORT and the text to send"},
-		{"udp send -p 70000 10.0.0.2:7 x", "-p 70000: want a whole number from 1 to 65535"},
-		{"udp send -p 7 10.0.0.2:7 x", "address already in use"},
-		{"udp send 192.168.9.9:7 x", "no route to host"},
-		{"udp listen", "give the port to listen on"},
-		{"udp listen 0", `"0": want a port from 1 to 65535`},
-		{"udp listen 7", "0.0.0.0:7: address already in use"},
-		{"udp listen 10.9.9.9:8", "cannot assign requested address"},
-		{"udp listen -c 0 8", "-c 0: want a whole number"},
-		{"snc -c 10.0.0.2:7", "only UDP is built: add -u"},
-		{"snc -u", "give one of -c HOST:PORT (send) or -b ADDR:PORT (receive)"},
-		{"snc -u -c nowhere", `"nowhere": want HOST:PORT`},
-		{"snc -u -c 10.0.0.2:7", "the shell has no input"},
+	cases := []struct{ line, want string }{ // the first line; a usage line may follow
+		{"udp frob", "udp: frob: unknown form"},
+		{"udp send 10.0.0.2 hi", "udp: 10.0.0.2: not HOST:PORT (give an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7)"},
+		{"udp send 10.0.0.2:7", "udp: give HOST:PORT and the text to send"},
+		{"udp send -p 70000 10.0.0.2:7 x", "udp: -p 70000: invalid argument (give a whole number from 1 to 65535)"},
+		{"udp send -p 7 10.0.0.2:7 x", "udp: bind 0.0.0.0:7: address already in use (the udp command lists the sockets; pick another port, or 0 for any free one)"},
+		{"udp send 192.168.9.9:7 x", "udp: send to 192.168.9.9:7: Network is unreachable"},
+		{"udp listen", "udp: give the port to listen on, [ADDR:]PORT"},
+		{"udp listen 0", "udp: 0: not a port (give one from 1 to 65535, or ADDR:PORT)"},
+		{"udp listen 7", "udp: bind 0.0.0.0:7: address already in use (the udp command lists the sockets; pick another port, or 0 for any free one)"},
+		{"udp listen 10.9.9.9:8", "udp: bind 10.9.9.9:8: cannot assign requested address (not an address of this stack: ifconfig lists them; 0.0.0.0 means any)"},
+		{"udp listen -c 0 8", "udp: -c 0: invalid argument (give a whole number from 1 to 2147483647)"},
+		{"snc -c 10.0.0.2:7", "snc: TCP is not built (add -u for UDP)"},
+		{"snc -u", "snc: give one of -c HOST:PORT (send) or -b ADDR:PORT (receive)"},
+		{"snc -u -c nowhere", "snc: nowhere: not HOST:PORT (give an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7)"},
+		{"snc -u -c 10.0.0.2:7", "snc: the shell has no input to read (run snc -c where the shell reads a terminal or a script)"},
 	}
 	for _, c := range cases {
 		t.Run(c.line, func(t *testing.T) {
 			err := l.sh.Execute(context.Background(), c.line)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("Execute(%q) = %v, want an error containing %q", c.line, err, c.want)
+			if err == nil {
+				t.Fatalf("Execute(%q) succeeded, want an error", c.line)
+			}
+			if got, _, _ := strings.Cut(err.Error(), "\n"); got != c.want {
+				t.Errorf("Execute(%q) error (-want +got):\n-%s\n+%s", c.line, c.want, got)
 			}
 		})
 	}

@@ -2,8 +2,12 @@ package stack
 
 // CounterGroup is one layer's counters, for stat.
 type CounterGroup struct {
-	Name  string
-	Stats any // a pointer to a struct of atomic.Uint64 (see internal/counters)
+	// Prefix goes before each counter's name to make the name nstat prints
+	// (Ip + InReceives = IpInReceives; Ip + ReasmOKs = IpReasmOKs).
+	// A device's counters go under its name (sim0.RxPackets): Linux keeps
+	// those out of nstat, in ip -s link.
+	Prefix string
+	Stats  any // a pointer to a struct of atomic.Uint64 (see internal/counters)
 }
 
 // CounterGroups lists every layer's counters, bottom-up, then each device's.
@@ -11,13 +15,13 @@ func (s *Stack) CounterGroups() []CounterGroup {
 	groups := []CounterGroup{
 		{"Arp", &s.ARP.Stats},
 		{"Ip", &s.IP.Stats},
-		{"IpReasm", &s.IP.Reasm.Stats},
-		{"IpFrag", &s.IP.FragStats},
+		{"Ip", &s.IP.Reasm.Stats},
+		{"Ip", &s.IP.FragStats},
 		{"Icmp", &s.ICMP.Stats},
 		{"Udp", &s.UDP.Stats},
 	}
 	for _, d := range s.Devices() {
-		groups = append(groups, CounterGroup{"Dev " + d.Name(), &d.Stats})
+		groups = append(groups, CounterGroup{d.Name() + ".", &d.Stats})
 	}
 	return groups
 }

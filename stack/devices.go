@@ -100,5 +100,14 @@ func (s *Stack) SetAddress(dev *netdev.NetDev, addr netip.Prefix) error {
 
 // AddDefaultRoute routes 0.0.0.0/0 via gw on dev (the -gw flag).
 func (s *Stack) AddDefaultRoute(dev *netdev.NetDev, gw netip.Addr) error {
-	return s.IP.Routes.Add(ip.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: gw, Dev: dev})
+	return s.AddRoute(ip.Route{Prefix: netip.MustParsePrefix("0.0.0.0/0"), Gateway: gw, Dev: dev})
+}
+
+// AddRoute adds r after the checks "ip route add" makes (ip.CheckRoute):
+// no host bits in the prefix, a gateway on the device's subnet.
+func (s *Stack) AddRoute(r ip.Route) error {
+	if err := ip.CheckRoute(r); err != nil {
+		return err
+	}
+	return s.IP.Routes.Add(r)
 }

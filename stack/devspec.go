@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gotapip/gotapip/netdev"
@@ -33,22 +34,28 @@ func (s DeviceSpec) String() string {
 // ErrUnsupported is wrapped when a device kind is not available here.
 var ErrUnsupported = errors.New("unsupported device kind")
 
+// ErrNoTAP is wrapped when no TAP can be had here at all: the process lacks
+// the privilege (CAP_NET_ADMIN) or the host lacks /dev/net/tun. Only then
+// may tapip fall back to the simulated LAN; a TAP that is busy or refuses
+// the settings is an error the user must see.
+var ErrNoTAP = errors.New("no TAP here")
+
 // ParseDeviceSpec parses a -dev value.
 func ParseDeviceSpec(s string) (DeviceSpec, error) {
 	kind, iface, _ := strings.Cut(s, ":")
 	switch kind {
 	case "tap", "packet", "macvtap", "netmap":
 		if iface == "" || len(iface) > 15 || strings.ContainsAny(iface, "/ \t") {
-			return DeviceSpec{}, fmt.Errorf("device %q: want %s:IFACE with an interface name of 1-15 characters", s, kind)
+			return DeviceSpec{}, fmt.Errorf("%s: bad interface name (give %s:IFACE, IFACE of 1 to 15 characters)", s, kind)
 		}
 		return DeviceSpec{Kind: kind, Iface: iface}, nil
 	case "sim":
 		if iface != "" {
-			return DeviceSpec{}, fmt.Errorf("device %q: sim takes no interface", s)
+			return DeviceSpec{}, fmt.Errorf("%s: sim takes no interface (give sim)", s)
 		}
 		return DeviceSpec{Kind: kind}, nil
 	}
-	return DeviceSpec{}, fmt.Errorf("device %q: %w: use tap:NAME, packet:IFACE, macvtap:IFACE, netmap:IFACE or sim", s, ErrUnsupported)
+	return DeviceSpec{}, fmt.Errorf("%s: %w (give tap:NAME, packet:IFACE, macvtap:IFACE, netmap:IFACE or sim)", s, ErrUnsupported)
 }
 
 // DeviceOptions configure a device opened from a spec.
@@ -108,7 +115,7 @@ func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 	case "tap":
 		t, err := tap.Open(spec.Iface)
 		if err != nil {
-			return nil, err
+			return nil, tapError(spec.Iface, err)
 		}
 		if err := tap.ConfigureKernelSide(t.Name(), opt.Peer); err != nil {
 			t.Close()
@@ -123,7 +130,55 @@ func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 	case "netmap":
 		return netmap.Open(spec.Iface)
 	}
-	return nil, fmt.Errorf("device %v: %w here (sim is started by tapip -dev sim)", spec, ErrUnsupported)
+	return nil, fmt.Errorf("%v: %w here (the simulated LAN is tapip -dev sim)", spec, ErrUnsupported)
+}
+
+// tapError says why the TAP name could not be opened, in the words of
+// strerror(3), with what to do. It wraps err, and ErrNoTAP when no TAP can
+// be had here at all (no privilege, no /dev/net/tun).
+func tapError(name string, err error) error {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err
+	}
+	e := &openError{err: err}
+	switch errno {
+	case syscall.EPERM, syscall.EACCES:
+		e.msg, e.noTAP = fmt.Sprintf("%s: %s (run as root or with CAP_NET_ADMIN)", name, strerror(errno)), true
+	case syscall.ENOENT, syscall.ENODEV, syscall.ENXIO:
+		e.msg, e.noTAP = fmt.Sprintf("/dev/net/tun: %s (load the tun module: modprobe tun)", strerror(errno)), true
+	case syscall.EBUSY:
+		e.msg = fmt.Sprintf("%s: %s (another program has it open: end it, or give -dev tap:OTHER)", name, strerror(errno))
+	default:
+		e.msg = fmt.Sprintf("%s: %s", name, strerror(errno))
+	}
+	return e
+}
+
+// openError is a device that would not open: msg says it for a person; it
+// wraps the driver's error, and ErrNoTAP if noTAP.
+type openError struct {
+	msg   string
+	noTAP bool
+	err   error
+}
+
+func (e *openError) Error() string { return e.msg }
+
+func (e *openError) Unwrap() []error {
+	if e.noTAP {
+		return []error{ErrNoTAP, e.err}
+	}
+	return []error{e.err}
+}
+
+// strerror prints errno as C's strerror does: "Device or resource busy".
+func strerror(errno syscall.Errno) string {
+	s := errno.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // MACFor derives a locally administered MAC from an IPv4 address,

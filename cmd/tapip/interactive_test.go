@@ -73,7 +73,7 @@ func TestInteractiveCtrlCStopsPingNotShell(t *testing.T) {
 	s.keys("arpc", "Tab")
 	s.waitFor("[net shell]: arpcache")
 	s.keys("Enter")
-	s.waitFor("10.0.0.2  02:00:0a:00:00:02  REACHABLE")
+	s.waitFor("10.0.0.2 dev sim0 lladdr 02:00:0a:00:00:02 REACHABLE")
 	s.keys("C-d")
 	s.waitFor("EXITED 0")
 	if hist, err := os.ReadFile(home + "/.tapip_history"); err != nil || !strings.Contains(string(hist), "ping 10.0.0.2") {
@@ -98,7 +98,7 @@ func TestInteractiveSncThenSIGTERM(t *testing.T) {
 	s.keys("hello", "Enter")
 	s.keys("C-c")
 	s.keys("udp -s", "Enter")
-	s.waitFor("OutDatagrams: 1")
+	s.waitFor("1 packets sent")
 	// The line sent is not a command: history keeps the commands only.
 	if hist, err := os.ReadFile(home + "/.tapip_history"); err != nil || string(hist) != "snc -u -c 10.0.0.2:7\nudp -s\n" {
 		t.Errorf("history file: %v %q, want the two commands", err, hist)

@@ -9,7 +9,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -27,64 +26,25 @@ import (
 	"github.com/gotapip/gotapip/stack"
 )
 
-type options struct {
-	dev, addr, gw, peer, hwaddr, commands string
-	mtu                                   int
-	noColor                               bool
-	devDefault                            bool // -dev not given: fall back to sim
-	peerGiven                             bool // -peer given: a device without a kernel side refuses it
-	poll                                  string
-}
-
 func main() {
 	stack.UseOneProc()
 	os.Exit(run(os.Args[1:]))
 }
 
-func parseFlags(args []string) (options, error) {
-	var o options
-	fs := flag.NewFlagSet("tapip", flag.ContinueOnError)
-	fs.StringVar(&o.dev, "dev", "tap:tap0", "device: tap:NAME, packet:IFACE, macvtap:IFACE, netmap:IFACE or sim")
-	fs.StringVar(&o.addr, "addr", "10.0.0.1/24", "the stack's IPv4 address and prefix")
-	fs.StringVar(&o.gw, "gw", "", "default gateway")
-	fs.StringVar(&o.peer, "peer", "10.0.0.2/24", "with tap: the kernel side's address, or none (bridged)")
-	fs.StringVar(&o.hwaddr, "hwaddr", "", "the stack's MAC (default 02:00 + the IPv4 address)")
-	fs.IntVar(&o.mtu, "mtu", 1500, "device MTU")
-	fs.StringVar(&o.commands, "c", "", "run these ';'-separated commands and exit")
-	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output")
-	fs.StringVar(&o.poll, "poll", "sleep", "how a TAP device waits for frames: sleep (in poll(2)) or busy (spin while traffic flows)")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	o.devDefault = true
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "dev":
-			o.devDefault = false
-		case "peer":
-			o.peerGiven = true
-		}
-	})
-	if o.poll != "sleep" && o.poll != "busy" {
-		return o, fmt.Errorf("-poll %q: want sleep or busy", o.poll)
-	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q (commands go in -c \"...\")", fs.Arg(0))
-	}
-	return o, nil
-}
-
 func run(args []string) int {
 	o, err := parseFlags(args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
+	switch {
+	case isHelp(err):
+		printUsage(os.Stdout, true)
+		return 0
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "tapip:", err)
+		printUsage(os.Stderr, false)
 		return 2
 	}
 	s := stack.New(stack.Config{})
 	defer s.Close()
-	lan, err := setup(s, o)
+	dev, lan, err := setup(s, o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tapip:", err)
 		return 1
@@ -104,6 +64,7 @@ func run(args []string) int {
 	case o.commands != "":
 		err = sh.RunCommands(o.commands)
 	case interactive:
+		fmt.Fprintln(os.Stdout, banner(dev, o.dev.Peer, lan != nil))
 		err = sh.RunInteractive(historyFile())
 		sh.Report(err)
 	default:
@@ -121,59 +82,57 @@ func run(args []string) int {
 	return 0
 }
 
-// setup opens the device and configures the address, MAC and gateway. With
-// -dev sim, or when -dev was not given and no TAP can be had, the device is
-// a port of the simulated LAN, which it returns.
-func setup(s *stack.Stack, o options) (*sim.LAN, error) {
-	spec, err := stack.ParseDeviceSpec(o.dev)
-	if err != nil {
-		return nil, err
-	}
-	var opt stack.DeviceOptions
-	if opt.Addr, err = netip.ParsePrefix(o.addr); err != nil || !opt.Addr.Addr().Is4() {
-		return nil, fmt.Errorf("-addr %q: want an IPv4 address with prefix, like 10.0.0.1/24", o.addr)
-	}
-	if o.peer != "none" && (o.peerGiven || spec.Kind == "tap") {
-		if opt.Peer, err = netip.ParsePrefix(o.peer); err != nil || !opt.Peer.Addr().Is4() {
-			return nil, fmt.Errorf("-peer %q: want an IPv4 address with prefix, like 10.0.0.2/24, or none", o.peer)
-		}
-	}
-	if o.hwaddr != "" {
-		if opt.MAC, err = netdev.ParseMAC(o.hwaddr); err != nil {
-			return nil, fmt.Errorf("-hwaddr: %w", err)
-		}
-	}
-	opt.MTU = o.mtu
-	if o.poll == "busy" {
-		opt.BusyPoll = stack.DefaultBusyPoll
-	}
+// setup opens the device and adds the default route. With -dev sim, or
+// when -dev was not given and no TAP can be had here at all (no privilege,
+// no /dev/net/tun), the device is a port of the simulated LAN, which it
+// returns; a TAP that is busy or refuses the settings is an error.
+func setup(s *stack.Stack, o options) (*netdev.NetDev, *sim.LAN, error) {
+	spec := o.spec
 	var dev *netdev.NetDev
 	var lan *sim.LAN
+	var err error
 	if spec.Kind != "sim" {
-		dev, err = s.OpenDevice(spec, opt)
-		if err != nil && o.devDefault {
-			fmt.Fprintf(os.Stderr, "tapip: no TAP (%v): using the simulated LAN instead (-dev sim); for TAP run as root with /dev/net/tun\n", err)
+		dev, err = s.OpenDevice(spec, o.dev)
+		switch {
+		case err != nil && o.devDefault && errors.Is(err, stack.ErrNoTAP):
+			fmt.Fprintf(os.Stderr, "tapip: %v: using the simulated LAN instead\n", err)
 			spec.Kind = "sim"
-		} else if err != nil {
-			return nil, err
+		case err != nil:
+			return nil, nil, err
 		}
 	}
 	if spec.Kind == "sim" {
-		if dev, lan, err = sim.Start(s, "sim0", opt.Addr, opt.MTU); err != nil {
-			return nil, err
+		if dev, lan, err = sim.Start(s, "sim0", o.dev.Addr, o.dev.MTU); err != nil {
+			return nil, nil, err
 		}
-		if o.gw == "" { // the simulated router leads to the rest of the sim
-			o.gw = sim.RouterAddr.Addr().String()
+		if !o.gw.IsValid() { // the simulated router leads to the rest of the sim
+			o.gw = sim.RouterAddr.Addr()
 		}
 	}
-	if o.gw != "" {
-		gw, err := netip.ParseAddr(o.gw)
-		if err != nil || !gw.Is4() {
-			return lan, fmt.Errorf("-gw %q: want an IPv4 address", o.gw)
+	if o.gw.IsValid() {
+		if err := s.AddDefaultRoute(dev, o.gw); err != nil {
+			return dev, lan, fmt.Errorf("-gw: %w", err)
 		}
-		return lan, s.AddDefaultRoute(dev, gw)
 	}
-	return lan, nil
+	return dev, lan, nil
+}
+
+// banner is what an interactive session starts with: where the stack is,
+// and whether its peer is the kernel or the simulated LAN.
+func banner(dev *netdev.NetDev, peer netip.Prefix, onSim bool) string {
+	where := fmt.Sprintf("tapip on %s %v", dev.Name(), dev.Addr())
+	switch {
+	case onSim:
+		where += fmt.Sprintf(": the SIMULATED LAN, not the kernel (hosts %v, and %v via %v)",
+			sim.HostAddr.Addr(), sim.FarHostAddr.Addr(), sim.RouterAddr.Addr())
+	case dev.Kind() == "tap" && peer.IsValid():
+		where += fmt.Sprintf(": a TAP, the kernel side %v", peer)
+	case dev.Kind() == "tap":
+		where += ": a TAP, the kernel side unaddressed (bridged)"
+	default:
+		where += fmt.Sprintf(" (%s)", dev.Kind())
+	}
+	return where + "\nhelp lists the commands; Ctrl-D leaves."
 }
 
 // closeOnSignal handles SIGTERM and SIGHUP. It closes the shell, which

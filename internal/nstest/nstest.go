@@ -16,6 +16,7 @@
 package nstest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -145,4 +146,21 @@ func Do(t testing.TB, ns string, f func()) {
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Outcome runs cmd (its Stdin as set) and returns what it wrote to stdout
+// and stderr and its exit status; it fails t if cmd cannot be run at all.
+func Outcome(t testing.TB, cmd *exec.Cmd) (stdout, stderr string, status int) {
+	t.Helper()
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		status = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), status
 }

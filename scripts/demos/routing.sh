@@ -17,4 +17,8 @@ ping -c 1 10.0.1.2
 echo "== 6. The router has no route to 10.9.0.0/16: it answers net unreachable"
 route add 10.9.0.0/16 via 10.0.0.254
 ping -c 1 -W 1 10.9.0.1
+echo "== 7. Routes Linux refuses, refused alike: host bits past the prefix, a gateway off the link"
+route add 10.8.0.5/16 dev sim0
+route add 10.8.0.0/16 via 192.168.1.1
+route add 10.8.0.0/16 via 10.0.0.255 dev sim0
 CMDS
