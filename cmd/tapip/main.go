@@ -80,6 +80,7 @@ func run(args []string) int {
 	}
 	s := stack.New(stack.Config{})
 	defer s.Close()
+	s.SetNotice(func(line string) { fmt.Fprintln(os.Stderr, line) }) // a device removed under us
 	lan, err := setup(s, o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tapip:", err)
