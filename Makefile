@@ -70,11 +70,23 @@ unit:
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'AllocatesNothing|NoAllocs' ./... # allocation pins: sync.Pool is random under -race
 
+# A failing run leaves its input in the package's testdata/fuzz/TARGET;
+# it is printed and moved out of the tree to FUZZ_FAILED/TARGET-HASH, so
+# the tree stays clean. A real bug's input goes back in by hand, with a
+# name, as a regression seed.
+FUZZ_FAILED ?= $(or $(TMPDIR),/tmp)/gotapip-fuzz-failed
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t#*:}; \
 		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=1000x $$pkg || exit 1; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=1000x $$pkg && continue; \
+		for f in $$(git ls-files --others --exclude-standard $$pkg/testdata/fuzz/$$name); do \
+			out=$(FUZZ_FAILED)/$$name-$${f##*/}; mkdir -p $(FUZZ_FAILED) && mv $$f $$out; \
+			echo "failing input moved to $$out (to keep it as a seed: move it back under $$pkg/testdata/fuzz/$$name/, named, and git add it):"; \
+			cat $$out; \
+		done; \
+		rmdir $$pkg/testdata/fuzz/$$name $$pkg/testdata/fuzz $$pkg/testdata 2>/dev/null; \
+		exit 1; \
 	done
 
 fuzz:

@@ -1,6 +1,7 @@
 package arp
 
 import (
+	"encoding/binary"
 	"net/netip"
 
 	"github.com/gotapip/gotapip/netdev"
@@ -44,6 +45,13 @@ func (c *Cache) Input(p *netdev.Packet) {
 		return
 	}
 	if spa.IsValid() && !spa.IsUnspecified() {
+		if reason := notNeighbour(dev.Addr(), spa); reason != "" {
+			// Neither learned nor answered: Linux's route check in
+			// arp_process refuses such a source too.
+			c.Stats.InBadSenderIP.Add(1)
+			c.Tracer.Drop(netdev.LayerARP, dev, h, reason)
+			return
+		}
 		// A request aimed at us creates the sender's entry (RFC 826); an
 		// unsolicited reply only updates one, as Linux with arp_accept=0,
 		// so strangers cannot fill the cache.
@@ -53,6 +61,28 @@ func (c *Cache) Input(p *netdev.Packet) {
 		c.replyInPlace(p, h)
 		p = nil // consumed
 	}
+}
+
+// notNeighbour says why sender cannot be a neighbour on a link whose
+// subnet is subnet, or "" if it can: it must be a host of that subnet,
+// not its network or broadcast address (RFC 919, RFC 922), which only
+// exist from /30 down; both addresses of a /31 are hosts (RFC 3021).
+func notNeighbour(subnet netip.Prefix, sender netip.Addr) string {
+	if !subnet.IsValid() || !subnet.Contains(sender) {
+		return "sender IP is not on the device's subnet"
+	}
+	if subnet.Bits() >= 31 {
+		return ""
+	}
+	a := sender.As4()
+	hostMask := uint32(1)<<(32-subnet.Bits()) - 1
+	switch binary.BigEndian.Uint32(a[:]) & hostMask {
+	case 0:
+		return "sender IP is the subnet's network address"
+	case hostMask:
+		return "sender IP is the subnet's broadcast address"
+	}
+	return ""
 }
 
 // replyInPlace turns the request in p into our reply and sends it back to

@@ -13,6 +13,12 @@ type Stats struct {
 	InErrors    atomic.Uint64 // malformed or unsupported packets
 	InBadSender atomic.Uint64 // sender MAC broadcast/multicast or ours: ignored
 	InConflicts atomic.Uint64 // sender address is ours (RFC 5227 conflict): ignored
+
+	// InBadSenderIP: the sender IP is not a host of the device's subnet
+	// (outside it, or its network or broadcast address): not learned, not
+	// answered.
+	InBadSenderIP atomic.Uint64
+
 	OutRequests atomic.Uint64
 	OutReplies  atomic.Uint64
 	Failed      atomic.Uint64 // neighbours given up: unresolved after Retries requests, or silent after UnicastProbes probes

@@ -23,8 +23,9 @@ func (l *Layer) forward(p *netdev.Packet, h Header) {
 	r, ok := l.Routes.Lookup(h.Dst())
 	if !ok {
 		l.Stats.OutNoRoutes.Add(1)
+		l.Stats.InAddrErrors.Add(1) // count, then report: the sender may look
 		l.ReportError(p, NetUnreachable, 0)
-		l.drop(p, &l.Stats.InAddrErrors, "forward: no route")
+		l.drop(p, nil, "forward: no route")
 		return
 	}
 	if IsBroadcast(r.Dev, h.Dst()) {
@@ -34,13 +35,15 @@ func (l *Layer) forward(p *netdev.Packet, h Header) {
 		return
 	}
 	if h.TTL() <= 1 {
+		l.Stats.InHdrErrors.Add(1)
 		l.ReportError(p, TTLExceeded, 0)
-		l.drop(p, &l.Stats.InHdrErrors, "forward: TTL exceeded")
+		l.drop(p, nil, "forward: TTL exceeded")
 		return
 	}
 	if p.Len() > r.Dev.MTU() && h.DF() {
+		l.Stats.OutDiscards.Add(1)
 		l.ReportError(p, FragNeeded, r.Dev.MTU())
-		l.drop(p, &l.Stats.OutDiscards, "forward: DF set and larger than the next MTU")
+		l.drop(p, nil, "forward: DF set and larger than the next MTU")
 		return
 	}
 	h.DecrementTTL()

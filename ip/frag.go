@@ -70,6 +70,16 @@ type FragStats struct {
 	FragCreates atomic.Uint64 // fragments handed on
 }
 
+// Each counter moves before the packet it counts is handed on: the
+// receiver of the last fragment may read them at once (a test, or a
+// person at the shell).
+
+// fail counts a datagram that could not be fragmented and returns err.
+func (s *FragStats) fail(err error) error {
+	s.FragFails.Add(1)
+	return err
+}
+
 // Reset zeroes every counter.
 func (s *FragStats) Reset() {
 	s.FragOKs.Store(0)
@@ -99,27 +109,25 @@ func Fragment(pool *netdev.Pool, p *netdev.Packet, mtu int, stats *FragStats, em
 	}
 	err := fragment(pool, p, mtu, stats, emit)
 	p.Free()
-	if err != nil {
-		stats.FragFails.Add(1)
-		return err
-	}
-	stats.FragOKs.Add(1)
-	return nil
+	return err
 }
 
-// fragment does Fragment's work for a p that does not fit; the caller frees p.
+// fragment does Fragment's work for a p that does not fit, and counts it;
+// the caller frees p. An emit error on the last piece leaves the datagram
+// counted as fragmented: every piece was built and handed on, and the
+// link counts its own errors.
 func fragment(pool *netdev.Pool, p *netdev.Packet, mtu int, stats *FragStats, emit func(*netdev.Packet) error) error {
 	h, err := Parse(p.Data())
 	if err != nil {
-		return err
+		return stats.fail(err)
 	}
 	if h.DF() {
-		return &FragNeededError{Len: h.TotalLen(), MTU: mtu}
+		return stats.fail(&FragNeededError{Len: h.TotalLen(), MTU: mtu})
 	}
 	var rest [MaxHeaderLen]byte // the header of the second and later pieces
 	restLen := copyFragmentHeader(rest[:], h)
 	if (mtu-h.IHL())&^7 < 8 || (mtu-restLen)&^7 < 8 {
-		return fmt.Errorf("ip: MTU %d with a %d-byte header: %w (the minimum is %d)", mtu, h.IHL(), ErrMTUTooSmall, MinMTU)
+		return stats.fail(fmt.Errorf("ip: MTU %d with a %d-byte header: %w (the minimum is %d)", mtu, h.IHL(), ErrMTUTooSmall, MinMTU))
 	}
 	payload := p.Data()[h.IHL():h.TotalLen()]
 	base, lastMF := h.FragOffset(), h.MF()
@@ -129,13 +137,20 @@ func fragment(pool *netdev.Pool, p *netdev.Packet, mtu int, stats *FragStats, em
 		more := off+n < len(payload) || lastMF
 		f, err := buildFragment(pool, p, hdr, payload[off:off+n], base+off, more)
 		if err != nil {
-			return err
+			return stats.fail(err)
+		}
+		off += n
+		last := off == len(payload)
+		stats.FragCreates.Add(1) // count, then emit
+		if last {
+			stats.FragOKs.Add(1)
 		}
 		if err := emit(f); err != nil {
-			return err
+			if last {
+				return err
+			}
+			return stats.fail(err)
 		}
-		stats.FragCreates.Add(1)
-		off += n
 		hdr = rest[:restLen]
 	}
 	return nil

@@ -260,23 +260,58 @@ func TestFragmentAFragment(t *testing.T) {
 	}
 }
 
+// An emit error stops the fragmenting. Every piece handed to emit counts
+// as created; the datagram fails unless the error came on its last piece.
 func TestFragmentStopsAtEmitError(t *testing.T) {
-	pool := netdev.NewPool()
 	errDown := errors.New("link down")
+	for _, tt := range []struct {
+		failAt                          int // the emit that fails; 6000 bytes at MTU 1500 make 5 pieces
+		wantOKs, wantFails, wantCreates uint64
+	}{
+		{failAt: 2, wantOKs: 0, wantFails: 1, wantCreates: 2},
+		{failAt: 5, wantOKs: 1, wantFails: 0, wantCreates: 5},
+	} {
+		pool := netdev.NewPool()
+		var stats FragStats
+		calls := 0
+		err := Fragment(pool, packetOf(t, pool, testDatagram(1, nil, 6000)), 1500, &stats, func(f *netdev.Packet) error {
+			f.Free()
+			if calls++; calls == tt.failAt {
+				return errDown
+			}
+			return nil
+		})
+		if !errors.Is(err, errDown) || calls != tt.failAt {
+			t.Errorf("err = %v after %d emits, want %v after %d", err, calls, errDown, tt.failAt)
+		}
+		if stats.FragOKs.Load() != tt.wantOKs || stats.FragFails.Load() != tt.wantFails || stats.FragCreates.Load() != tt.wantCreates {
+			t.Errorf("emit %d fails: stats OKs %d Fails %d Creates %d, want %d %d %d", tt.failAt,
+				stats.FragOKs.Load(), stats.FragFails.Load(), stats.FragCreates.Load(), tt.wantOKs, tt.wantFails, tt.wantCreates)
+		}
+		checkNoLeak(t, pool)
+	}
+}
+
+// The counters move before each fragment is handed on: whoever receives
+// a fragment sees it counted, and the last one sees the datagram counted.
+func TestFragmentCountsBeforeEmit(t *testing.T) {
+	pool := netdev.NewPool()
 	var stats FragStats
-	calls := 0
+	calls := uint64(0)
 	err := Fragment(pool, packetOf(t, pool, testDatagram(1, nil, 6000)), 1500, &stats, func(f *netdev.Packet) error {
+		last := !Header(f.Data()).MF()
 		f.Free()
-		if calls++; calls == 2 {
-			return errDown
+		calls++
+		if got := stats.FragCreates.Load(); got != calls {
+			t.Errorf("fragment %d handed on with FragCreates %d", calls, got)
+		}
+		if last && stats.FragOKs.Load() != 1 {
+			t.Errorf("last fragment handed on with FragOKs %d, want 1", stats.FragOKs.Load())
 		}
 		return nil
 	})
-	if !errors.Is(err, errDown) || calls != 2 {
-		t.Errorf("err = %v after %d emits, want %v after 2", err, calls, errDown)
-	}
-	if stats.FragFails.Load() != 1 || stats.FragOKs.Load() != 0 || stats.FragCreates.Load() != 1 {
-		t.Errorf("stats OKs %d Fails %d Creates %d, want 0 1 1", stats.FragOKs.Load(), stats.FragFails.Load(), stats.FragCreates.Load())
+	if err != nil || calls != 5 {
+		t.Errorf("err %v after %d fragments, want nil after 5", err, calls)
 	}
 	checkNoLeak(t, pool)
 }

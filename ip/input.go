@@ -44,8 +44,9 @@ func (l *Layer) Input(p *netdev.Packet) {
 func (l *Layer) deliver(p *netdev.Packet, h Header) {
 	handler := l.handlers[h.Protocol()]
 	if handler == nil {
+		l.Stats.InUnknownProtos.Add(1) // count, then report: the sender may look
 		l.ReportError(p, ProtoUnreachable, 0)
-		l.drop(p, &l.Stats.InUnknownProtos, "no handler for the protocol")
+		l.drop(p, nil, "no handler for the protocol")
 		return
 	}
 	l.Stats.InDelivers.Add(1)

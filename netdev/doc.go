@@ -6,6 +6,8 @@
 // reads frames and runs the receive path synchronously: Ethernet checks here,
 // then the handler registered for the frame's EtherType (ARP, IPv4), which
 // the stack installs. Output goes the other way through NetDev.Transmit.
+// When the driver says the device is gone (ErrGone) the poller marks it
+// down, stops, and hands it to OnGone, as Linux unregisters a netdev.
 //
 // netdev imports no protocol package; protocols register with it.
 // Ethernet II framing: IEEE 802.3, RFC 894 (IP over Ethernet).

@@ -1,27 +1,52 @@
 package netdev
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
+	"time"
 )
 
 // This file is the device's data path: the poller, receive and transmit.
 
-// poll reads frames until the driver is closed and runs the receive path for
-// each on this goroutine (no channel hop per packet).
+// poll reads frames until the driver is closed or the device goes away,
+// and runs the receive path for each on this goroutine (no channel hop per
+// packet). A device gone (ErrGone) is marked down and, once the poller has
+// stopped, handed to the OnGone handler, as Linux unregisters a netdev.
 func (d *NetDev) poll() {
-	defer close(d.done)
+	err := d.readFrames()
+	if err != nil {
+		d.up.Store(false)
+	}
+	close(d.done)
+	if err != nil && d.onGone != nil {
+		d.onGone(d, err)
+	}
+}
+
+// readFrames is the poller's loop. It returns nil when the driver is
+// closed and the driver's error when the device is gone. Any other read
+// error is counted and the read retried; errors in a row back off up to
+// maxReadBackoff, so a driver stuck in an error cannot spin a core.
+func (d *NetDev) readFrames() error {
+	failures := 0
 	for {
 		p := d.pool.Get(EthernetHeaderLen + d.MTU())
 		n, err := d.drv.ReadFrame(p.buf[p.head:])
 		if err != nil {
 			p.Free()
-			if err == ErrClosed {
-				return
+			switch {
+			case errors.Is(err, ErrClosed):
+				return nil
+			case errors.Is(err, ErrGone):
+				return err
 			}
 			d.Stats.RxErrors.Add(1)
+			failures++
+			time.Sleep(readBackoff(failures))
 			continue
 		}
+		failures = 0
 		p.tail = p.head + n
 		d.Receive(p)
 		if d.yield.Load() {
@@ -29,6 +54,20 @@ func (d *NetDev) poll() {
 			runtime.Gosched()
 		}
 	}
+}
+
+// maxReadBackoff bounds the pause between failed reads: short enough that
+// a device that recovers loses little, long enough to cost no CPU.
+const maxReadBackoff = 100 * time.Millisecond
+
+// readBackoff is the pause after the nth failed read in a row: none after
+// the first (a passing error is retried at once), then 1 ms doubling up to
+// maxReadBackoff.
+func readBackoff(n int) time.Duration {
+	if n <= 1 {
+		return 0
+	}
+	return min(time.Millisecond<<min(n-2, 7), maxReadBackoff)
 }
 
 // Receive runs the receive path for one frame in p: count it, check the

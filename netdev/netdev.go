@@ -58,6 +58,7 @@ type NetDev struct {
 
 	Stats Stats
 
+	onGone   func(*NetDev, error) // set before Start; see OnGone
 	stopOnce sync.Once
 	done     chan struct{}
 }
@@ -146,6 +147,11 @@ func (d *NetDev) Addr() netip.Prefix {
 // SetAddr sets the device's address. The stack calls it (with routes and
 // gratuitous ARP); use stack.SetAddress rather than this directly.
 func (d *NetDev) SetAddr(p netip.Prefix) { d.addr.Store(&p) }
+
+// OnGone sets what the poller calls, once, when the driver reports the
+// device gone (an error wrapping ErrGone): by then the device is down and
+// the poller has stopped, so f may Close it. Call it before Start.
+func (d *NetDev) OnGone(f func(d *NetDev, err error)) { d.onGone = f }
 
 // Start runs the poller goroutine: the device's "interrupt" handler.
 func (d *NetDev) Start() { go d.poll() }

@@ -37,6 +37,7 @@ func (s *Stack) AddDevice(drv netdev.Driver, cfg netdev.Config, addr netip.Prefi
 	s.devs = append(s.devs, dev)
 	s.mu.Unlock()
 	dev.SetTracer(s.Tracer)
+	dev.OnGone(s.deviceGone)
 
 	s.IP.AttachDevice(dev)
 	dev.Start()

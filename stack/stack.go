@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gotapip/gotapip/arp"
@@ -42,6 +43,8 @@ type Stack struct {
 
 	mu   sync.Mutex
 	devs []*netdev.NetDev
+
+	noticeFn atomic.Pointer[func(string)] // SetNotice
 
 	stopTimer chan struct{}
 	timerDone chan struct{}

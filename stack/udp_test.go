@@ -210,8 +210,14 @@ func TestUDPQueueBoundedUnderFlood(t *testing.T) {
 					waitFor(t, fmt.Sprintf("B to count the first %d datagrams", i+1), func() bool { return counted() == uint64(i+1) })
 				}
 			}
-			// Every datagram is now queued or counted as dropped: nothing is
-			// still in flight to change the figures below.
+			// The last datagram may still be between its counters (counted
+			// in, then taken back when the queue turns out full): wait until
+			// every one is queued or dropped and each drop is counted, so
+			// nothing in flight changes the figures below.
+			waitFor(t, "every datagram queued or counted as dropped", func() bool {
+				info, drops := srv.Info(), st.RcvbufErrors.Load()
+				return uint64(info.Queued)+info.Drops == flood && info.Drops == drops && st.InErrors.Load() == drops
+			})
 			info := srv.Info()
 			if info.Queued != c.want || info.Drops != st.RcvbufErrors.Load() || info.Drops == 0 {
 				t.Errorf("queue %+v, RcvbufErrors %d; want %d queued and the drops counted", info, st.RcvbufErrors.Load(), c.want)

@@ -44,6 +44,14 @@ func run(args []string) int {
 	}
 	s := stack.New(stack.Config{})
 	defer s.Close()
+	var sh *shell.Shell
+	s.SetNotice(func(line string) { // a device removed under us: above the prompt, or on stderr
+		if sh != nil {
+			sh.Notice(line)
+			return
+		}
+		fmt.Fprintln(os.Stderr, line)
+	})
 	dev, lan, err := setup(s, o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tapip:", err)
@@ -53,7 +61,7 @@ func run(args []string) int {
 		defer lan.Close()
 	}
 	interactive := o.commands == "" && isatty.IsTerminal(os.Stdin.Fd())
-	sh := shell.New(s, os.Stdout, os.Stderr)
+	sh = shell.New(s, os.Stdout, os.Stderr)
 	var signalled atomic.Int32
 	go closeOnSignal(s, sh, &signalled)
 	if o.commands != "" {

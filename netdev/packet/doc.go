@@ -48,7 +48,9 @@
 // frame beyond the interface's MTU at Open is refused (ErrFrameTooLarge);
 // one the kernel refuses at send is dropped, counted, and the error
 // returned by the call that flushed it. Frames queued when the interface
-// is down are dropped.
+// is down are dropped. An interface deleted under the driver ends reads
+// and writes with netdev.ErrGone (the reader, woken once by the kernel's
+// ENETDOWN, looks every second whether its socket was unbound).
 //
 // Without the rings (a kernel or sandbox without PACKET_MMAP) Open fails
 // and says why; there is no copying fallback.

@@ -22,12 +22,15 @@ func FuzzRxFrame(f *testing.F) {
 		rx := &rxRing{ring: newTestRing(t, 2), vnet: withVnet}
 		fr := rx.frame(0)
 		copy(fr[min(int(mac), len(fr)):], data)
-		ne.PutUint32(fr[hdrLen:], length)
-		ne.PutUint32(fr[hdrSnaplen:], snap)
-		ne.PutUint16(fr[hdrMac:], mac)
 		if vh := int(mac) - vnetHdrLen; withVnet && vh >= 0 && vh+vnetHdrLen <= len(fr) {
 			vnet.Header(fr[vh:]).Set(flags, gso, csumStart, csumOffset)
 		}
+		// The ring header last: for a small tp_mac the data and the
+		// virtio_net_hdr before it overlap tp_len, tp_snaplen and tp_mac,
+		// and the checks below hold next to the values written here.
+		ne.PutUint32(fr[hdrLen:], length)
+		ne.PutUint32(fr[hdrSnaplen:], snap)
+		ne.PutUint16(fr[hdrMac:], mac)
 		storeStatus(fr, unix.TP_STATUS_USER)
 		buf := make([]byte, 2048)
 		n, v, _ := rx.next(buf, true)

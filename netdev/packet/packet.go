@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -62,6 +63,7 @@ type Packet struct {
 	rxMu       sync.Mutex // one reader: the rx ring has a single consumer
 	sinceFlush int        // frames read since the last flush (under rxMu)
 	losing     bool       // the last frame read carried TP_STATUS_LOSING (under rxMu)
+	down       bool       // the kernel reported ENETDOWN and no frame came since (under rxMu)
 	txMu       sync.Mutex // the tx ring's cursors, and send(2)
 
 	mu     sync.RWMutex // read/write hold it shared, Close exclusively
@@ -205,17 +207,45 @@ func (p *Packet) ReadFrame(buf []byte) (int, error) {
 // waitRx sleeps until the rx ring has a frame or Close is called. A
 // pending socket error (POLLERR: the interface went down) is cleared, or
 // poll(2) would return at once for ever; frames resume when it is up.
+// While it is down the wait wakes every downRecheck to see whether the
+// interface is gone, which the kernel signals no further (it reports
+// ENETDOWN once, as unregistering starts): then it returns netdev.ErrGone.
 func (p *Packet) waitRx() error {
-	revents, err := p.wait(unix.POLLIN, -1)
+	timeout := -1
+	if p.down {
+		timeout = int(downRecheck / time.Millisecond)
+	}
+	revents, err := p.wait(unix.POLLIN, timeout)
 	if err != nil {
 		return err
 	}
-	if revents&unix.POLLERR != 0 {
-		if err := sockError(p.fd); err != nil && err != unix.ENETDOWN {
+	switch {
+	case revents&unix.POLLERR != 0:
+		err := sockError(p.fd)
+		if err != nil && err != unix.ENETDOWN {
 			return fmt.Errorf("packet %s: %w", p.name, err)
 		}
+		p.down = p.down || err == unix.ENETDOWN
+	case revents&unix.POLLIN != 0:
+		p.down = false
+	}
+	if p.down && p.unbound() {
+		return fmt.Errorf("packet %s: %w: the interface was unregistered", p.name, netdev.ErrGone)
 	}
 	return nil
+}
+
+// downRecheck is how often a reader whose interface is down looks for it
+// being gone: a moment for the user, nothing for the CPU.
+const downRecheck = time.Second
+
+// unbound reports whether the kernel has unbound the socket from its
+// interface, which it does when the interface is unregistered (deleted,
+// or its namespace destroyed): getsockname then gives ifindex -1.
+func (p *Packet) unbound() bool {
+	sa, err := unix.Getsockname(p.fd)
+	ll, ok := sa.(*unix.SockaddrLinklayer)
+	return err == nil && ok && ll.Ifindex != p.ifindex
 }
 
 // wait blocks in poll(2) until the socket has one of events, Close is

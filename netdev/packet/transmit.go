@@ -155,8 +155,11 @@ func (p *Packet) flushLocked() error {
 
 // sendError says what a send(2) error, or a pending socket error, means.
 func (p *Packet) sendError(err error) error {
-	if err == unix.ENETDOWN {
+	switch err {
+	case unix.ENETDOWN:
 		return fmt.Errorf("packet %s: interface is down (ip link set %s up): %w", p.name, p.name, err)
+	case unix.ENXIO: // the socket's interface was unregistered
+		return fmt.Errorf("packet %s: send: %w: %w", p.name, netdev.ErrGone, err)
 	}
 	return fmt.Errorf("packet %s: send: %w", p.name, err)
 }

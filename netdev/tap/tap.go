@@ -115,7 +115,7 @@ func (t *TAP) ReadFrame(buf []byte) (int, error) {
 			return n, nil
 		case unix.EAGAIN, unix.EINTR:
 		default:
-			return 0, fmt.Errorf("tap %s: read: %w", t.name, err)
+			return 0, t.ioError("read", err)
 		}
 		if spin := t.busyPoll.Load(); spin > 0 && time.Since(t.lastRx) < time.Duration(spin) {
 			runtime.Gosched() // let the rest of the stack run, then read again
@@ -141,10 +141,22 @@ func (t *TAP) WriteFrame(frame []byte) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("tap %s: write: %w", t.name, err)
+			return t.ioError("write", err)
 		}
 		return nil
 	}
+}
+
+// ioError describes a failed read or write. EBADFD means the device was
+// deleted under us (ip link del, or its namespace went away): the kernel
+// has detached our file from it and every later call fails the same way,
+// so it wraps netdev.ErrGone. EIO, from a write while the kernel side is
+// down, passes when the link comes back up.
+func (t *TAP) ioError(op string, err error) error {
+	if err == unix.EBADFD {
+		return fmt.Errorf("tap %s: %s: %w: %w", t.name, op, netdev.ErrGone, err)
+	}
+	return fmt.Errorf("tap %s: %s: %w", t.name, op, err)
 }
 
 // Close wakes a blocked reader, waits for readers and writers to leave, and
