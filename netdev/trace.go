@@ -103,3 +103,18 @@ func (t *Tracer) Drop(l Layer, dev *NetDev, data []byte, reason string) {
 		t.Emit(TraceEvent{Layer: l, Dir: TraceDrop, Dev: dev, Data: data, Reason: reason})
 	}
 }
+
+// Counter is what a drop counts under: an atomic.Uint64 of a Stats struct.
+type Counter interface{ Add(uint64) uint64 }
+
+// DropPacket is the receive path's exit for a packet a layer will not
+// take: it counts it under counter (unless nil: already counted), tells
+// the tracer why at layer l (p's data from the layer's header) and frees
+// p. It does not allocate when l is not traced.
+func (t *Tracer) DropPacket(l Layer, p *Packet, counter Counter, reason string) {
+	if counter != nil {
+		counter.Add(1)
+	}
+	t.Drop(l, p.Dev, p.Data(), reason)
+	p.Free()
+}
