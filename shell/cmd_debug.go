@@ -35,9 +35,6 @@ too short for its header gets the hex alone and a note why.`,
 // waits for the terminal.
 const debugQueueLen = 1024
 
-// layerColors gives each layer its colour; drops are red.
-var layerColors = [netdev.NumLayers]color.Attribute{color.FgWhite, color.FgBlue, color.FgYellow, color.FgGreen, color.FgCyan, color.FgMagenta}
-
 // debugPrinter moves formatted lines from the packet path to the terminal.
 // An entry may span several lines (debug -x); it is printed whole.
 type debugPrinter struct {
@@ -93,12 +90,12 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 	var mask uint32
 	for _, a := range o.args {
 		if a == "all" {
-			mask = 1<<netdev.NumLayers - 1
+			mask = netdev.AllLayers()
 			continue
 		}
 		l, ok := netdev.ParseLayer(a)
 		if !ok {
-			return usage("debug %s: unknown layer; choose from dev l2 arp ip icmp udp all", a)
+			return usage("debug %s: unknown layer; choose from %s all", a, layerList(netdev.AllLayers()))
 		}
 		mask |= 1 << l
 	}
@@ -120,7 +117,7 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 
 func layerList(mask uint32) string {
 	var names []string
-	for l := range netdev.NumLayers {
+	for _, l := range netdev.Layers() {
 		if mask&(1<<l) != 0 {
 			names = append(names, l.String())
 		}
@@ -154,7 +151,7 @@ func (sh *Shell) startDebug(mask uint32, draw bool) error {
 	sh.Stack.Tracer.Set(mask, func(e netdev.TraceEvent) {
 		line := describe(e)
 		if colored {
-			c := layerColors[e.Layer]
+			c := layerColor(e.Layer)
 			if e.Dir == netdev.TraceDrop {
 				c = color.FgRed
 			}
