@@ -43,6 +43,10 @@ type Stack struct {
 	mu   sync.Mutex
 	devs []*netdev.NetDev
 
+	regMu  sync.Mutex     // guards the registrations (copy on write)
+	groups []CounterGroup // stat's groups, bottom-up
+	jobs   []tickJob      // Tick's periodic jobs
+
 	stopTimer chan struct{}
 	timerDone chan struct{}
 	closeOnce sync.Once
@@ -80,6 +84,15 @@ func New(cfg Config) *Stack {
 	s.IP.Register(ip.ProtoUDP, s.UDP.Input)
 	s.IP.RegisterErrorHandler(ip.ProtoUDP, s.UDP.HandleError)
 
+	s.RegisterCounters("Arp", &s.ARP.Stats)
+	s.RegisterCounters("Ip", &s.IP.Stats)
+	s.RegisterCounters("IpReasm", &s.IP.Reasm.Stats)
+	s.RegisterCounters("IpFrag", &s.IP.FragStats)
+	s.RegisterCounters("Icmp", &s.ICMP.Stats)
+	s.RegisterCounters("Udp", &s.UDP.Stats)
+	s.RegisterTick("arp", s.ARP.Tick)
+	s.RegisterTick("ip reassembly", s.expireReassembly)
+
 	_, err := s.AddDevice(netdev.NewLoopback(), netdev.Config{Name: "lo", MTU: netdev.LoopbackMTU, Flags: netdev.FlagLoopback},
 		netip.MustParsePrefix("127.0.0.1/8"))
 	if err != nil {
@@ -114,11 +127,10 @@ func (s *Stack) startTimer(interval time.Duration) {
 	}()
 }
 
-// Tick runs every periodic job once: ARP retries and aging. The net timer
-// calls it; tests with a fake clock call it directly.
-func (s *Stack) Tick(now time.Time) {
-	s.ARP.Tick(now)
-	s.IP.Reasm.Expire(now, func(first *netdev.Packet) { // RFC 792: time exceeded, code 1
+// expireReassembly drops the datagrams whose fragments took too long and
+// tells their senders (RFC 792: time exceeded, code 1).
+func (s *Stack) expireReassembly(now time.Time) {
+	s.IP.Reasm.Expire(now, func(first *netdev.Packet) {
 		s.IP.ReportError(first, ip.ReasmTimeout, 0)
 		first.Free()
 	})
