@@ -219,7 +219,7 @@ func TestUDPCommandErrors(t *testing.T) {
 		{"udp listen 7", "0.0.0.0:7: address already in use"},
 		{"udp listen 10.9.9.9:8", "cannot assign requested address"},
 		{"udp listen -c 0 8", "-c 0: want a whole number"},
-		{"snc -c 10.0.0.2:7", "only UDP is built: add -u"},
+		{"snc -c 10.0.0.2:7", "snc: TCP is not built into this stack yet (snc -u speaks UDP)"}, // TCP by default: until the stack has it, or Shell.TCP is set
 		{"snc -u", "give one of -c HOST:PORT (send) or -b ADDR:PORT (receive)"},
 		{"snc -u -c nowhere", `"nowhere": want HOST:PORT`},
 		{"snc -u -c 10.0.0.2:7", "the shell has no input"},
