@@ -72,9 +72,8 @@ func serveConns(ctx context.Context, ln net.Listener, once bool, serve func(net.
 	defer stop()
 	defer wg.Wait()
 	defer ln.Close()
-	slots := make(chan struct{}, MaxConns)
+	ln = limitListener(ln, MaxConns)
 	for {
-		slots <- struct{}{}
 		c, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -91,7 +90,6 @@ func serveConns(ctx context.Context, ln net.Listener, once bool, serve func(net.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-slots }()
 			serve(c)
 			c.Close()
 			mu.Lock()
@@ -103,4 +101,56 @@ func serveConns(ctx context.Context, ln net.Listener, once bool, serve func(net.
 			return nil
 		}
 	}
+}
+
+// limitListener makes ln's Accept wait while max of its connections are
+// open; closing one makes room. Closing the listener ends a waiting Accept.
+func limitListener(ln net.Listener, max int) net.Listener {
+	return &limitedListener{Listener: ln, slots: make(chan struct{}, max), done: make(chan struct{})}
+}
+
+type limitedListener struct {
+	net.Listener
+	slots     chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *limitedListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// limitedConn gives its slot back when first closed.
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}
+
+// CloseWrite half-closes if the connection underneath can.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(closeWriter); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
 }
