@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gotapip/gotapip/shell"
 )
 
 // httpd serves a directory and curl fetches from it, each on its own
@@ -174,5 +176,24 @@ func TestCurlCtrlC(t *testing.T) {
 	<-accepted
 	if err := stop(); err != nil {
 		t.Errorf("curl after Ctrl-C: %v, want nil", err)
+	}
+}
+
+// Without Shell.TCP, and with a stack that has no TCP yet, the commands
+// say so.
+func TestNoTCPYet(t *testing.T) {
+	l := newTCPShell(t)
+	l.sh.TCP = nil
+	if _, ok := any(l.sh.Stack).(shell.Dialer); ok {
+		t.Fatal("the stack has TCP now (DialContext and Listen): this test is done; delete it")
+	}
+	for line, want := range map[string]string{
+		"snc -c 127.0.0.1:7":     "snc: TCP is not built into this stack yet (snc -u speaks UDP)",
+		"curl http://127.0.0.1/": "curl: TCP is not built into this stack yet",
+		"httpd 8000":             "httpd: TCP is not built into this stack yet",
+	} {
+		if err := l.sh.Execute(t.Context(), line); err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", line, err, want)
+		}
 	}
 }

@@ -30,7 +30,10 @@ func (sh *Shell) dialer(cmd string) (Dialer, error) {
 	if d, ok := any(sh.Stack).(Dialer); ok {
 		return d, nil
 	}
-	return nil, fmt.Errorf("%s: %w (snc -u speaks UDP)", cmd, errNoTCP)
+	if cmd == "snc" {
+		return nil, fmt.Errorf("snc: %w (snc -u speaks UDP)", errNoTCP)
+	}
+	return nil, fmt.Errorf("%s: %w", cmd, errNoTCP)
 }
 
 // closeWriter is a connection that can half-close (net.TCPConn and the
