@@ -69,3 +69,31 @@ func TestRedirect(t *testing.T) {
 		}
 	}
 }
+
+// A command that prints from its own goroutines (ping) is redirected
+// whole; what a command leaves running (debug -n) goes back to the
+// shell's output once the command has returned.
+func TestRedirectPingAndBackground(t *testing.T) {
+	l := newUDPLab(t) // its output buffers take concurrent writes
+	dir := t.TempDir()
+	pingOut, debugOut := filepath.Join(dir, "ping.txt"), filepath.Join(dir, "debug.txt")
+	if err := l.sh.Execute(context.Background(), "ping -c 1 10.0.0.2 > "+pingOut); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(pingOut)
+	if !strings.Contains(string(got), "1 packets transmitted, 1 received") || l.out.String() != "" {
+		t.Errorf("ping > FILE wrote %q to the file and %q to the shell", got, l.out)
+	}
+	if err := l.sh.Execute(context.Background(), "debug -n icmp > "+debugOut); err != nil {
+		t.Fatal(err)
+	}
+	defer l.sh.Execute(context.Background(), "debug -c")
+	if err := l.sh.Execute(context.Background(), "ping -c 1 10.0.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = os.ReadFile(debugOut)
+	if !strings.Contains(string(got), "debug: icmp (in the background") || strings.Contains(string(got), "echo request") {
+		t.Errorf("debug -n > FILE: the file holds %q, want its start message and no packets", got)
+	}
+	waitUntil(t, "the debug lines on the shell's output", func() bool { return strings.Contains(l.out.String(), "echo request") })
+}
