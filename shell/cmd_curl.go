@@ -26,7 +26,7 @@ has no resolver) and writes the body out, whatever the status, as curl does
 without -f. -o FILE writes it to FILE instead; -I asks with HEAD and prints
 the status line and headers. -m SECONDS bounds the whole transfer. Redirects
 are not followed (curl without -L). Errors carry curl's numbers: (7) could
-not connect, (28) timed out, (52) empty reply, (56) receive failure.
+not connect, (28) timed out (-m, or the connect), (52) empty reply, (56) receive failure.
 Ctrl-C stops the transfer.`,
 	Run: runCurl,
 }
@@ -159,6 +159,9 @@ func (t *curlTransfer) failure(err error) error {
 	var dial *curlDialError
 	var werr *writeError
 	switch {
+	case errors.As(err, &dial) && errors.Is(dial.err, syscall.ETIMEDOUT): // SYN retransmissions gave up
+		return fmt.Errorf("curl: (28) Failed to connect to %s port %s after %d ms: Connection timed out",
+			t.url.Hostname(), t.port(), time.Since(t.start).Milliseconds())
 	case errors.As(err, &dial):
 		return fmt.Errorf("curl: (7) Failed to connect to %s port %s: %s", t.url.Hostname(), t.port(), errnoText(dial.err))
 	case errors.As(err, &werr):

@@ -2,6 +2,7 @@ package shell_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gotapip/gotapip/shell"
@@ -194,6 +196,34 @@ func TestNoTCPYet(t *testing.T) {
 	} {
 		if err := l.sh.Execute(t.Context(), line); err == nil || err.Error() != want {
 			t.Errorf("%s: %v, want %q", line, err, want)
+		}
+	}
+}
+
+// failingTCP fails every dial with err, as the stack's TCP does when a
+// host does not answer (ETIMEDOUT) or is unreachable.
+type failingTCP struct{ err error }
+
+func (f failingTCP) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return nil, &net.OpError{Op: "dial", Net: network, Err: f.err}
+}
+
+func (f failingTCP) Listen(network, address string) (net.Listener, error) { return nil, f.err }
+
+func TestCurlConnectFailures(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{syscall.ETIMEDOUT, `^curl: \(28\) Failed to connect to 10\.0\.0\.9 port 80 after \d+ ms: Connection timed out$`},
+		{syscall.EHOSTUNREACH, `^curl: \(7\) Failed to connect to 10\.0\.0\.9 port 80: No route to host$`},
+	}
+	for _, c := range cases {
+		l := newTCPShell(t)
+		l.sh.TCP = failingTCP{c.err}
+		err := l.sh.Execute(t.Context(), "curl http://10.0.0.9/")
+		if err == nil || !regexp.MustCompile(c.want).MatchString(err.Error()) {
+			t.Errorf("dial failing with %v: %v, want %s", c.err, err, c.want)
 		}
 	}
 }
