@@ -26,8 +26,8 @@ has no resolver) and writes the body out, whatever the status, as curl does
 without -f. -o FILE writes it to FILE instead; -I asks with HEAD and prints
 the status line and headers. -m SECONDS bounds the whole transfer. Redirects
 are not followed (curl without -L). Errors carry curl's numbers: (7) could
-not connect, (28) timed out (-m, or the connect), (52) empty reply, (56) receive failure.
-Ctrl-C stops the transfer.`,
+not connect, (28) timed out (-m, or the connect), (52) empty reply, (56)
+receive failure. Ctrl-C stops the transfer.`,
 	Run: runCurl,
 }
 
