@@ -1,6 +1,11 @@
 package ip
 
-import "github.com/gotapip/gotapip/internal/checksum"
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/gotapip/gotapip/internal/checksum"
+)
 
 // The Internet checksum for the layers above ip. The implementation (and
 // its tests) is internal/checksum, shared with the drivers below ip.
@@ -20,3 +25,25 @@ func Sum(data []byte, sum uint32) uint32 { return checksum.Sum(data, sum) }
 // the covered data changing from old to new, per RFC 1624 eqn. 3:
 // HC' = ~(~HC + ~m + m').
 func UpdateChecksum(hc, old, new uint16) uint16 { return checksum.Update(hc, old, new) }
+
+// PseudoSum is the running sum of the IPv4 pseudo-header that UDP (RFC
+// 768) and TCP (RFC 9293 section 3.1) put under their checksum: source and
+// destination address, zero, protocol, and the transport length (header
+// and data). src and dst must be IPv4. It does not allocate.
+//
+//	+--------+--------+--------+--------+
+//	|           Source Address          |
+//	+--------+--------+--------+--------+
+//	|         Destination Address       |
+//	+--------+--------+--------+--------+
+//	|  zero  |  PTCL  |      Length     |
+//	+--------+--------+--------+--------+
+func PseudoSum(src, dst netip.Addr, proto uint8, length int) uint32 {
+	var ph [12]byte
+	s, d := src.As4(), dst.As4()
+	copy(ph[0:4], s[:])
+	copy(ph[4:8], d[:])
+	ph[9] = proto
+	binary.BigEndian.PutUint16(ph[10:], uint16(length))
+	return Sum(ph[:], 0)
+}

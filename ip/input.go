@@ -88,10 +88,6 @@ func (l *Layer) countHeaderError(err error) {
 
 // drop counts a datagram under counter (unless nil: already counted),
 // tells the tracer why, and frees it.
-func (l *Layer) drop(p *netdev.Packet, counter interface{ Add(uint64) uint64 }, reason string) {
-	if counter != nil {
-		counter.Add(1)
-	}
-	l.Tracer.Drop(netdev.LayerIP, p.Dev, p.Data(), reason)
-	p.Free()
+func (l *Layer) drop(p *netdev.Packet, counter netdev.Counter, reason string) {
+	l.Tracer.DropPacket(netdev.LayerIP, p, counter, reason)
 }

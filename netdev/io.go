@@ -116,11 +116,9 @@ func (d *NetDev) Receive(p *Packet) {
 	h(p)
 }
 
-func (d *NetDev) drop(p *Packet, counter interface{ Add(uint64) uint64 }, reason string) {
+func (d *NetDev) drop(p *Packet, counter Counter, reason string) {
 	d.Stats.RxDropped.Add(1)
-	counter.Add(1)
-	d.tracer.Drop(LayerL2, d, p.Data(), reason)
-	p.Free()
+	d.tracer.DropPacket(LayerL2, p, counter, reason)
 }
 
 // Transmit prepends an Ethernet header (our MAC to dst, etherType) to p and

@@ -1,9 +1,16 @@
 package netdev
 
-import "sync/atomic"
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
 
 // Layer names where a trace event happens: the selectors of the shell's
-// debug command (tapip: debug dev|l2|arp|ip|icmp|udp).
+// debug command (tapip: debug dev|l2|arp|ip|icmp|udp). The layers below
+// are built in; a protocol package registers its own (RegisterLayer), so
+// adding one does not touch this file.
 type Layer uint8
 
 const (
@@ -13,26 +20,72 @@ const (
 	LayerIP                //
 	LayerICMP              //
 	LayerUDP               //
-	NumLayers
 )
 
-var layerNames = [NumLayers]string{"dev", "l2", "arp", "ip", "icmp", "udp"}
+// MaxLayers bounds the layers, built in and registered: a Tracer's mask
+// has one bit for each.
+const MaxLayers = 32
+
+// layerRegistry holds the layers' names, in registration order (the
+// built-in ones first). Registration happens in package initialisation;
+// the lock is for a late one racing a lookup.
+var layerRegistry = struct {
+	mu    sync.RWMutex
+	names []string
+}{names: []string{"dev", "l2", "arp", "ip", "icmp", "udp"}}
+
+// RegisterLayer adds a debug layer called name (a protocol's package does
+// it in a package-level var: var Layer = netdev.RegisterLayer("tcp")) and
+// returns it. A name registered twice, or a layer past MaxLayers, is a
+// programming error: it panics, at start-up.
+func RegisterLayer(name string) Layer {
+	r := &layerRegistry
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if slices.Contains(r.names, name) || len(r.names) >= MaxLayers || name == "" || name == "all" {
+		panic(fmt.Sprintf("netdev: RegisterLayer(%q): taken, reserved, or more than %d layers", name, MaxLayers))
+	}
+	r.names = append(r.names, name)
+	return Layer(len(r.names) - 1)
+}
+
+// Layers lists every layer, built-in first, then in registration order.
+func Layers() []Layer {
+	r := &layerRegistry
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Layer, len(r.names))
+	for i := range out {
+		out[i] = Layer(i)
+	}
+	return out
+}
+
+// AllLayers is the mask of every layer (debug all).
+func AllLayers() uint32 {
+	r := &layerRegistry
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return uint32(1)<<len(r.names) - 1
+}
 
 func (l Layer) String() string {
-	if l < NumLayers {
-		return layerNames[l]
+	r := &layerRegistry
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if int(l) < len(r.names) {
+		return r.names[l]
 	}
 	return "layer?"
 }
 
 // ParseLayer returns the layer a debug selector names.
 func ParseLayer(s string) (Layer, bool) {
-	for i, n := range layerNames {
-		if n == s {
-			return Layer(i), true
-		}
-	}
-	return 0, false
+	r := &layerRegistry
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	i := slices.Index(r.names, s)
+	return Layer(i), i >= 0
 }
 
 // TraceDir is what happened to the packet at the layer.
@@ -102,4 +155,19 @@ func (t *Tracer) Drop(l Layer, dev *NetDev, data []byte, reason string) {
 	if t.Enabled(l) {
 		t.Emit(TraceEvent{Layer: l, Dir: TraceDrop, Dev: dev, Data: data, Reason: reason})
 	}
+}
+
+// Counter is what a drop counts under: an atomic.Uint64 of a Stats struct.
+type Counter interface{ Add(uint64) uint64 }
+
+// DropPacket is the receive path's exit for a packet a layer will not
+// take: it counts it under counter (unless nil: already counted), tells
+// the tracer why at layer l (p's data from the layer's header) and frees
+// p. It does not allocate when l is not traced.
+func (t *Tracer) DropPacket(l Layer, p *Packet, counter Counter, reason string) {
+	if counter != nil {
+		counter.Add(1)
+	}
+	t.Drop(l, p.Dev, p.Data(), reason)
+	p.Free()
 }

@@ -38,7 +38,7 @@ too short for its header gets the hex alone and a note why.`,
 // debugWords are what Tab offers after debug: the layers, all and off.
 func debugWords(*Shell) []string {
 	words := []string{"all", "off"}
-	for l := range netdev.NumLayers {
+	for _, l := range netdev.Layers() {
 		words = append(words, l.String())
 	}
 	return words
@@ -47,9 +47,6 @@ func debugWords(*Shell) []string {
 // debugQueueLen bounds the lines waiting to be printed: the stack never
 // waits for the terminal.
 const debugQueueLen = 1024
-
-// layerColors gives each layer its colour; drops are red.
-var layerColors = [netdev.NumLayers]color.Attribute{color.FgWhite, color.FgBlue, color.FgYellow, color.FgGreen, color.FgCyan, color.FgMagenta}
 
 // debugPrinter moves formatted lines from the packet path to the terminal.
 // An entry may span several lines (debug -x); it is printed whole.
@@ -152,12 +149,12 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 	var mask uint32
 	for _, a := range o.args {
 		if a == "all" {
-			mask = 1<<netdev.NumLayers - 1
+			mask = netdev.AllLayers()
 			continue
 		}
 		l, ok := netdev.ParseLayer(a)
 		if !ok {
-			return usage("debug %s: unknown layer; choose from dev l2 arp ip icmp udp all, or off", a)
+			return usage("debug %s: unknown layer; choose from %s all, or off", a, layerList(netdev.AllLayers()))
 		}
 		mask |= 1 << l
 	}
@@ -180,7 +177,7 @@ func runDebug(ctx context.Context, sh *Shell, args []string) error {
 
 func layerList(mask uint32) string {
 	var names []string
-	for l := range netdev.NumLayers {
+	for _, l := range netdev.Layers() {
 		if mask&(1<<l) != 0 {
 			names = append(names, l.String())
 		}
@@ -215,7 +212,7 @@ func (sh *Shell) startDebug(mask uint32, draw bool) error {
 	sh.Stack.Tracer.Set(mask, func(e netdev.TraceEvent) {
 		line := describe(e)
 		if colored {
-			c := layerColors[e.Layer]
+			c := layerColor(e.Layer)
 			if e.Dir == netdev.TraceDrop {
 				c = color.FgRed
 			}

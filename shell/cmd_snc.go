@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,45 +13,72 @@ import (
 
 var sncCommand = &Command{
 	Name:  "snc",
-	Usage: "-u -c HOST:PORT | -u -b ADDR:PORT",
-	Brief: "tapip's simple netcat over UDP",
-	Help: `-c HOST:PORT sends each line of the shell's input (with its newline) as a
-datagram until end of input (Ctrl-D) or Ctrl-C. -b ADDR:PORT receives
-datagrams on ADDR:PORT (0.0.0.0 for every address) and writes their data
-out as it came, until Ctrl-C. -u (UDP) is required: TCP is not built.`,
+	Usage: "[-u] -c HOST:PORT | [-u] [-k] [-e] -b ADDR:PORT",
+	Brief: "tapip's simple netcat: TCP, or UDP with -u",
+	Help: `-c HOST:PORT connects and sends the command's input: the lines typed after
+it (or the script's next lines) until end of input (Ctrl-D), or a file given
+with < FILE, byte for byte. It prints what comes back until the peer closes.
+At the end of the input it half-closes (sends FIN) and still prints what
+arrives until the peer closes; Ctrl-C stops at once.
+
+-b ADDR:PORT waits for a connection on ADDR:PORT (0.0.0.0 for every
+address; port 0 picks one and says which) and prints what arrives until the
+peer closes. -k keeps accepting: up to 64 connections are served at once.
+-e echoes what arrives back to the peer instead of printing it.
+
+With > FILE the received bytes are stored as they came:
+  snc -b 0.0.0.0:9000 > out.bin      snc -c 10.0.0.1:9000 < in.bin
+
+-u speaks UDP: -c sends each line (or each line of the < file) as a
+datagram; -b prints the data of every datagram that arrives, until Ctrl-C.`,
 	Run: runSnc,
 }
 
 func runSnc(ctx context.Context, sh *Shell, args []string) error {
-	o, err := parseOpts(args, "uc:b:")
+	o, err := parseOpts(args, "uc:b:ke")
 	if err != nil {
 		return err
 	}
 	switch {
-	case !o.has('u'):
-		return usage("TCP is not built (add -u for UDP)")
 	case len(o.args) != 0 || o.has('c') == o.has('b'):
 		return usage("give one of -c HOST:PORT (send) or -b ADDR:PORT (receive)")
+	case o.has('c') && (o.has('k') || o.has('e')):
+		return usage("-k and -e go with -b (listen)")
+	case o.has('u') && (o.has('k') || o.has('e')):
+		return usage("-k and -e are for TCP: leave out -u")
 	case o.has('c'):
 		dst, err := parseHostPort(o.set['c'])
 		if err != nil {
-			return err
+			return fmt.Errorf("snc: -c %w", err)
 		}
-		return sncSend(ctx, sh, dst)
+		if o.has('u') {
+			return sncSend(ctx, sh, dst)
+		}
+		return sncConnect(ctx, sh, dst.String())
 	}
-	laddr, err := parseLocal(o.set['b'])
+	if o.has('u') {
+		laddr, err := parseLocal(o.set['b'])
+		if err != nil {
+			return fmt.Errorf("snc: -b %w", err)
+		}
+		return sncReceive(ctx, sh, laddr)
+	}
+	laddr, err := parseListen(o.set['b'])
 	if err != nil {
-		return err
+		return fmt.Errorf("snc: -b %w", err)
 	}
-	return sncReceive(ctx, sh, laddr)
+	return sncListen(ctx, sh, laddr, o.has('k'), o.has('e'))
 }
 
-// sncSend sends the lines of the shell's input (see SetInput) until it
-// ends or Ctrl-C. They are read through the shell's line source: after
+// sncSend sends the lines of the shell's input (see SetInput), or of the
+// file given with <, as datagrams until it ends or Ctrl-C. They are read through the shell's line source: after
 // Ctrl-C nothing of snc's is left reading, and the next line typed goes to
 // the prompt.
 func sncSend(ctx context.Context, sh *Shell, dst netip.AddrPort) error {
 	src := sh.lines()
+	if in := stdinOf(ctx); in != nil { // < FILE: a datagram per line
+		src = newLineSource(&readerLines{r: bufio.NewReaderSize(in, udp.MaxPayload)}, nil)
+	}
 	if src == nil {
 		return fmt.Errorf("%w (run snc -c where the shell reads a terminal or a script)", errNoInput)
 	}

@@ -41,7 +41,7 @@ func explain(e netdev.TraceEvent, summary string) string {
 // packet may be anything) gets the hex dump alone, with a note saying why.
 func diagramLines(l netdev.Layer, data []byte) []string {
 	var lines []string
-	if l != netdev.LayerDev {
+	if v, ok := viewOf(l); !ok || v.fields != nil {
 		fields, notes, err := headerFields(l, data)
 		if err != nil {
 			lines = append(lines, "no diagram: "+err.Error())
@@ -56,17 +56,8 @@ func diagramLines(l netdev.Layer, data []byte) []string {
 // headerFields lists the fields of data read as the header of layer l, and
 // notes about what the diagram does not show.
 func headerFields(l netdev.Layer, data []byte) ([]diagram.Field, []string, error) {
-	switch l {
-	case netdev.LayerL2:
-		return ethernetFields(data)
-	case netdev.LayerARP:
-		return arpFields(data)
-	case netdev.LayerIP:
-		return ipFields(data)
-	case netdev.LayerICMP:
-		return icmpFields(data)
-	case netdev.LayerUDP:
-		return udpFields(data)
+	if v, ok := viewOf(l); ok && v.fields != nil {
+		return v.fields(data)
 	}
 	return nil, nil, fmt.Errorf("layer %s has no header", l)
 }

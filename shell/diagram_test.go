@@ -157,7 +157,7 @@ func FuzzDiagram(f *testing.F) {
 	f.Add([]byte{0x46, 0, 0, 24, 0, 0, 0xff, 0xff}) // IHL 6 in 8 bytes, every flag
 	f.Add(make([]byte, 20))                         // IP version 0, IHL 0
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for l := range netdev.NumLayers {
+		for _, l := range netdev.Layers() {
 			diagramLines(l, data)
 			checkDrawing(t, l, data)
 		}

@@ -62,6 +62,9 @@ type Shell struct {
 	// debug then writes its lines at once, in order, rather than through a
 	// queue that never makes the stack wait.
 	Script bool
+	// TCP is what snc, curl and httpd dial and listen with (dialer.go);
+	// nil: the stack itself, once it has TCP.
+	TCP Dialer
 
 	commands  map[string]*Command
 	life      lifecycle
@@ -107,7 +110,7 @@ func (sh *Shell) Execute(ctx context.Context, line string) error {
 	if len(line) > MaxLineLen {
 		return fmt.Errorf("line of %d characters is too long (at most %d)", len(line), MaxLineLen)
 	}
-	args, err := splitWords(line)
+	args, redir, err := splitRedirected(line) // redirect.go
 	if err != nil {
 		return err
 	}
@@ -121,7 +124,7 @@ func (sh *Shell) Execute(ctx context.Context, line string) error {
 	if !ok {
 		return fmt.Errorf("%s: unknown command (help lists them)", args[0])
 	}
-	err = c.Run(ctx, sh, args[1:])
+	err = redir.run(ctx, sh, c, args[1:]) // c.Run, with < > >> applied (redirect.go)
 	if errors.Is(err, ErrUsage) {
 		return fmt.Errorf("%w\nusage: %s %s", err, c.Name, c.Usage)
 	}

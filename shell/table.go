@@ -27,6 +27,8 @@ func commandTable() []*Command {
 		echoCommand,
 		udpCommand,
 		sncCommand,
+		curlCommand,
+		httpdCommand,
 		helpCommand,
 		clearCommand,
 		exitCommand("exit"),

@@ -45,6 +45,9 @@ type Stack struct {
 	devs []*netdev.NetDev
 
 	noticeFn atomic.Pointer[func(string)] // SetNotice
+	regMu    sync.Mutex                   // guards the registrations (copy on write)
+	groups   []CounterGroup               // stat's groups, bottom-up
+	jobs     []tickJob                    // Tick's periodic jobs
 
 	stopTimer chan struct{}
 	timerDone chan struct{}
@@ -83,6 +86,15 @@ func New(cfg Config) *Stack {
 	s.IP.Register(ip.ProtoUDP, s.UDP.Input)
 	s.IP.RegisterErrorHandler(ip.ProtoUDP, s.UDP.HandleError)
 
+	s.RegisterCounters("Arp", &s.ARP.Stats)
+	s.RegisterCounters("Ip", &s.IP.Stats)
+	s.RegisterCounters("Ip", &s.IP.Reasm.Stats) // nstat's names: IpReasmOKs, IpFragCreates
+	s.RegisterCounters("Ip", &s.IP.FragStats)
+	s.RegisterCounters("Icmp", &s.ICMP.Stats)
+	s.RegisterCounters("Udp", &s.UDP.Stats)
+	s.RegisterTick("arp", s.ARP.Tick)
+	s.RegisterTick("ip reassembly", s.expireReassembly)
+
 	_, err := s.AddDevice(netdev.NewLoopback(), netdev.Config{Name: "lo", MTU: netdev.LoopbackMTU, Flags: netdev.FlagLoopback},
 		netip.MustParsePrefix("127.0.0.1/8"))
 	if err != nil {
@@ -117,11 +129,10 @@ func (s *Stack) startTimer(interval time.Duration) {
 	}()
 }
 
-// Tick runs every periodic job once: ARP retries and aging. The net timer
-// calls it; tests with a fake clock call it directly.
-func (s *Stack) Tick(now time.Time) {
-	s.ARP.Tick(now)
-	s.IP.Reasm.Expire(now, func(first *netdev.Packet) { // RFC 792: time exceeded, code 1
+// expireReassembly drops the datagrams whose fragments took too long and
+// tells their senders (RFC 792: time exceeded, code 1).
+func (s *Stack) expireReassembly(now time.Time) {
+	s.IP.Reasm.Expire(now, func(first *netdev.Packet) {
 		s.IP.ReportError(first, ip.ReasmTimeout, 0)
 		first.Free()
 	})

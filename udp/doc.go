@@ -1,6 +1,7 @@
 // Package udp is the User Datagram Protocol (RFC 768, RFC 1122 section
 // 4.1) over IPv4: the header view and its pseudo-header checksum, the port
-// table (specific-address and wildcard binds, ephemeral ports 49152-65535),
+// table (specific-address and wildcard binds, ephemeral ports 49152-65535
+// chosen by RFC 6056 algorithm 3, in internal/ports, which tcp shares),
 // and sockets with bounded receive queues.
 //
 // udp sits on ip and netdev only. The stack registers Protocol.Input with

@@ -93,21 +93,10 @@ func (h Header) Verify(src, dst netip.Addr) error {
 	if h.Checksum() == 0 {
 		return nil
 	}
-	if ip.Checksum(h, pseudoSum(src, dst, len(h))) != 0 {
+	if ip.Checksum(h, ip.PseudoSum(src, dst, ip.ProtoUDP, len(h))) != 0 {
 		return fmt.Errorf("udp: checksum 0x%04x: %w", h.Checksum(), ErrBadChecksum)
 	}
 	return nil
-}
-
-// pseudoSum is the running sum of the IPv4 pseudo-header.
-func pseudoSum(src, dst netip.Addr, length int) uint32 {
-	var ph [12]byte
-	s, d := src.As4(), dst.As4()
-	copy(ph[0:4], s[:])
-	copy(ph[4:8], d[:])
-	ph[9] = ip.ProtoUDP
-	binary.BigEndian.PutUint16(ph[10:], uint16(length))
-	return ip.Sum(ph[:], 0)
 }
 
 // Fields are the values of a header to build; Length is len of the view.
@@ -125,7 +114,7 @@ func (h Header) Encode(f Fields) {
 	binary.BigEndian.PutUint16(h[offDstPort:], f.DstPort)
 	binary.BigEndian.PutUint16(h[offLength:], uint16(len(h)))
 	binary.BigEndian.PutUint16(h[offChecksum:], 0)
-	c := ip.Checksum(h, pseudoSum(f.Src, f.Dst, len(h)))
+	c := ip.Checksum(h, ip.PseudoSum(f.Src, f.Dst, ip.ProtoUDP, len(h)))
 	if c == 0 {
 		c = 0xffff
 	}

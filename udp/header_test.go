@@ -157,7 +157,7 @@ func FuzzUDPParse(f *testing.F) {
 		if err := Header(c).Verify(addrA, addrB); err != nil {
 			t.Fatalf("re-encoded datagram does not verify: %v", err)
 		}
-		if ip.Checksum(c, pseudoSum(addrA, addrB, len(c))) != 0 {
+		if ip.Checksum(c, ip.PseudoSum(addrA, addrB, ip.ProtoUDP, len(c))) != 0 {
 			t.Fatalf("re-encoded checksum does not sum to zero")
 		}
 	})

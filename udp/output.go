@@ -45,9 +45,10 @@ func (s *Socket) SendTo(b []byte, to netip.AddrPort) (int, error) {
 // Send sends b to the connected peer, from the source address chosen at
 // Connect.
 func (s *Socket) Send(b []byte) (int, error) {
-	s.u.ports.mu.RLock()
-	remote, src, port := s.remote, s.src, s.local.Port()
-	s.u.ports.mu.RUnlock()
+	var remote netip.AddrPort
+	var src netip.Addr
+	var port uint16
+	s.u.ports.tab.Read(func() { remote, src, port = s.remote, s.src, s.local.Port() })
 	if !remote.IsValid() {
 		return 0, fmt.Errorf("udp: send: %w (Connect first, or use SendTo)", ErrNotConnected)
 	}

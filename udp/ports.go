@@ -3,9 +3,10 @@ package udp
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"sync"
+
+	"github.com/gotapip/gotapip/internal/ports"
 )
 
 // Bounds and ranges of the port table.
@@ -19,27 +20,26 @@ const (
 
 // Errors of binding, for callers to test with errors.Is.
 var (
-	ErrAddrInUse      = errors.New("address already in use")
+	ErrAddrInUse      = ports.ErrAddrInUse
 	ErrAddrNotAvail   = errors.New("cannot assign requested address")
 	ErrTooManySockets = errors.New("too many open sockets")
-	ErrNoEphemeral    = errors.New("no free ephemeral port")
+	ErrNoEphemeral    = ports.ErrNoEphemeral
 )
 
-// portTable maps local ports to the sockets bound there. Without
-// SO_REUSEADDR, a port holds either one socket bound to the wildcard
-// address or sockets bound to distinct specific addresses, so a lookup
-// looks at very few sockets.
+// portTable is UDP's use of the shared port table (internal/ports): the
+// bindings and ephemeral choice are there; the set of open sockets, bound
+// or not, is here. A socket's local and remote addresses are written and
+// read under the shared table's lock, which the receive path holds.
 type portTable struct {
-	mu        sync.RWMutex
-	byPort    map[uint16][]*Socket
-	open      map[*Socket]struct{} // every open socket, bound or not
-	ephemeral uint16               // last ephemeral port handed out
+	tab *ports.Table[*Socket]
+
+	mu   sync.Mutex
+	open map[*Socket]struct{} // every open socket, bound or not
 }
 
 func (t *portTable) init() {
-	t.byPort = map[uint16][]*Socket{}
+	t.tab = ports.New[*Socket](MaxSockets, EphemeralFirst, EphemeralLast)
 	t.open = map[*Socket]struct{}{}
-	t.ephemeral = uint16(EphemeralFirst + rand.IntN(EphemeralLast-EphemeralFirst+1))
 }
 
 // add registers a new, unbound socket.
@@ -54,74 +54,29 @@ func (t *portTable) add(s *Socket) error {
 }
 
 // bind gives s the local address addr (the zero or unspecified Addr for
-// any) and port; port 0 picks a free ephemeral port. It returns the port.
-// The caller holds s.mu and s is not bound yet.
-func (t *portTable) bind(s *Socket, addr netip.Addr, port uint16) (uint16, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if port == 0 {
-		p, ok := t.freeEphemeral()
-		if !ok {
-			return 0, fmt.Errorf("udp: %w in %d-%d: close some sockets", ErrNoEphemeral, EphemeralFirst, EphemeralLast)
-		}
-		port = p
-	} else if t.conflicts(addr, port) {
-		return 0, fmt.Errorf("udp: bind %v: %w (the udp command lists the sockets; pick another port, or 0 for any free one)",
+// any) and port; port 0 picks a free ephemeral port. The caller holds
+// s.mu and s is not bound yet.
+func (t *portTable) bind(s *Socket, addr netip.Addr, port uint16) error {
+	_, err := t.tab.Bind(s, addr, port, netip.AddrPort{}, func(p uint16) { s.local = netip.AddrPortFrom(addr, p) })
+	switch {
+	case errors.Is(err, ports.ErrNoEphemeral):
+		return fmt.Errorf("udp: %w in %d-%d: close some sockets", ErrNoEphemeral, EphemeralFirst, EphemeralLast)
+	case errors.Is(err, ports.ErrAddrInUse):
+		return fmt.Errorf("udp: bind %v: %w (the udp command lists the sockets; pick another port, or 0 for any free one)",
 			netip.AddrPortFrom(orAny(addr), port), ErrAddrInUse)
+	case err != nil: // the table's bound: as many bindings as sockets, so add refused first
+		return fmt.Errorf("udp: bind %v: %w (%d): close some", netip.AddrPortFrom(orAny(addr), port), ErrTooManySockets, MaxSockets)
 	}
-	s.local = netip.AddrPortFrom(addr, port)
-	t.byPort[port] = append(t.byPort[port], s)
-	return port, nil
-}
-
-// conflicts reports whether binding addr:port would clash with a socket
-// already there: same address, or either side the wildcard.
-func (t *portTable) conflicts(addr netip.Addr, port uint16) bool {
-	for _, o := range t.byPort[port] {
-		oa := o.local.Addr()
-		if !addr.IsValid() || !oa.IsValid() || oa == addr {
-			return true
-		}
-	}
-	return false
-}
-
-// freeEphemeral returns the next ephemeral port no socket uses at all,
-// searching on from the last one handed out, so a port is reused as late
-// as possible (stale datagrams and ICMP errors for its last owner are then
-// unlikely to reach the new one).
-func (t *portTable) freeEphemeral() (uint16, bool) {
-	const n = EphemeralLast - EphemeralFirst + 1
-	for range n {
-		p := t.ephemeral + 1
-		if p < EphemeralFirst { // wrapped past 65535
-			p = EphemeralFirst
-		}
-		t.ephemeral = p
-		if len(t.byPort[p]) == 0 {
-			return p, true
-		}
-	}
-	return 0, false
+	return nil
 }
 
 // remove takes s out of the table (Close).
 func (t *portTable) remove(s *Socket) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	delete(t.open, s)
-	port := s.local.Port()
-	list := t.byPort[port]
-	for i, o := range list {
-		if o == s {
-			list = append(list[:i:i], list[i+1:]...)
-			break
-		}
-	}
-	if len(list) == 0 {
-		delete(t.byPort, port)
-	} else {
-		t.byPort[port] = list
+	t.mu.Unlock()
+	if s.bound.Load() {
+		t.tab.Unbind(s, s.local.Port())
 	}
 }
 
@@ -131,19 +86,22 @@ func (t *portTable) remove(s *Socket) {
 // a unicast address does not hear its subnet's broadcasts). It does not
 // allocate.
 func (t *portTable) lookup(src, dst netip.AddrPort, broadcast bool) *Socket {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	var wild *Socket
-	for _, s := range t.byPort[dst.Port()] {
-		if s.remote.IsValid() && s.remote != src {
-			continue
+	var wild, exact *Socket
+	t.tab.Visit(dst.Port(), func(e ports.Entry[*Socket]) bool {
+		if r := e.Owner.remote; r.IsValid() && r != src {
+			return true
 		}
-		switch a := s.local.Addr(); {
-		case !a.IsValid():
-			wild = s
-		case a == dst.Addr() && !broadcast:
-			return s
+		switch {
+		case !e.Addr.IsValid():
+			wild = e.Owner
+		case e.Addr == dst.Addr() && !broadcast:
+			exact = e.Owner
+			return false
 		}
+		return true
+	})
+	if exact != nil {
+		return exact
 	}
 	return wild
 }
@@ -153,27 +111,30 @@ func (t *portTable) lookup(src, dst netip.AddrPort, broadcast bool) *Socket {
 // wildcard), and connected to dst or not connected at all. connected says
 // which.
 func (t *portTable) lookupSent(src, dst netip.AddrPort) (s *Socket, connected bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
 	var unconnected *Socket
-	for _, s := range t.byPort[src.Port()] {
-		if a := s.local.Addr(); a.IsValid() && a != src.Addr() {
-			continue
+	t.tab.Visit(src.Port(), func(e ports.Entry[*Socket]) bool {
+		if e.Addr.IsValid() && e.Addr != src.Addr() {
+			return true
 		}
-		switch {
-		case s.remote == dst:
-			return s, true
-		case !s.remote.IsValid():
-			unconnected = s
+		switch r := e.Owner.remote; {
+		case r == dst:
+			s, connected = e.Owner, true
+			return false
+		case !r.IsValid():
+			unconnected = e.Owner
 		}
+		return true
+	})
+	if connected {
+		return s, true
 	}
 	return unconnected, false
 }
 
 // list returns every open socket.
 func (t *portTable) list() []*Socket {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	out := make([]*Socket, 0, len(t.open))
 	for s := range t.open {
 		out = append(out, s)

@@ -104,7 +104,7 @@ func (s *Socket) bindLocked(addr netip.Addr, port uint16) error {
 		return fmt.Errorf("udp: bind %v: %w (not an address of this stack: ifconfig lists them; 0.0.0.0 means any)",
 			netip.AddrPortFrom(addr, port), ErrAddrNotAvail)
 	}
-	if _, err := s.u.ports.bind(s, addr, port); err != nil {
+	if err := s.u.ports.bind(s, addr, port); err != nil {
 		return err
 	}
 	s.bound.Store(true)
@@ -137,28 +137,24 @@ func (s *Socket) Connect(raddr netip.AddrPort) error {
 			return err
 		}
 	}
-	s.u.ports.mu.Lock() // the receive path reads remote under the table's lock
-	s.remote, s.src = raddr, src
-	s.u.ports.mu.Unlock()
+	s.u.ports.tab.Update(func() { s.remote, s.src = raddr, src }) // the receive path reads remote under the table's lock
 	return nil
 }
 
 // LocalAddr is the bound address and port (0.0.0.0 for any); the zero
 // AddrPort before binding.
 func (s *Socket) LocalAddr() netip.AddrPort {
-	s.u.ports.mu.RLock()
-	defer s.u.ports.mu.RUnlock()
 	if !s.bound.Load() {
 		return netip.AddrPort{}
 	}
-	return netip.AddrPortFrom(orAny(s.local.Addr()), s.local.Port())
+	local := s.local // written before bound became true; never changes after
+	return netip.AddrPortFrom(orAny(local.Addr()), local.Port())
 }
 
 // RemoteAddr is the connected address, or the zero AddrPort.
-func (s *Socket) RemoteAddr() netip.AddrPort {
-	s.u.ports.mu.RLock()
-	defer s.u.ports.mu.RUnlock()
-	return s.remote
+func (s *Socket) RemoteAddr() (remote netip.AddrPort) {
+	s.u.ports.tab.Read(func() { remote = s.remote })
+	return remote
 }
 
 // SetReadDeadline makes receives that would wait past t fail with an error
@@ -272,13 +268,7 @@ func (s *Socket) Info() Info {
 // CloseAll closes every open socket, waking their readers with
 // net.ErrClosed (the stack is shutting down).
 func (u *Protocol) CloseAll() {
-	u.ports.mu.RLock()
-	open := make([]*Socket, 0, len(u.ports.open))
-	for s := range u.ports.open {
-		open = append(open, s)
-	}
-	u.ports.mu.RUnlock()
-	for _, s := range open {
+	for _, s := range u.ports.list() {
 		s.Close()
 	}
 }

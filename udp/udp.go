@@ -107,12 +107,10 @@ func (u *Protocol) Input(p *netdev.Packet, iph ip.Header) {
 	dev.YieldAfterReceive()
 }
 
-// drop counts a datagram under counter, tells the tracer why, and frees it.
 // Queued is how many datagrams wait in all the sockets' receive queues.
 func (u *Protocol) Queued() int { return int(u.queued.Load()) }
 
+// drop counts a datagram under counter, tells the tracer why, and frees it.
 func (u *Protocol) drop(p *netdev.Packet, counter *atomic.Uint64, reason string) {
-	counter.Add(1)
-	u.Tracer.Drop(netdev.LayerUDP, p.Dev, p.Data(), reason)
-	p.Free()
+	u.Tracer.DropPacket(netdev.LayerUDP, p, counter, reason)
 }
