@@ -15,6 +15,7 @@ func (s *Stack) CounterGroups() []CounterGroup {
 		{"IpFrag", &s.IP.FragStats},
 		{"Icmp", &s.ICMP.Stats},
 		{"Udp", &s.UDP.Stats},
+		{"Tcp", &s.TCP.Stats},
 	}
 	for _, d := range s.Devices() {
 		groups = append(groups, CounterGroup{"Dev " + d.Name(), &d.Stats})

@@ -11,6 +11,7 @@ import (
 	"github.com/gotapip/gotapip/icmp"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/tcp"
 	"github.com/gotapip/gotapip/udp"
 )
 
@@ -25,6 +26,7 @@ type Config struct {
 	Clock        Clock         // default: the real clock
 	TickInterval time.Duration // net timer period; default 100 ms. Negative: no timer goroutine (tests call Tick)
 	ARP          arp.Config
+	TCP          *tcp.Config // default: tcp.DefaultConfig(), Linux's
 }
 
 // Stack is one host: its devices and protocol layers.
@@ -36,6 +38,7 @@ type Stack struct {
 	// Tracer is shared by every layer and device: the debug command's tap.
 	Tracer *netdev.Tracer
 	UDP    *udp.Protocol
+	TCP    *tcp.Protocol
 
 	clock Clock
 	demux netdev.Demux
@@ -79,6 +82,13 @@ func New(cfg Config) *Stack {
 	s.UDP.Tracer = s.Tracer
 	s.IP.Register(ip.ProtoUDP, s.UDP.Input)
 	s.IP.RegisterErrorHandler(ip.ProtoUDP, s.UDP.HandleError)
+	tcfg := tcp.DefaultConfig()
+	if cfg.TCP != nil {
+		tcfg = *cfg.TCP
+	}
+	s.TCP = tcp.New(s.IP, s.Pool, cfg.Clock, tcfg)
+	s.IP.Register(ip.ProtoTCP, s.TCP.Input)
+	s.IP.RegisterErrorHandler(ip.ProtoTCP, s.TCP.HandleError)
 
 	_, err := s.AddDevice(netdev.NewLoopback(), netdev.Config{Name: "lo", MTU: netdev.LoopbackMTU, Flags: netdev.FlagLoopback},
 		netip.MustParsePrefix("127.0.0.1/8"))
@@ -132,6 +142,7 @@ func (s *Stack) Now() time.Time { return s.clock.Now() }
 func (s *Stack) Close() {
 	s.closeOnce.Do(func() {
 		s.UDP.CloseAll()
+		s.TCP.CloseAll()
 		close(s.stopTimer)
 		<-s.timerDone
 		s.mu.Lock()
