@@ -101,7 +101,7 @@ func (l *Listener) cookieACK(local, remote netip.AddrPort, h Header, o *Options)
 	c.p.Stats.PassiveOpens.Add(1)
 	c.setState(SynReceived)
 	c.segmentArrives(h, &Options{}) // the ACK completes the handshake, and may carry data
-	if c.state == SynReceived { // the accept queue was full: forget it, as if never seen
+	if c.state == SynReceived {     // the accept queue was full: forget it, as if never seen
 		c.terminate()
 	}
 	c.notify()

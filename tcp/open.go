@@ -108,4 +108,3 @@ func (c *Conn) acceptSYN(h Header, o *Options, mtu int) {
 	c.send(c.iss, FlagSYN, 0)
 	c.armRtx()
 }
-
