@@ -21,7 +21,10 @@ FUZZ_TARGETS := \
 	./internal/diagram:FuzzRender \
 	./shell:FuzzDiagram \
 	./stack:FuzzReceive \
-	./udp:FuzzUDPParse
+	./udp:FuzzUDPParse \
+	./tcp:FuzzHeaderParse \
+	./tcp:FuzzOptions \
+	./tcp:FuzzSeq
 
 .PHONY: all build run test unit fuzz fuzz-short bench lint deps demos clean
 
@@ -34,12 +37,13 @@ build:
 run: build
 	./$(BIN) $(ARGS)
 
-# Tools the tests call: ping (iputils), tcpdump, ip (iproute2), setpriv and
-# script (util-linux), shellcheck, tmux (the terminal tier). Installed with
-# apt when missing and we are root; otherwise say what is missing.
+# Tools the tests call: ping and arping (iputils), tcpdump, ip (iproute2),
+# setpriv and script (util-linux), shellcheck, tmux (the terminal tier), nft
+# (nftables: loss on the kernel side in TCP tests). Installed with apt when
+# missing and we are root; otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux; do \
+	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux nft:nftables; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

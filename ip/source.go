@@ -14,3 +14,14 @@ func (l *Layer) SourceAddr(dst netip.Addr) (netip.Addr, error) {
 	}
 	return l.sourceFor(dev, dst)
 }
+
+// RouteMTU returns the MTU of the device a datagram to dst leaves by:
+// TCP derives its MSS option from it (RFC 9293 3.7.1). It does not
+// allocate unless there is no route.
+func (l *Layer) RouteMTU(dst netip.Addr) (int, error) {
+	dev, _, err := l.route(dst)
+	if err != nil {
+		return 0, err
+	}
+	return dev.MTU(), nil
+}

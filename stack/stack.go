@@ -12,6 +12,7 @@ import (
 	"github.com/gotapip/gotapip/icmp"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/tcp"
 	"github.com/gotapip/gotapip/udp"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	Clock        Clock         // default: the real clock
 	TickInterval time.Duration // net timer period; default 100 ms. Negative: no timer goroutine (tests call Tick)
 	ARP          arp.Config
+	TCP          *tcp.Config // default: tcp.DefaultConfig(), Linux's
 }
 
 // Stack is one host: its devices and protocol layers.
@@ -37,6 +39,7 @@ type Stack struct {
 	// Tracer is shared by every layer and device: the debug command's tap.
 	Tracer *netdev.Tracer
 	UDP    *udp.Protocol
+	TCP    *tcp.Protocol
 
 	clock Clock
 	demux netdev.Demux
@@ -85,6 +88,13 @@ func New(cfg Config) *Stack {
 	s.UDP.Tracer = s.Tracer
 	s.IP.Register(ip.ProtoUDP, s.UDP.Input)
 	s.IP.RegisterErrorHandler(ip.ProtoUDP, s.UDP.HandleError)
+	tcfg := tcp.DefaultConfig()
+	if cfg.TCP != nil {
+		tcfg = *cfg.TCP
+	}
+	s.TCP = tcp.New(s.IP, s.Pool, cfg.Clock, tcfg)
+	s.IP.Register(ip.ProtoTCP, s.TCP.Input)
+	s.IP.RegisterErrorHandler(ip.ProtoTCP, s.TCP.HandleError)
 
 	s.RegisterCounters("Arp", &s.ARP.Stats)
 	s.RegisterCounters("Ip", &s.IP.Stats)
@@ -92,6 +102,7 @@ func New(cfg Config) *Stack {
 	s.RegisterCounters("Ip", &s.IP.FragStats)
 	s.RegisterCounters("Icmp", &s.ICMP.Stats)
 	s.RegisterCounters("Udp", &s.UDP.Stats)
+	s.RegisterCounters("Tcp", &s.TCP.Stats)
 	s.RegisterTick("arp", s.ARP.Tick)
 	s.RegisterTick("ip reassembly", s.expireReassembly)
 
@@ -146,6 +157,7 @@ func (s *Stack) Now() time.Time { return s.clock.Now() }
 func (s *Stack) Close() {
 	s.closeOnce.Do(func() {
 		s.UDP.CloseAll()
+		s.TCP.CloseAll()
 		close(s.stopTimer)
 		<-s.timerDone
 		s.mu.Lock()

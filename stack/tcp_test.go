@@ -1,0 +1,81 @@
+package stack_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/netdev/pipe"
+	"github.com/gotapip/gotapip/stack"
+	"golang.org/x/net/nettest"
+)
+
+// tcpPair dials from a to b's listener and returns both ends.
+func tcpPair(t testing.TB, a, b *stack.Stack) (client, server net.Conn) {
+	t.Helper()
+	ln, err := b.Listen("tcp", ":7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			t.Error(err)
+		}
+		accepted <- c
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	client, err = a.DialContext(ctx, "tcp", "10.0.0.2:7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server = <-accepted
+	if server == nil {
+		t.FailNow()
+	}
+	return client, server
+}
+
+func TestTCPNettestConnOnPipeLAN(t *testing.T) {
+	nettest.TestConn(t, func() (c1, c2 net.Conn, stop func(), err error) {
+		a, b, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
+		c1, c2 = tcpPair(t, a, b)
+		return c1, c2, func() { c1.Close(); c2.Close() }, nil
+	})
+}
+
+func TestTCPTransferOnLossyPipe(t *testing.T) {
+	a, b, ea, _ := stacktest.Pair(t, 7, stack.Config{}, stack.Config{})
+	c1, c2 := tcpPair(t, a, b)
+	defer c1.Close()
+	defer c2.Close()
+	ea.SetImpairments(pipe.Impairments{Loss: 0.03, Duplicate: 0.02, Reorder: 0.03})
+	stacktest.Transfer(t, c1, c2, 1<<20)
+	if a.TCP.Stats.RetransSegs.Load()+b.TCP.Stats.RetransSegs.Load() == 0 {
+		t.Error("3% loss and no retransmission")
+	}
+}
+
+func TestTCPDialRefused(t *testing.T) {
+	a, _, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
+	_, err := a.DialContext(context.Background(), "tcp", "10.0.0.2:9")
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dial a closed port: %v, want ECONNREFUSED", err)
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		t.Errorf("error %T %v, want a *net.OpError", err, err)
+	}
+	want := "connect: connection refused"
+	if !bytes.Contains([]byte(err.Error()), []byte(want)) {
+		t.Errorf("error %q, want it to say %q", err, want)
+	}
+}

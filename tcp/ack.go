@@ -1,0 +1,224 @@
+package tcp
+
+import "time"
+
+// ackArrives is the "fifth, check the ACK field" step. It reports false
+// when the segment is done with (dropped, or the connection ended).
+func (c *Conn) ackArrives(h Header, o *Options) bool {
+	ack := h.Ack()
+	if c.state == SynReceived {
+		if !ack.GT(c.sndUna) || ack.GT(c.sndMax) {
+			c.dropSeg(h, "SYN-RECEIVED: ACK of something never sent")
+			c.p.replyReset(c.local, c.remote, h)
+			return false
+		}
+		c.sndWnd, c.sndWl1, c.sndWl2 = int(h.Window())<<c.sndWScale, h.Seq(), ack
+		c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
+		if c.passive != nil && !c.passive.enqueue(c) {
+			c.dropSeg(h, "the listener's accept queue is full")
+			return false // the peer retransmits; our SYN-ACK timer goes on
+		}
+		c.sampleRTT(o)
+		c.establish()
+	}
+	// RFC 5961 5.2: acceptable from SND.UNA - MAX.SND.WND to SND.MAX.
+	if ack.GT(c.sndMax) || ack.LT(c.sndUna.Add(-c.maxSndWnd)) {
+		c.p.Stats.BadACK.Add(1)
+		c.dropSeg(h, "ACK outside SND.UNA-MAX.SND.WND..SND.NXT (RFC 5961)")
+		c.sendAck()
+		return false
+	}
+	wnd := int(h.Window()) << c.sndWScale
+	if ack.GT(c.sndUna) {
+		c.newAck(ack, o)
+	} else if ack == c.sndUna && len(h.Payload()) == 0 && h.Flags()&FlagFIN == 0 && wnd == c.sndWnd && c.inFlight() > 0 {
+		c.dupAck() // RFC 5681 2's definition of a duplicate ACK
+	}
+	if c.sndWl1.LT(h.Seq()) || (c.sndWl1 == h.Seq() && c.sndWl2.LEQ(ack)) {
+		if c.sndWnd == 0 && wnd > 0 {
+			c.persistBackoff = 0
+			if c.persist {
+				c.stopRtx()
+			}
+		}
+		c.sndWnd, c.sndWl1, c.sndWl2 = wnd, h.Seq(), ack
+		c.maxSndWnd = max(c.maxSndWnd, wnd)
+	}
+	finAcked := c.finQueued && c.sndUna == c.finSeq.Add(1)
+	switch c.state {
+	case FinWait1:
+		if finAcked {
+			c.setState(FinWait2)
+			if c.appClosed {
+				c.armKeep(c.p.Config().FinTimeout)
+			}
+		}
+	case Closing:
+		if finAcked {
+			c.enterTimeWait()
+			return false
+		}
+	case LastAck:
+		if finAcked {
+			c.terminate()
+			return false
+		}
+	}
+	return true
+}
+
+// newAck takes in an ACK of new data: the buffer drops it, the RTT is
+// sampled, the congestion window grows or recovery moves on, and the
+// retransmission timer restarts (RFC 6298 5.2, 5.3).
+func (c *Conn) newAck(ack Seq, o *Options) {
+	acked := ack.Sub(c.sndUna)
+	c.sampleRTT(o)
+	if !c.rttAt.IsZero() && ack.GT(c.rttSeq) {
+		c.rtt.sample(c.p.clock.Now().Sub(c.rttAt))
+		c.rttAt = time.Time{}
+	}
+	c.retries = 0
+	if dataEnd := c.sndBase.Add(c.snd.len()); MinSeq(ack, dataEnd).GT(c.sndBase) {
+		k := MinSeq(ack, dataEnd).Sub(c.sndBase)
+		c.snd.discard(k)
+		c.sndBase = c.sndBase.Add(k)
+	}
+	c.sndUna = ack
+	if c.sndNxt.LT(ack) {
+		c.sndNxt = ack
+	}
+	switch {
+	case c.cc.inRecovery && ack.GEQ(c.cc.recover): // full ACK (RFC 6582 3.2 step 3)
+		c.cc.cwnd = min(c.cc.ssthresh, max(c.inFlight(), c.mss)+c.mss)
+		c.cc.inRecovery = false
+	case c.cc.inRecovery: // partial ACK: the next hole, at once
+		c.retransmitHead("NewReno partial ACK")
+		c.cc.cwnd = max(c.cc.cwnd-acked+c.mss, c.mss)
+	default:
+		c.cc.onAck(acked, c.mss)
+	}
+	c.cc.dupAcks = 0
+	if c.inFlight() == 0 {
+		c.stopRtx()
+	} else {
+		c.armRtx()
+	}
+}
+
+// dupAck counts a duplicate ACK: the third starts fast retransmit and
+// NewReno recovery (RFC 6582 3.2), later ones inflate the window.
+func (c *Conn) dupAck() {
+	c.cc.dupAcks++
+	switch {
+	case c.cc.inRecovery:
+		c.cc.cwnd += c.mss
+	case c.cc.dupAcks == 3 && c.sndUna.Add(-1).GEQ(c.cc.recover):
+		c.p.Stats.FastRetrans.Add(1)
+		c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax)
+		c.retransmitHead("3 duplicate ACKs")
+	}
+}
+
+// sampleRTT takes an RTT sample from the echoed timestamp of an ACK of
+// new data (RFC 7323 4.1), which stays valid across retransmissions.
+func (c *Conn) sampleRTT(o *Options) {
+	if c.tsOK && o.HasTimestamp && o.TSEcr != 0 {
+		ms := int32(c.tsVal() - o.TSEcr)
+		if ms >= 0 {
+			c.rtt.sample(time.Duration(ms) * time.Millisecond)
+		}
+	}
+}
+
+// dataArrives is the "seventh, process the segment text" step: data at
+// RCV.NXT goes into the buffer (with any out-of-order data it joins),
+// data past it is kept at its offset. It reports whether a FIN at the
+// end of the segment is now in order.
+func (c *Conn) dataArrives(h Header) (fin bool) {
+	data, seq := h.Payload(), h.Seq()
+	fin = h.Flags()&FlagFIN != 0
+	switch c.state {
+	case Established, FinWait1, FinWait2:
+	default: // the peer's FIN came already: nothing more is data
+		return false
+	}
+	if d := c.rcvNxt.Sub(seq); d > 0 { // already have the start of it
+		if d > len(data) {
+			return false // all old, its FIN too
+		}
+		data, seq = data[d:], c.rcvNxt
+	}
+	off := seq.Sub(c.rcvNxt)
+	if room := c.rcvWindow() - off; len(data) > room {
+		c.p.Stats.RcvPruned.Add(1)
+		data, fin = data[:max(room, 0)], false
+	}
+	c.rcvSegMax = max(c.rcvSegMax, len(data))
+	if len(data) == 0 {
+		if fin && off > 0 {
+			c.oooFin, c.oooFinSeq = true, seq
+			fin = false
+		}
+		return fin
+	}
+	if off > 0 {
+		c.ackNow = true // a duplicate ACK with SACK blocks at once (RFC 5681 4.2)
+		if !c.ooo.add(seq, seq.Add(len(data))) {
+			c.p.Stats.OFODrop.Add(1)
+			return false
+		}
+		c.p.Stats.OFOQueue.Add(1)
+		c.rcv.writeAt(c.rcv.len()+off, data)
+		if fin {
+			c.oooFin, c.oooFinSeq = true, seq.Add(len(data))
+		}
+		return false
+	}
+	c.rcv.writeAt(c.rcv.len(), data)
+	c.advance(len(data))
+	for c.ooo.n > 0 { // a hole filled: what follows joins, ACK at once
+		right, ok := c.ooo.popFront(c.rcvNxt)
+		if !ok {
+			break
+		}
+		c.ackNow = true
+		if right.GT(c.rcvNxt) {
+			c.advance(right.Sub(c.rcvNxt))
+		}
+	}
+	c.ackPending += len(data)
+	if c.ackPending >= 2*min(c.rcvSegMax, c.rcvMSS) { // at most one full-sized segment unacknowledged
+		c.ackNow = true
+	}
+	if c.oooFin && c.oooFinSeq == c.rcvNxt {
+		c.oooFin, fin = false, true
+	}
+	return fin
+}
+
+// advance makes k bytes at RCV.NXT readable.
+func (c *Conn) advance(k int) {
+	c.rcv.commit(k)
+	c.rcvNxt = c.rcvNxt.Add(k)
+}
+
+// finArrives is the "eighth, check the FIN bit" step for an in-order FIN.
+func (c *Conn) finArrives() {
+	c.rcvNxt = c.rcvNxt.Add(1)
+	c.finRcvd, c.ackNow = true, true
+	c.ooo.clear()
+	switch c.state {
+	case SynReceived, Established:
+		c.setState(CloseWait)
+	case FinWait1:
+		if c.sndUna == c.finSeq.Add(1) {
+			c.enterTimeWait()
+		} else {
+			c.setState(Closing)
+		}
+	case FinWait2:
+		c.enterTimeWait()
+	case TimeWait:
+		c.armKeep(c.p.Config().TimeWait) // a retransmitted FIN: restart 2 MSL
+	}
+}

@@ -1,0 +1,177 @@
+package tcp
+
+import (
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gotapip/gotapip/clock"
+)
+
+// Conn is one TCP connection: RFC 9293's transmission control block,
+// its buffers and timers. It implements net.Conn (socket.go). Segments
+// are processed on the receiving device's goroutine under mu; the
+// application's calls block on wake with deadlines.
+type Conn struct {
+	p      *Protocol
+	local  netip.AddrPort
+	remote netip.AddrPort
+
+	mu    sync.Mutex
+	state State
+	err   error // why the connection died, for the application (an Errno)
+
+	// Send sequence variables (RFC 9293 3.3.1), plus sndMax, the highest
+	// sequence number sent (SND.NXT goes back to SND.UNA after an RTO).
+	iss, sndUna, sndNxt, sndMax Seq
+	sndWnd                      int // the peer's window, scaled
+	maxSndWnd                   int // the largest window the peer offered
+	sndWl1, sndWl2              Seq
+	sndWScale, rcvWScale        uint8 // shifts: the peer's, ours (0 without scaling)
+	mss                         int   // the most data we send in a segment
+	rcvMSS                      int   // the most we told the peer to send (MSS option)
+
+	// Receive sequence variables.
+	irs, rcvNxt Seq
+	rcvAdv      Seq // the right edge of the window last advertised
+
+	snd       ring // bytes from sndBase: unacknowledged, then unsent
+	sndBase   Seq  // sequence number of snd's first byte
+	rcv       ring // in-order bytes not yet read, then room for out-of-order data
+	ooo       oooRanges
+	finSeq    Seq  // where our FIN goes, once finQueued
+	oooFin    bool // a FIN arrived out of order at oooFinSeq
+	oooFinSeq Seq
+
+	// Options in force.
+	tsOK, sackOK, wsOK bool
+	tsRecent           uint32
+	tsRecentAt         time.Time
+	tsOffset           uint32
+	lastAckSent        Seq
+
+	rtt     rttEstimator
+	rttSeq  Seq       // the segment being timed without timestamps
+	rttAt   time.Time // when it was sent; zero: none timed (Karn)
+	retries int       // consecutive RTO expiries
+	cc      newReno
+
+	ackPending int // bytes received and not yet acknowledged
+	ackNow     bool
+
+	finQueued  bool // the application closed its side: FIN at finSeq
+	finRcvd    bool // the peer's FIN arrived: reads end at EOF once the buffer is empty
+	appClosed  bool // Close was called
+	noDelay    bool
+	keepAlive  bool
+	keepProbes int
+	lastRecv   time.Time
+	passive    *Listener // a child of this listener until accepted
+	inSynq     bool      // counted in passive's SYN queue (guarded by passive.mu)
+	rcvSegMax  int       // the largest segment received: "full-sized" for delayed ACKs
+
+	rtxTimer, delackTimer, keepTimer clock.Timer
+	rtxWhen, delackWhen, keepWhen    time.Time
+	persist                          bool // rtxTimer is the persist timer
+	persistBackoff                   int
+
+	wake          chan struct{} // closed on any change a blocked caller waits for
+	readDeadline  time.Time
+	writeDeadline time.Time
+	established   chan struct{} // closed when the handshake ends (or fails)
+	dead          bool          // out of the table
+	buffers       int           // bytes reserved for the rings
+}
+
+// newConn makes a connection from local to remote in state CLOSED.
+func (p *Protocol) newConn(local, remote netip.AddrPort) *Conn {
+	c := &Conn{p: p, local: local, remote: remote, established: make(chan struct{})}
+	c.rtt.init()
+	return c
+}
+
+// notify wakes every caller blocked on c. Called with c.mu held.
+func (c *Conn) notify() {
+	if c.wake != nil {
+		close(c.wake)
+		c.wake = nil
+	}
+}
+
+// waitChan returns the channel the next notify closes. Called with c.mu held.
+func (c *Conn) waitChan() chan struct{} {
+	if c.wake == nil {
+		c.wake = make(chan struct{})
+	}
+	return c.wake
+}
+
+// allocBuffers reserves and makes the rings at the sizes of the
+// tunables; it reports false when the stack's bound is reached.
+func (c *Conn) allocBuffers() bool {
+	cfg := c.p.Config()
+	n := cfg.Rmem[1] + cfg.Wmem[1]
+	if !c.p.reserve(n) {
+		return false
+	}
+	c.buffers = n
+	c.rcv, c.snd = newRing(cfg.Rmem[1]), newRing(cfg.Wmem[1])
+	return true
+}
+
+// rcvWindow is the room for data from RCV.NXT on.
+func (c *Conn) rcvWindow() int { return c.rcv.free() }
+
+// fail ends the connection with err (an Errno) for the application.
+func (c *Conn) fail(err syscall.Errno) {
+	if c.err == nil {
+		c.err = err
+	}
+	c.terminate()
+}
+
+// terminate moves c to CLOSED: timers stopped, out of the table, its
+// buffers released once the application is done with them, waiters woken.
+func (c *Conn) terminate() {
+	if c.state == SynSent || c.state == SynReceived {
+		c.p.Stats.AttemptFails.Add(1)
+	}
+	c.setState(Closed)
+	c.stopTimers()
+	if !c.dead {
+		c.dead = true
+		c.p.remove(c)
+		if c.passive != nil {
+			c.passive.childGone(c)
+		}
+	}
+	c.signalEstablished()
+	if c.appClosed {
+		c.freeBuffers()
+	}
+	c.notify()
+}
+
+// freeBuffers gives the rings' bytes back to the stack's bound.
+func (c *Conn) freeBuffers() {
+	if c.buffers > 0 {
+		c.p.release(c.buffers)
+		c.buffers = 0
+		c.rcv, c.snd = ring{}, ring{}
+	}
+}
+
+func (c *Conn) signalEstablished() {
+	select {
+	case <-c.established:
+	default:
+		close(c.established)
+	}
+}
+
+// unsent is how many buffered bytes have not been sent (from SND.NXT).
+func (c *Conn) unsent() int { return max(0, c.snd.len()-c.sndNxt.Sub(c.sndBase)) }
+
+// inFlight is how many bytes are sent and not acknowledged.
+func (c *Conn) inFlight() int { return c.sndMax.Sub(c.sndUna) }

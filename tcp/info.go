@@ -1,0 +1,73 @@
+package tcp
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// ConnInfo is one row of the socket table, with the internals ss -i
+// prints.
+type ConnInfo struct {
+	State         State
+	Local, Remote netip.AddrPort // Remote is invalid for a listener
+	RecvQ, SendQ  int            // unread bytes, unacknowledged and unsent bytes (a listener: accept queue, backlog)
+
+	RTO, RTT, RTTVar time.Duration
+	Cwnd, Ssthresh   int // in segments, as ss prints them
+	MSS, RcvMSS      int
+	SndWScale        uint8
+	RcvWScale        uint8
+	WScaleOK, SACK   bool
+	Timestamps       bool
+	Retransmits      int // consecutive RTOs now
+}
+
+// Connections lists the listeners and connections, by local port and
+// address, then peer.
+func (p *Protocol) Connections() []ConnInfo {
+	p.mu.RLock()
+	conns := make([]*Conn, 0, len(p.conns))
+	for _, c := range p.conns {
+		conns = append(conns, c)
+	}
+	ls := make([]*Listener, 0, len(p.listeners))
+	for _, l := range p.listeners {
+		ls = append(ls, l)
+	}
+	p.mu.RUnlock()
+	out := make([]ConnInfo, 0, len(conns)+len(ls))
+	for _, l := range ls {
+		l.mu.Lock()
+		out = append(out, ConnInfo{State: Listen, Local: l.addr, RecvQ: len(l.acceptq), SendQ: l.backlog})
+		l.mu.Unlock()
+	}
+	for _, c := range conns {
+		out = append(out, c.Info())
+	}
+	slices.SortFunc(out, func(a, b ConnInfo) int {
+		if a.Local.Port() != b.Local.Port() {
+			return int(a.Local.Port()) - int(b.Local.Port())
+		}
+		if x := a.Local.Addr().Compare(b.Local.Addr()); x != 0 {
+			return x
+		}
+		return a.Remote.Compare(b.Remote)
+	})
+	return out
+}
+
+// Info is the connection's row of the socket table.
+func (c *Conn) Info() ConnInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	mss := max(c.mss, 1)
+	return ConnInfo{
+		State: c.state, Local: c.local, Remote: c.remote,
+		RecvQ: c.rcv.len(), SendQ: c.snd.len(),
+		RTO: c.rtt.current(), RTT: c.rtt.srtt, RTTVar: c.rtt.rttvar,
+		Cwnd: c.cc.cwnd / mss, Ssthresh: min(c.cc.ssthresh/mss, 1<<20),
+		MSS: c.mss, RcvMSS: c.rcvMSS, SndWScale: c.sndWScale, RcvWScale: c.rcvWScale,
+		WScaleOK: c.wsOK, SACK: c.sackOK, Timestamps: c.tsOK, Retransmits: c.retries,
+	}
+}

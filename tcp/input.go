@@ -1,0 +1,89 @@
+package tcp
+
+import (
+	"net/netip"
+
+	"github.com/gotapip/gotapip/ip"
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// Input is the IP protocol handler for TCP: p's data starts at the TCP
+// header. A flat ladder of checks, each with its counter; a segment that
+// passes goes to its connection (under the connection's lock), to a
+// listener, or is answered with RST. It owns p and never fails. On the
+// steady-state data path it does not allocate.
+func (p *Protocol) Input(pk *netdev.Packet, iph ip.Header) {
+	p.Stats.InSegs.Add(1)
+	h, err := Parse(pk.Data())
+	if err != nil {
+		p.drop(pk, &p.Stats.InErrs, err.Error())
+		return
+	}
+	src, dst := iph.Src(), iph.Dst()
+	if err := h.Verify(src, dst); err != nil {
+		p.Stats.InCsumErrors.Add(1)
+		p.drop(pk, &p.Stats.InErrs, "bad checksum")
+		return
+	}
+	if pk.Type != netdev.PacketHost || dst.IsMulticast() || (pk.Dev != nil && ip.IsBroadcast(pk.Dev, dst)) {
+		p.drop(pk, &p.Stats.InErrs, "not unicast: TCP ignores broadcasts (RFC 1122 4.2.3.10)")
+		return
+	}
+	var o Options
+	if err := o.Parse(h.RawOptions()); err != nil {
+		p.drop(pk, &p.Stats.InErrs, "bad option length")
+		return
+	}
+	if p.Trace != nil {
+		p.trace(TraceEvent{Kind: TraceIn, Src: src, Dst: dst, Segment: h})
+	}
+	local, remote := netip.AddrPortFrom(dst, h.DstPort()), netip.AddrPortFrom(src, h.SrcPort())
+	p.deliver(local, remote, h, &o)
+	dev := pk.Dev
+	pk.Free()
+	if dev != nil {
+		dev.YieldAfterReceive()
+	}
+}
+
+// deliver hands a segment to its connection or listener.
+func (p *Protocol) deliver(local, remote netip.AddrPort, h Header, o *Options) {
+	c, l := p.lookup(local, remote)
+	if c != nil {
+		c.mu.Lock()
+		relisten := c.dead
+		if !relisten {
+			relisten = c.segmentArrives(h, o)
+			c.notify()
+		}
+		c.mu.Unlock()
+		if !relisten {
+			return
+		}
+		if c, l = p.lookup(local, remote); c != nil {
+			return // another connection took the tuple meanwhile: let the peer retry
+		}
+	}
+	if l != nil {
+		l.input(local, remote, h, o)
+		return
+	}
+	p.Stats.NoConnection.Add(1)
+	p.replyReset(local, remote, h)
+}
+
+// drop counts a segment under counter, tells the tracer why, and frees it.
+func (p *Protocol) drop(pk *netdev.Packet, counter interface{ Add(uint64) uint64 }, reason string) {
+	counter.Add(1)
+	if p.Trace != nil {
+		p.trace(TraceEvent{Kind: TraceDrop, Segment: Header(pk.Data()), Reason: reason})
+	}
+	pk.Free()
+}
+
+// dropSeg traces a segment a connection ignored.
+func (c *Conn) dropSeg(h Header, reason string) {
+	if c.p.Trace != nil {
+		c.p.trace(TraceEvent{Kind: TraceDrop, Segment: h, Local: c.local, Remote: c.remote, Reason: reason})
+	}
+}
