@@ -92,8 +92,8 @@ func (c *Conn) connect(mtu int) {
 	c.prepare(mtu)
 	c.p.Stats.ActiveOpens.Add(1)
 	c.setState(SynSent)
+	c.armRtx() // before the SYN: a test's fake clock may move as soon as it sees it
 	c.send(c.iss, FlagSYN, 0)
-	c.armRtx()
 }
 
 // accept starts a passive open from the peer's SYN h: SYN-RECEIVED, our
@@ -105,6 +105,6 @@ func (c *Conn) acceptSYN(h Header, o *Options, mtu int) {
 	c.sndWnd, c.maxSndWnd = int(h.Window()), int(h.Window())
 	c.p.Stats.PassiveOpens.Add(1)
 	c.setState(SynReceived)
-	c.send(c.iss, FlagSYN, 0)
 	c.armRtx()
+	c.send(c.iss, FlagSYN, 0)
 }
