@@ -235,7 +235,6 @@ type dialResult struct {
 	err error
 }
 
-
 // addrPort pairs a port from a header with the address it goes with.
 type portNum uint16
 

@@ -18,7 +18,7 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 		return false
 	case SynReceived:
 		if flags&(FlagSYN|FlagACK|FlagRST) == FlagSYN && h.Seq() == c.irs {
-			c.send(c.iss, FlagSYN, 0) // our SYN-ACK was lost: again
+			c.sendSYN() // our SYN-ACK was lost: again
 			return false
 		}
 	case TimeWait:
@@ -157,7 +157,7 @@ func (c *Conn) synSentArrives(h Header, o *Options) {
 	c.maxSndWnd = c.sndWnd
 	if flags&FlagACK == 0 { // simultaneous open (RFC 9293 figure 8)
 		c.setState(SynReceived)
-		c.send(c.iss, FlagSYN, 0)
+		c.sendSYN()
 		return
 	}
 	c.sndUna = ack

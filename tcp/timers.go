@@ -118,7 +118,7 @@ func (c *Conn) onRtx() {
 	}
 	switch c.state {
 	case SynSent, SynReceived:
-		c.send(c.iss, FlagSYN, 0)
+		c.sendSYN()
 	default:
 		c.cc.onTimeout(c.inFlight(), c.mss, c.sndMax)
 		c.sndNxt = c.sndUna
