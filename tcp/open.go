@@ -83,7 +83,7 @@ func (c *Conn) negotiate(o *Options, active bool) {
 		c.mss -= tsOptLen
 		c.tsRecent, c.tsRecentAt = o.TSVal, c.p.clock.Now()
 	}
-	c.cc.init(c.mss)
+	c.cc.init(c.mss, c.iss)
 }
 
 // connect starts an active open: SYN-SENT, our SYN out, the timer on.

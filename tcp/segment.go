@@ -149,6 +149,7 @@ func (c *Conn) synSentArrives(h Header, o *Options) {
 		return
 	}
 	c.irs, c.rcvNxt = h.Seq(), h.Seq().Add(1)
+	c.rcvAdv = c.rcvNxt // our SYN's window counted from a RCV.NXT not known then
 	c.negotiate(o, true)
 	if o.HasTimestamp && c.tsOK {
 		c.tsRecent, c.tsRecentAt = o.TSVal, c.p.clock.Now()
@@ -172,7 +173,7 @@ func (c *Conn) establish() {
 	c.setState(Established)
 	c.retries = 0
 	c.rtt.backoff = 0
-	c.cc.init(c.mss)
+	c.cc.init(c.mss, c.iss)
 	c.stopRtx()
 	if c.keepAlive {
 		c.armKeep(c.p.Config().KeepaliveTime)

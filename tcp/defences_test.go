@@ -1,0 +1,279 @@
+package tcp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"net/netip"
+	"syscall"
+	"testing"
+
+	"github.com/gotapip/gotapip/ip"
+)
+
+// RFC 5961: a RST or SYN in the window but not at RCV.NXT gets a
+// challenge ACK and changes nothing; a RST outside the window is dropped
+// silently; a RST exactly at RCV.NXT resets.
+func TestChallengeACKs(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	rcvNxt := pr.nxt
+	pr.nxt = rcvNxt.Add(100)
+	pr.send(FlagRST, "")
+	n.expect(FlagACK, 0, rcvNxt)
+	pr.nxt = rcvNxt.Add(50)
+	pr.send(FlagSYN, "")
+	n.expect(FlagACK, 0, rcvNxt)
+	pr.nxt = rcvNxt.Add(1 << 30) // far outside the window
+	pr.send(FlagRST, "")
+	n.none()
+	wantState(t, c, Established)
+	if got := n.p.Stats.ChallengeACKs.Load(); got != 2 {
+		t.Errorf("ChallengeACKs %d, want 2", got)
+	}
+	pr.nxt = rcvNxt
+	pr.send(FlagRST, "")
+	wantState(t, c, Closed)
+}
+
+// Challenge ACKs are rate-limited per second.
+func TestChallengeACKRateLimit(t *testing.T) {
+	n := newTestNet(t, func(c *Config) { c.ChallengeACKLimit = 2 })
+	_, pr := n.accept(nil)
+	rcvNxt := pr.nxt
+	for range 5 {
+		pr.nxt = rcvNxt.Add(10)
+		pr.send(FlagRST, "")
+	}
+	n.expect(FlagACK, 0, rcvNxt)
+	n.expect(FlagACK, 0, rcvNxt)
+	n.none()
+}
+
+// An ACK of data never sent is answered with an ACK and dropped (RFC
+// 5961 5.2); so is a segment outside the window.
+func TestBadACKAndOutOfWindow(t *testing.T) {
+	n := newTestNet(t, nil)
+	_, pr := n.accept(nil)
+	good := pr.ack
+	pr.ack = good.Add(5000)
+	pr.send(FlagACK, "bogus")
+	n.expect(FlagACK, 0, pr.nxt.Add(-5))
+	if got := n.p.Stats.BadACK.Load(); got != 1 {
+		t.Errorf("BadACK %d", got)
+	}
+	pr.ack, pr.nxt = good, pr.nxt.Add(1<<24) // beyond the window
+	pr.send(FlagACK, "far")
+	n.expect(FlagACK, 0, 0)
+	if got := n.p.Stats.OutOfWindow.Load(); got != 1 {
+		t.Errorf("OutOfWindow %d", got)
+	}
+}
+
+// SYN cookies: a flood fills the SYN queue, further SYNs get cookies
+// and leave no state, and a real client still connects through one.
+func TestSynCookiesUnderFlood(t *testing.T) {
+	n := newTestNet(t, nil)
+	l, err := n.p.Listen(ourPort, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 { // spoofed: never answer the SYN-ACK
+		from := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(100 + i%100)}), uint16(1000+i))
+		n.inject(from, ourPort, Fields{Seq: Seq(i), Flags: FlagSYN, Window: 65535}, synOptions(1), nil)
+		n.expect(FlagSYN|FlagACK, 0, Seq(i+1))
+	}
+	if got := n.p.Stats.SyncookiesSent.Load(); got != 92 {
+		t.Errorf("SyncookiesSent %d, want 92 (100 SYNs, a queue of 8)", got)
+	}
+	if got := len(n.p.Connections()); got != 1+8 {
+		t.Errorf("%d rows in the table, want the listener and 8 half-open", got)
+	}
+	pr := &peer{n: n, addr: netip.MustParseAddrPort("10.0.0.2:50000"), to: ourPort, nxt: 777, wnd: 65535}
+	n.inject(pr.addr, pr.to, Fields{Seq: pr.nxt, Flags: FlagSYN, Window: 65535}, synOptions(1), nil)
+	pr.nxt = pr.nxt.Add(1)
+	synack := pr.recv(FlagSYN | FlagACK)
+	var o Options
+	o.Parse(synack.RawOptions())
+	if !o.HasMSS || o.HasWScale || o.SACKPermitted || o.HasTimestamp {
+		t.Errorf("cookie SYN-ACK options %s, want the MSS alone", o.String())
+	}
+	pr.send(FlagACK|FlagPSH, "GET /")
+	c, err := l.AcceptTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	if k, _ := c.Read(buf); string(buf[:k]) != "GET /" {
+		t.Errorf("read %q through the cookie connection", buf[:k])
+	}
+	if got := n.p.Stats.SyncookiesRecv.Load(); got != 1 {
+		t.Errorf("SyncookiesRecv %d", got)
+	}
+	// a forged ACK (no cookie of ours) gets a RST
+	n.inject(netip.MustParseAddrPort("10.0.0.2:50001"), ourPort, Fields{Seq: 5, Ack: 12345, Flags: FlagACK}, nil, nil)
+	n.expect(FlagRST, 12345, 0)
+	if got := n.p.Stats.SyncookiesFailed.Load(); got != 1 {
+		t.Errorf("SyncookiesFailed %d", got)
+	}
+}
+
+// A listener whose accept queue is full still answers an ACK that
+// belongs to nothing with RST (gVisor#6683), and does not swallow RSTs
+// meant for its established connections (smoltcp#851).
+func TestFullListenerStillResets(t *testing.T) {
+	n := newTestNet(t, func(c *Config) { c.Syncookies = 0 })
+	l, _ := n.p.Listen(ourPort, 1)
+	pr := &peer{n: n, addr: peerPort, to: ourPort, nxt: 100, wnd: 65535}
+	n.inject(pr.addr, pr.to, Fields{Seq: pr.nxt, Flags: FlagSYN, Window: 65535}, nil, nil)
+	pr.nxt = pr.nxt.Add(1)
+	pr.recv(FlagSYN | FlagACK)
+	pr.send(FlagACK, "")
+	n.inject(netip.MustParseAddrPort("10.0.0.2:40001"), ourPort, Fields{Seq: 1, Ack: 999, Flags: FlagACK}, nil, nil)
+	n.expect(FlagRST, 999, 0)
+	n.inject(netip.MustParseAddrPort("10.0.0.2:40002"), ourPort, Fields{Seq: 1, Flags: FlagSYN}, nil, nil)
+	n.none() // SYNs wait while the accept queue is full
+	pr.send(FlagRST, "")
+	if got := n.p.Stats.EstabResets.Load(); got != 1 {
+		t.Errorf("EstabResets %d: the RST did not reach the connection", got)
+	}
+	if rows := n.p.Connections(); len(rows) != 1 || rows[0].State != Listen {
+		t.Errorf("table %+v, want the listener alone", rows)
+	}
+	_ = l
+}
+
+// Out-of-order data is kept, SACKed at once, and delivered in order when
+// the hole fills; duplicates and overlaps are trimmed.
+func TestOutOfOrderSACKAndTrim(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	start := pr.nxt
+	pr.nxt = start.Add(5)
+	pr.send(FlagACK, "fghij")
+	h := n.expect(FlagACK, 0, start)
+	var o Options
+	o.Parse(h.RawOptions())
+	if o.NumSACK != 1 || o.SACK[0] != (SACKBlock{start.Add(5), start.Add(10)}) {
+		t.Errorf("SACK blocks %s, want one for bytes 5-10", o.String())
+	}
+	pr.nxt = start.Add(12)
+	pr.send(FlagACK, "mn")
+	n.expect(FlagACK, 0, start)
+	pr.nxt = start
+	pr.send(FlagACK, "abcdefg") // fills the hole and overlaps the kept range
+	n.expect(FlagACK, 0, start.Add(10))
+	pr.nxt = start.Add(8)
+	pr.send(FlagACK, "ijkl") // 2 old bytes, then the next hole
+	n.expect(FlagACK, 0, start.Add(14))
+	buf := make([]byte, 32)
+	k, _ := c.Read(buf)
+	if string(buf[:k]) != "abcdefghijklmn" {
+		t.Errorf("read %q", buf[:k])
+	}
+	if got := n.p.Stats.OFOQueue.Load(); got != 2 {
+		t.Errorf("OFOQueue %d", got)
+	}
+}
+
+// PAWS (RFC 7323 5): an old timestamp is dropped and answered with an
+// ACK; a segment without timestamps is accepted as Linux does.
+func TestPAWSAndSegmentsWithoutTimestamps(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1000))
+	pr.tsVal = 500 // older than what we saw
+	pr.send(FlagACK|FlagPSH, "old")
+	n.expect(FlagACK, 0, pr.nxt.Add(-3))
+	if got := n.p.Stats.PAWSEstab.Load(); got != 1 {
+		t.Errorf("PAWSEstab %d", got)
+	}
+	pr.nxt = pr.nxt.Add(-3)
+	pr.ts = false
+	pr.send(FlagACK|FlagPSH, "new")
+	n.clk.Advance(DelayedACK)
+	pr.recv(FlagACK)
+	buf := make([]byte, 8)
+	if k, _ := c.Read(buf); string(buf[:k]) != "new" {
+		t.Errorf("read %q", buf[:k])
+	}
+}
+
+// Three duplicate ACKs: the missing segment goes again at once; a
+// partial ACK sends the next hole (NewReno); the full ACK ends recovery.
+func TestFastRetransmitNewReno(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	c.Write(bytes.Repeat([]byte("x"), 10*1448))
+	var segs []Header
+	for i := range 10 { // IW10
+		flags := FlagACK
+		if i == 9 {
+			flags |= FlagPSH // the end of what was written
+		}
+		segs = append(segs, n.expect(flags, 0, 0))
+	}
+	pr.ack = segs[1].Seq() // segment 0 arrived, 1 was lost
+	pr.send(FlagACK, "")
+	for range 3 { // 2..4 arrived
+		pr.send(FlagACK, "")
+	}
+	n.expect(FlagACK, segs[1].Seq(), 0)
+	if got := n.p.Stats.FastRetrans.Load(); got != 1 {
+		t.Errorf("FastRetrans %d", got)
+	}
+	pr.ack = segs[5].Seq() // partial: 5 was lost too
+	pr.send(FlagACK, "")
+
+	n.expect(FlagACK, segs[5].Seq(), 0)
+	pr.ack = segs[9].Seq().Add(1448)
+	pr.send(FlagACK, "")
+	if c.cc.inRecovery {
+		t.Error("still in recovery after the full ACK")
+	}
+}
+
+// ICMP port unreachable about our SYN refuses the connect; one quoting
+// a sequence number we never sent is ignored (RFC 5927).
+func TestICMPErrorsInSynSent(t *testing.T) {
+	n := newTestNet(t, nil)
+	res := n.dial(peerPort)
+	syn := n.expect(FlagSYN, 0, 0)
+	quote := func(seq Seq) (ip.Header, []byte) {
+		q := make(ip.Header, ip.HeaderLen)
+		q.Encode(ip.Fields{TotalLen: 40, TTL: 64, Protocol: ip.ProtoTCP, Src: ourAddr, Dst: peerAddr})
+		tr := make([]byte, 8)
+		binary.BigEndian.PutUint16(tr, syn.SrcPort())
+		binary.BigEndian.PutUint16(tr[2:], syn.DstPort())
+		binary.BigEndian.PutUint32(tr[4:], uint32(seq))
+		return q, tr
+	}
+	q, tr := quote(syn.Seq().Add(1000))
+	n.p.HandleError(peerAddr, ip.PortUnreachable, 0, q, tr)
+	if got := n.p.Stats.ICMPIgnored.Load(); got != 1 {
+		t.Errorf("ICMPIgnored %d after a blind error", got)
+	}
+	q, tr = quote(syn.Seq())
+	n.p.HandleError(peerAddr, ip.HostUnreachable, 0, q, tr)
+	if r := <-res; !errors.Is(r.err, syscall.EHOSTUNREACH) {
+		t.Fatalf("dial: %v, want EHOSTUNREACH", r.err)
+	}
+}
+
+// Fragmentation needed shrinks the MSS, and the segment goes again in
+// pieces that fit.
+func TestFragNeededShrinksMSS(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	c.Write(bytes.Repeat([]byte("y"), 1448))
+	h := pr.recv(FlagACK | FlagPSH)
+	q := make(ip.Header, ip.HeaderLen)
+	q.Encode(ip.Fields{TotalLen: 1500, TTL: 64, Protocol: ip.ProtoTCP, Src: ourAddr, Dst: peerAddr})
+	n.p.HandleError(peerAddr, ip.FragNeeded, 1000, q, h[:8])
+	if got := c.Info().MSS; got != 1000-40-12 {
+		t.Errorf("MSS %d after a 1000-byte MTU, want 948", got)
+	}
+	again := n.expect(FlagACK, h.Seq(), 0)
+	if len(again.Payload()) != 948 {
+		t.Errorf("resent %d bytes, want 948", len(again.Payload()))
+	}
+}
