@@ -80,17 +80,24 @@ func newTestNet(t testing.TB, mod func(*Config)) *testNet {
 
 // inject delivers a segment from `from` to `to` as if it came off the wire.
 func (n *testNet) inject(from, to netip.AddrPort, f Fields, o *Options, data []byte) {
-	if o == nil {
-		o = &Options{}
+	var raw [MaxOptionsLen]byte
+	k := 0
+	if o != nil {
+		k = o.Encode(raw[:])
 	}
-	tl := HeaderLen + o.Len() + len(data)
+	n.injectRaw(from, to, f, raw[:k], data)
+}
+
+// injectRaw is inject with the option bytes as given (a multiple of 4).
+func (n *testNet) injectRaw(from, to netip.AddrPort, f Fields, opts, data []byte) {
+	tl := HeaderLen + len(opts) + len(data)
 	pk := n.pool.Get(ip.HeaderLen + tl)
 	b := pk.Append(ip.HeaderLen + tl)
 	ip.Header(b).Encode(ip.Fields{TotalLen: len(b), TTL: 64, Protocol: ip.ProtoTCP, Src: from.Addr(), Dst: to.Addr()})
-	o.Encode(b[ip.HeaderLen+HeaderLen:])
-	copy(b[ip.HeaderLen+HeaderLen+o.Len():], data)
+	copy(b[ip.HeaderLen+HeaderLen:], opts)
+	copy(b[ip.HeaderLen+HeaderLen+len(opts):], data)
 	f.SrcPort, f.DstPort, f.Src, f.Dst = from.Port(), to.Port(), from.Addr(), to.Addr()
-	Header(b[ip.HeaderLen:]).Encode(f, o.Len())
+	Header(b[ip.HeaderLen:]).Encode(f, len(opts))
 	pk.Dev = n.dev
 	pk.MarkNetwork()
 	iph := ip.Header(pk.Pull(ip.HeaderLen))
