@@ -277,3 +277,25 @@ func TestFragNeededShrinksMSS(t *testing.T) {
 		t.Errorf("resent %d bytes, want 948", len(again.Payload()))
 	}
 }
+
+// The stack's bounds: connections in the table, bytes of buffer.
+func TestConnectionAndBufferBounds(t *testing.T) {
+	n := newTestNet(t, func(c *Config) { c.MaxConns = 3; c.Syncookies = 0 })
+	n.p.Listen(ourPort, 16)
+	for i := range 5 {
+		n.inject(netip.AddrPortFrom(peerAddr, uint16(2000+i)), ourPort, Fields{Seq: 1, Flags: FlagSYN, Window: 65535}, nil, nil)
+	}
+	if got := len(n.p.Connections()); got != 1+3 {
+		t.Errorf("%d rows, want the listener and 3 connections", got)
+	}
+	if got := n.p.Stats.NoBuffers.Load(); got != 2 {
+		t.Errorf("NoBuffers %d, want 2", got)
+	}
+	m := newTestNet(t, func(c *Config) { c.MaxBuffered = c.Rmem[1] + c.Wmem[1] }) // room for one
+	m.dial(peerPort)
+	m.expect(FlagSYN, 0, 0)
+	r := <-m.dial(netip.MustParseAddrPort("10.0.0.2:81"))
+	if !errors.Is(r.err, syscall.ENOBUFS) {
+		t.Errorf("second dial: %v, want ENOBUFS", r.err)
+	}
+}

@@ -3,6 +3,7 @@ package tcp
 import (
 	"errors"
 	"io"
+	"net"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +48,9 @@ func TestPassiveOpenPassiveClose(t *testing.T) {
 	c.Close()
 	pr.recv(FlagFIN | FlagACK)
 	wantState(t, c, LastAck)
+	if _, err := c.Write(nil); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("empty write after Close: %v, want net.ErrClosed", err)
+	}
 	pr.send(FlagACK, "")
 	wantState(t, c, Closed)
 	if got := n.p.Stats.CurrEstab.Load(); got != 0 {
