@@ -94,7 +94,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 	case c.cc.inRecovery: // partial ACK: the next hole, at once
 		c.retransmitHead("NewReno partial ACK")
 		c.cc.cwnd = max(c.cc.cwnd-acked+c.mss, c.mss)
-	default:
+	case c.inFlight()+acked >= c.cc.cwnd/2: // grow only a window in use (RFC 7661's spirit)
 		c.cc.onAck(acked, c.mss)
 	}
 	c.cc.dupAcks = 0
@@ -218,7 +218,5 @@ func (c *Conn) finArrives() {
 		}
 	case FinWait2:
 		c.enterTimeWait()
-	case TimeWait:
-		c.armKeep(c.p.Config().TimeWait) // a retransmitted FIN: restart 2 MSL
 	}
 }

@@ -34,6 +34,11 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 		c.sendAck()
 		return false
 	}
+	if c.state == TimeWait && flags&FlagFIN != 0 && h.Seq().Add(h.SegLen()) == c.rcvNxt {
+		c.armKeep(c.p.Config().TimeWait) // the peer's FIN again: our last ACK was lost
+		c.sendAck()
+		return false
+	}
 	if !c.acceptable(h) {
 		c.p.Stats.OutOfWindow.Add(1)
 		c.dropSeg(h, "outside the receive window")

@@ -221,3 +221,23 @@ func TestClosedPortAnswersRST(t *testing.T) {
 	n.inject(peerPort, ourPort, Fields{Seq: 77, Flags: FlagRST}, nil, nil)
 	n.none()
 }
+
+// A retransmitted FIN in TIME-WAIT is acknowledged again and restarts
+// the 2 MSL.
+func TestTimeWaitRestartsOnFIN(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(nil)
+	c.Close()
+	pr.recv(FlagFIN | FlagACK)
+	pr.send(FlagACK, "")
+	pr.send(FlagFIN|FlagACK, "")
+	pr.recv(FlagACK)
+	n.clk.Advance(50 * time.Second)
+	pr.nxt = pr.nxt.Add(-1)
+	pr.send(FlagFIN|FlagACK, "")
+	pr.recv(FlagACK)
+	n.clk.Advance(50 * time.Second)
+	wantState(t, c, TimeWait)
+	n.clk.Advance(10 * time.Second)
+	wantState(t, c, Closed)
+}
