@@ -146,11 +146,13 @@ func (c *Conn) synOptions(o *Options) {
 	}
 }
 
-// sendAck sends a bare ACK now.
-func (c *Conn) sendAck() { c.send(c.sndNxt, 0, 0) }
+// sendAck sends a bare ACK now, at SND.MAX: after an RTO moved SND.NXT
+// back, the peer has seen up to SND.MAX, and an ACK numbered below its
+// RCV.NXT would fail its sequence check and go unread.
+func (c *Conn) sendAck() { c.send(c.sndMax, 0, 0) }
 
 // sendReset aborts the connection on the wire.
-func (c *Conn) sendReset() { c.send(c.sndNxt, FlagRST, 0) }
+func (c *Conn) sendReset() { c.send(c.sndMax, FlagRST, 0) }
 
 // sendProbe sends an ACK the peer must answer: SEG.SEQ = SND.UNA-1, no
 // data (a keepalive or zero-window probe, as Linux sends them).

@@ -170,3 +170,22 @@ func TestFinWait2Timeout(t *testing.T) {
 	n.clk.Advance(60 * time.Second)
 	wantState(t, c, Closed)
 }
+
+// After an RTO moved SND.NXT back, a bare ACK still carries SND.MAX: the
+// peer has seen that far, and an ACK numbered below its RCV.NXT would
+// fail its sequence check unread (two such peers once stalled for good).
+func TestAckAfterRTOCarriesSndMax(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	c.SetNoDelay(true)
+	c.Write([]byte("one"))
+	c.Write([]byte("two"))
+	pr.recv(FlagACK | FlagPSH)
+	last := pr.recv(FlagACK | FlagPSH)
+	n.step(MinRTO, FlagACK|FlagPSH, 0) // the first goes again; SND.NXT is back at it
+	pr.send(FlagACK|FlagPSH, "x")
+	n.clk.Advance(DelayedACK)
+	if h := n.next(); h.Seq() != last.Seq().Add(3) || len(h.Payload()) != 0 {
+		t.Fatalf("ACK %s, want seq %d (SND.MAX)", h, uint32(last.Seq().Add(3)))
+	}
+}
