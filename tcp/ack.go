@@ -14,9 +14,15 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		}
 		c.sndWnd, c.sndWl1, c.sndWl2 = int(h.Window())<<c.sndWScale, h.Seq(), ack
 		c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
-		if c.passive != nil && !c.passive.enqueue(c) {
-			c.dropSeg(h, "the listener's accept queue is full")
-			return false // the peer retransmits; our SYN-ACK timer goes on
+		if c.passive != nil {
+			if ok, closed := c.passive.enqueue(c); closed {
+				c.sendReset() // nobody will accept it
+				c.terminate()
+				return false
+			} else if !ok {
+				c.dropSeg(h, "the listener's accept queue is full")
+				return false // the peer retransmits; our SYN-ACK timer goes on
+			}
 		}
 		c.sampleRTT(o)
 		c.establish()
