@@ -92,4 +92,3 @@ func TestHandshakeAfterListenerClosedIsReset(t *testing.T) {
 		t.Errorf("table %+v, want empty", rows)
 	}
 }
-
