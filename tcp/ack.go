@@ -35,6 +35,9 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		return false
 	}
 	wnd := int(h.Window()) << c.sndWScale
+	if c.sackOK {
+		c.takeSACK(ack, o)
+	}
 	if ack.GT(c.sndUna) {
 		c.newAck(ack, o)
 	} else if ack == c.sndUna && len(h.Payload()) == 0 && h.Flags()&FlagFIN == 0 && wnd == c.sndWnd && c.inFlight() > 0 {
@@ -90,6 +93,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.sndBase = c.sndBase.Add(k)
 	}
 	c.sndUna = ack
+	c.sacked.dropBelow(ack)
 	if c.sndNxt.LT(ack) {
 		c.sndNxt = ack
 	}
@@ -224,5 +228,16 @@ func (c *Conn) finArrives() {
 		}
 	case FinWait2:
 		c.enterTimeWait()
+	}
+}
+
+// takeSACK records the peer's SACK blocks (RFC 2018) that lie within
+// what we sent past the ACK; retransmissions then skip them. Blocks that
+// make no sense are ignored, and a full scoreboard keeps what it has.
+func (c *Conn) takeSACK(ack Seq, o *Options) {
+	for _, b := range o.SACK[:o.NumSACK] {
+		if b.Left.LT(b.Right) && b.Left.GEQ(ack) && b.Right.LEQ(c.sndMax) {
+			c.sacked.add(b.Left, b.Right)
+		}
 	}
 }

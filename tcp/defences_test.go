@@ -242,3 +242,32 @@ func TestISNClockAndKey(t *testing.T) {
 		t.Errorf("another port's ISN only %d away: not keyed", d)
 	}
 }
+
+// The peer's SACK blocks (RFC 2018): after an RTO the holes go again and
+// what the peer holds does not.
+func TestRetransmissionSkipsSACKedData(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	c.Write(bytes.Repeat([]byte("s"), 4*1448))
+	var segs []Header
+	for range 4 {
+		segs = append(segs, n.next())
+	}
+	end := segs[3].Seq().Add(1448)
+	pr.tsVal++
+	n.inject(pr.addr, pr.to, Fields{Seq: pr.nxt, Ack: segs[0].Seq(), Flags: FlagACK, Window: pr.wnd},
+		&Options{HasTimestamp: true, TSVal: pr.tsVal, NumSACK: 1, SACK: [MaxSACKBlocks]SACKBlock{{segs[2].Seq(), end}}}, nil)
+	n.clk.Advance(MinRTO)
+	n.expect(FlagACK, segs[0].Seq(), 0)
+	pr.ack = segs[1].Seq()
+	pr.send(FlagACK, "")
+	if h := n.expect(FlagACK, segs[1].Seq(), 0); len(h.Payload()) != 1448 {
+		t.Fatalf("resent %d bytes of the second segment", len(h.Payload()))
+	}
+	n.none() // segments 2 and 3 are held by the peer
+	pr.ack = end
+	pr.send(FlagACK, "")
+	if c.Info().SendQ != 0 {
+		t.Errorf("Send-Q %d after the last ACK", c.Info().SendQ)
+	}
+}

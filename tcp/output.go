@@ -169,9 +169,17 @@ func (c *Conn) output() {
 		return
 	}
 	for {
+		limit := c.mss
+		if c.sndNxt.LT(c.sndMax) && c.sacked.n > 0 { // resending: skip what the peer holds
+			next, left, ok := c.sacked.after(c.sndNxt)
+			c.sndNxt = MinSeq(next, c.sndMax)
+			if ok {
+				limit = min(limit, max(left.Sub(c.sndNxt), 0))
+			}
+		}
 		avail := c.unsent()
 		win := c.sndUna.Add(min(c.sndWnd, c.cc.cwnd)).Sub(c.sndNxt)
-		n := max(0, min(avail, c.mss, win))
+		n := max(0, min(avail, limit, win))
 		fin := c.finQueued && n == avail && c.sndNxt.Add(n) == c.finSeq
 		if n == 0 && !fin {
 			break
@@ -215,6 +223,9 @@ func (c *Conn) output() {
 // retransmit, a NewReno partial ACK, a smaller MSS), leaving SND.NXT.
 func (c *Conn) retransmitHead(reason string) {
 	n := min(c.snd.len()-c.sndUna.Sub(c.sndBase), c.mss, c.sndMax.Sub(c.sndUna))
+	if _, left, ok := c.sacked.after(c.sndUna); ok {
+		n = min(n, left.Sub(c.sndUna)) // up to what the peer already holds
+	}
 	n = max(n, 0)
 	flags := Flags(0)
 	if c.finQueued && c.sndUna.Add(n) == c.finSeq && c.sndMax.GT(c.finSeq) {
