@@ -189,3 +189,32 @@ func TestAckAfterRTOCarriesSndMax(t *testing.T) {
 		t.Fatalf("ACK %s, want seq %d (SND.MAX)", h, uint32(last.Seq().Add(3)))
 	}
 }
+
+// Receiver-side silly window avoidance (RFC 9293 3.8.6.2.2): a full
+// buffer that a read empties by a few bytes still advertises 0; once a
+// read frees half the buffer a window update goes out at once.
+func TestReceiverSillyWindowAvoidance(t *testing.T) {
+	n := newTestNet(t, func(c *Config) { c.Rmem = [3]int{4096, 4096, 4096} })
+	c, pr := n.accept(synOptions(1))
+	chunk := strings.Repeat("w", 1024)
+	pr.send(FlagACK, chunk)
+	pr.send(FlagACK, chunk)
+	pr.recv(FlagACK) // every second segment
+	pr.send(FlagACK, chunk)
+	pr.send(FlagACK, chunk)
+	if h := pr.recv(FlagACK); h.Window() != 0 {
+		t.Fatalf("full buffer advertises %d", h.Window())
+	}
+	c.Read(make([]byte, 100))
+	n.none()
+	pr.nxt = pr.nxt.Add(-1) // a window probe
+	pr.send(FlagACK, "")
+	if h := n.next(); h.Window() != 0 {
+		t.Errorf("after a 100-byte read the window says %d, want 0 (SWS)", h.Window())
+	}
+	pr.nxt = pr.nxt.Add(1)
+	c.Read(make([]byte, 2000))
+	if h := pr.recv(FlagACK); h.Window() < 2048 {
+		t.Errorf("window update %d after half the buffer was read", h.Window())
+	}
+}
