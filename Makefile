@@ -24,7 +24,8 @@ FUZZ_TARGETS := \
 	./udp:FuzzUDPParse \
 	./tcp:FuzzHeaderParse \
 	./tcp:FuzzOptions \
-	./tcp:FuzzSeq
+	./tcp:FuzzSeq \
+	./tcp:FuzzSegmentArrives
 
 .PHONY: all build run test unit fuzz fuzz-short bench lint deps demos clean
 

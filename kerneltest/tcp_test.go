@@ -5,6 +5,7 @@ package kerneltest
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os/exec"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/tcp"
 	"golang.org/x/net/nettest"
 )
 
@@ -144,4 +146,55 @@ func TestTCPConnectionRefusedBothWays(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("kernel to a closed stack port: %v, want connection refused", err)
 	}
+}
+
+// waitState waits (up to 10 s) until the stack's socket table has a row
+// in state s for the peer; a table is polled, not slept on blindly.
+func waitState(t *testing.T, h *tapHost, s tcp.State) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range h.stack.TCP.Connections() {
+			if r.State == s {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no %s row in %+v", s, h.stack.TCP.Connections())
+}
+
+// The socket table shows LISTEN, ESTABLISHED and, after the stack closes
+// first, TIME-WAIT, with the kernel as the peer.
+func TestTCPStatesWithKernelPeer(t *testing.T) {
+	h := newTapHost(t)
+	ln, err := h.stack.Listen("tcp", ":7400")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	waitState(t, h, tcp.Listen)
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	theirs, err := kernelDial(t, h, "10.0.0.1:7400")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer theirs.Close()
+	ours := <-accepted
+	if ours == nil {
+		t.Fatal("accept failed")
+	}
+	waitState(t, h, tcp.Established)
+	ours.Close()
+	buf := make([]byte, 1)
+	theirs.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := theirs.Read(buf); err != io.EOF {
+		t.Fatalf("kernel read after our close: %v, want EOF", err)
+	}
+	theirs.Close()
+	waitState(t, h, tcp.TimeWait)
 }

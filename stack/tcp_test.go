@@ -79,3 +79,31 @@ func TestTCPDialRefused(t *testing.T) {
 		t.Errorf("error %q, want it to say %q", err, want)
 	}
 }
+
+func TestTCPListenAndDialArguments(t *testing.T) {
+	a, _, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
+	ln, err := a.Listen("tcp", ":8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if got := ln.Addr().String(); got != "0.0.0.0:8080" {
+		t.Errorf("listening on %s", got)
+	}
+	if _, err := a.Listen("tcp", "10.0.0.1:8080"); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("second listener on the port: %v, want EADDRINUSE", err)
+	}
+	if _, err := a.Listen("tcp", "10.9.9.9:80"); !errors.Is(err, syscall.EADDRNOTAVAIL) {
+		t.Errorf("listen on an address not ours: %v, want EADDRNOTAVAIL", err)
+	}
+	for _, bad := range []struct{ network, addr string }{{"udp", "10.0.0.2:80"}, {"tcp", "host:80"}, {"tcp", "10.0.0.2"}} {
+		if _, err := a.DialContext(context.Background(), bad.network, bad.addr); err == nil {
+			t.Errorf("dial %s %s succeeded", bad.network, bad.addr)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := a.DialContext(ctx, "tcp", "192.168.7.7:80"); !errors.Is(err, syscall.ENETUNREACH) {
+		t.Errorf("dial with no route: %v, want ENETUNREACH", err)
+	}
+}

@@ -14,9 +14,15 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		}
 		c.sndWnd, c.sndWl1, c.sndWl2 = int(h.Window())<<c.sndWScale, h.Seq(), ack
 		c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
-		if c.passive != nil && !c.passive.enqueue(c) {
-			c.dropSeg(h, "the listener's accept queue is full")
-			return false // the peer retransmits; our SYN-ACK timer goes on
+		if c.passive != nil {
+			if ok, closed := c.passive.enqueue(c); closed {
+				c.sendReset() // nobody will accept it
+				c.terminate()
+				return false
+			} else if !ok {
+				c.dropSeg(h, "the listener's accept queue is full")
+				return false // the peer retransmits; our SYN-ACK timer goes on
+			}
 		}
 		c.sampleRTT(o)
 		c.establish()
@@ -29,6 +35,9 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		return false
 	}
 	wnd := int(h.Window()) << c.sndWScale
+	if c.sackOK {
+		c.takeSACK(ack, o)
+	}
 	if ack.GT(c.sndUna) {
 		c.newAck(ack, o)
 	} else if ack == c.sndUna && len(h.Payload()) == 0 && h.Flags()&FlagFIN == 0 && wnd == c.sndWnd && c.inFlight() > 0 {
@@ -84,6 +93,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.sndBase = c.sndBase.Add(k)
 	}
 	c.sndUna = ack
+	c.sacked.dropBelow(ack)
 	if c.sndNxt.LT(ack) {
 		c.sndNxt = ack
 	}
@@ -94,7 +104,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 	case c.cc.inRecovery: // partial ACK: the next hole, at once
 		c.retransmitHead("NewReno partial ACK")
 		c.cc.cwnd = max(c.cc.cwnd-acked+c.mss, c.mss)
-	default:
+	case c.inFlight()+acked >= c.cc.cwnd/2: // grow only a window in use (RFC 7661's spirit)
 		c.cc.onAck(acked, c.mss)
 	}
 	c.cc.dupAcks = 0
@@ -218,7 +228,16 @@ func (c *Conn) finArrives() {
 		}
 	case FinWait2:
 		c.enterTimeWait()
-	case TimeWait:
-		c.armKeep(c.p.Config().TimeWait) // a retransmitted FIN: restart 2 MSL
+	}
+}
+
+// takeSACK records the peer's SACK blocks (RFC 2018) that lie within
+// what we sent past the ACK; retransmissions then skip them. Blocks that
+// make no sense are ignored, and a full scoreboard keeps what it has.
+func (c *Conn) takeSACK(ack Seq, o *Options) {
+	for _, b := range o.SACK[:o.NumSACK] {
+		if b.Left.LT(b.Right) && b.Left.GEQ(ack) && b.Right.LEQ(c.sndMax) {
+			c.sacked.add(b.Left, b.Right)
+		}
 	}
 }

@@ -40,8 +40,9 @@ type Conn struct {
 	sndBase   Seq  // sequence number of snd's first byte
 	rcv       ring // in-order bytes not yet read, then room for out-of-order data
 	ooo       oooRanges
-	finSeq    Seq  // where our FIN goes, once finQueued
-	oooFin    bool // a FIN arrived out of order at oooFinSeq
+	sacked    oooRanges // what the peer's SACK blocks say it holds past SND.UNA
+	finSeq    Seq       // where our FIN goes, once finQueued
+	oooFin    bool      // a FIN arrived out of order at oooFinSeq
 	oooFinSeq Seq
 
 	// Options in force.

@@ -96,7 +96,7 @@ func (l *Listener) cookieACK(local, remote netip.AddrPort, h Header, o *Options)
 	c.irs, c.rcvNxt = h.Seq().Add(-1), h.Seq()
 	c.rcvWScale = 0
 	c.mss = max(min(mss, c.rcvMSS), MinMSS)
-	c.cc.init(c.mss)
+	c.cc.init(c.mss, c.iss)
 	c.rcvAdv = c.rcvNxt.Add(min(c.rcvWindow(), 0xffff))
 	c.p.Stats.PassiveOpens.Add(1)
 	c.setState(SynReceived)

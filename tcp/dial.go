@@ -39,28 +39,9 @@ func (p *Protocol) Dial(ctx context.Context, remote netip.AddrPort) (*Conn, erro
 	if err != nil {
 		return nil, dialErr(netip.AddrPort{}, syscall.ENETUNREACH)
 	}
-	var c *Conn
-	for range 8 { // a port found free can be taken before insert: try another
-		port, ok := p.ports.Ephemeral(src, remote, func(port uint16) bool {
-			return p.tupleFree(netip.AddrPortFrom(src, port), remote)
-		})
-		if !ok {
-			return nil, dialErr(netip.AddrPort{}, syscall.EADDRNOTAVAIL)
-		}
-		c = p.newConn(netip.AddrPortFrom(src, port), remote)
-		if !c.allocBuffers() {
-			return nil, dialErr(c.local, syscall.ENOBUFS)
-		}
-		if err = p.insert(c); err == nil {
-			break
-		}
-		c.freeBuffers()
-		if errors.Is(err, syscall.ENOBUFS) {
-			return nil, dialErr(c.local, err)
-		}
-	}
+	c, err := p.newActive(src, remote)
 	if err != nil {
-		return nil, dialErr(netip.AddrPort{}, syscall.EADDRNOTAVAIL)
+		return nil, dialErr(netip.AddrPort{}, err)
 	}
 	c.mu.Lock()
 	c.connect(mtu)
@@ -80,6 +61,32 @@ func (p *Protocol) Dial(ctx context.Context, remote netip.AddrPort) (*Conn, erro
 		return nil, dialErr(c.local, err)
 	}
 	return c, nil
+}
+
+// newActive makes a connection from src on a free ephemeral port to
+// remote, with its buffers, in the table.
+func (p *Protocol) newActive(src netip.Addr, remote netip.AddrPort) (*Conn, error) {
+	for range 8 { // a port found free can be taken before insert: try another
+		port, ok := p.ports.Ephemeral(src, remote, func(port uint16) bool {
+			return p.tupleFree(netip.AddrPortFrom(src, port), remote)
+		})
+		if !ok {
+			return nil, syscall.EADDRNOTAVAIL
+		}
+		c := p.newConn(netip.AddrPortFrom(src, port), remote)
+		if !c.allocBuffers() {
+			return nil, syscall.ENOBUFS
+		}
+		err := p.insert(c)
+		if err == nil {
+			return c, nil
+		}
+		c.freeBuffers()
+		if errors.Is(err, syscall.ENOBUFS) {
+			return nil, err
+		}
+	}
+	return nil, syscall.EADDRNOTAVAIL
 }
 
 // Accept waits for the next connection (net.Listener).

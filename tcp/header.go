@@ -202,6 +202,9 @@ func (h Header) String() string { return h.Format(netip.Addr{}, netip.Addr{}) }
 // Format is String with the IP header's addresses:
 // "TCP 10.0.0.1.1234 > 10.0.0.2.80: Flags [S], seq 1, ack 0, win 65535, options [mss 1460,wscale 7], length 0".
 func (h Header) Format(src, dst netip.Addr) string {
+	if len(h) < HeaderLen || h.DataOffset() > len(h) {
+		return fmt.Sprintf("TCP %s > %s: truncated, %d bytes", endpoint(src, 0), endpoint(dst, 0), len(h))
+	}
 	opts := ""
 	if o := h.RawOptions(); len(o) > 0 {
 		var parsed Options

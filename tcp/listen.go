@@ -93,13 +93,16 @@ func (l *Listener) input(local, remote netip.AddrPort, h Header, o *Options) {
 
 // enqueue moves an established child to the accept queue; it reports
 // false when the queue is full (the handshake's last ACK is dropped and
-// the peer retransmits) or the listener closed.
-func (l *Listener) enqueue(c *Conn) bool {
+// the peer retransmits) or the listener closed (closed says which).
+func (l *Listener) enqueue(c *Conn) (ok, closed bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed || len(l.acceptq) >= l.backlog {
+	if l.closed {
+		return false, true
+	}
+	if len(l.acceptq) >= l.backlog {
 		l.p.Stats.ListenOverflows.Add(1)
-		return false
+		return false, false
 	}
 	if c.inSynq {
 		c.inSynq = false
@@ -110,7 +113,7 @@ func (l *Listener) enqueue(c *Conn) bool {
 		close(l.wake)
 		l.wake = nil
 	}
-	return true
+	return true, false
 }
 
 // childGone forgets a child that ended before it was accepted.

@@ -78,3 +78,34 @@ func (o *oooRanges) sackBlocks(dst []SACKBlock) int {
 }
 
 func (o *oooRanges) clear() { o.n = 0 }
+
+// dropBelow forgets what lies before seq: ranges ending at or before it
+// go, a range straddling it is cut.
+func (o *oooRanges) dropBelow(seq Seq) {
+	k := 0
+	for i := range o.n {
+		r := o.r[i]
+		if r.Right.LEQ(seq) {
+			continue
+		}
+		if r.Left.LT(seq) {
+			r.Left = seq
+		}
+		o.r[k], k = r, k+1
+	}
+	o.n = k
+}
+
+// after returns where seq leaves the ranges (the end of the range holding
+// it, or seq) and the start of the next range past that (ok false: none).
+func (o *oooRanges) after(seq Seq) (next, nextLeft Seq, ok bool) {
+	for i := range o.n {
+		r := o.r[i]
+		if seq.GEQ(r.Left) && seq.LT(r.Right) {
+			seq = r.Right
+		} else if r.Left.GT(seq) {
+			return seq, r.Left, true
+		}
+	}
+	return seq, 0, false
+}

@@ -51,7 +51,7 @@ func wscaleFor(max int) uint8 {
 func (c *Conn) prepare(mtu int) {
 	cfg := c.p.Config()
 	c.iss = c.p.isn(c.local, c.remote)
-	c.sndUna, c.sndNxt, c.sndMax, c.sndBase = c.iss, c.iss.Add(1), c.iss.Add(1), c.iss.Add(1)
+	c.sndUna, c.sndNxt, c.sndMax, c.sndBase = c.iss, c.iss, c.iss, c.iss.Add(1)
 	c.rcvMSS = max(mtu-40, MinMSS) // IPv4 and TCP headers without options
 	c.mss = DefaultMSS
 	if cfg.WindowScaling {
@@ -83,7 +83,7 @@ func (c *Conn) negotiate(o *Options, active bool) {
 		c.mss -= tsOptLen
 		c.tsRecent, c.tsRecentAt = o.TSVal, c.p.clock.Now()
 	}
-	c.cc.init(c.mss)
+	c.cc.init(c.mss, c.iss)
 }
 
 // connect starts an active open: SYN-SENT, our SYN out, the timer on.
@@ -92,8 +92,8 @@ func (c *Conn) connect(mtu int) {
 	c.prepare(mtu)
 	c.p.Stats.ActiveOpens.Add(1)
 	c.setState(SynSent)
-	c.send(c.iss, FlagSYN, 0)
-	c.armRtx()
+	c.armRtx() // before the SYN: a test's fake clock may move as soon as it sees it
+	c.sendSYN()
 }
 
 // accept starts a passive open from the peer's SYN h: SYN-RECEIVED, our
@@ -105,6 +105,13 @@ func (c *Conn) acceptSYN(h Header, o *Options, mtu int) {
 	c.sndWnd, c.maxSndWnd = int(h.Window()), int(h.Window())
 	c.p.Stats.PassiveOpens.Add(1)
 	c.setState(SynReceived)
-	c.send(c.iss, FlagSYN, 0)
 	c.armRtx()
+	c.sendSYN()
+}
+
+// sendSYN sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), the first
+// time or again.
+func (c *Conn) sendSYN() {
+	c.send(c.iss, FlagSYN, 0)
+	c.sndNxt, c.sndMax = c.iss.Add(1), c.iss.Add(1)
 }

@@ -146,11 +146,13 @@ func (c *Conn) synOptions(o *Options) {
 	}
 }
 
-// sendAck sends a bare ACK now.
-func (c *Conn) sendAck() { c.send(c.sndNxt, 0, 0) }
+// sendAck sends a bare ACK now, at SND.MAX: after an RTO moved SND.NXT
+// back, the peer has seen up to SND.MAX, and an ACK numbered below its
+// RCV.NXT would fail its sequence check and go unread.
+func (c *Conn) sendAck() { c.send(c.sndMax, 0, 0) }
 
 // sendReset aborts the connection on the wire.
-func (c *Conn) sendReset() { c.send(c.sndNxt, FlagRST, 0) }
+func (c *Conn) sendReset() { c.send(c.sndMax, FlagRST, 0) }
 
 // sendProbe sends an ACK the peer must answer: SEG.SEQ = SND.UNA-1, no
 // data (a keepalive or zero-window probe, as Linux sends them).
@@ -167,9 +169,17 @@ func (c *Conn) output() {
 		return
 	}
 	for {
+		limit := c.mss
+		if c.sndNxt.LT(c.sndMax) && c.sacked.n > 0 { // resending: skip what the peer holds
+			next, left, ok := c.sacked.after(c.sndNxt)
+			c.sndNxt = MinSeq(next, c.sndMax)
+			if ok {
+				limit = min(limit, max(left.Sub(c.sndNxt), 0))
+			}
+		}
 		avail := c.unsent()
 		win := c.sndUna.Add(min(c.sndWnd, c.cc.cwnd)).Sub(c.sndNxt)
-		n := max(0, min(avail, c.mss, win))
+		n := max(0, min(avail, limit, win))
 		fin := c.finQueued && n == avail && c.sndNxt.Add(n) == c.finSeq
 		if n == 0 && !fin {
 			break
@@ -213,6 +223,9 @@ func (c *Conn) output() {
 // retransmit, a NewReno partial ACK, a smaller MSS), leaving SND.NXT.
 func (c *Conn) retransmitHead(reason string) {
 	n := min(c.snd.len()-c.sndUna.Sub(c.sndBase), c.mss, c.sndMax.Sub(c.sndUna))
+	if _, left, ok := c.sacked.after(c.sndUna); ok {
+		n = min(n, left.Sub(c.sndUna)) // up to what the peer already holds
+	}
 	n = max(n, 0)
 	flags := Flags(0)
 	if c.finQueued && c.sndUna.Add(n) == c.finSeq && c.sndMax.GT(c.finSeq) {

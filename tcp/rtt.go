@@ -66,8 +66,9 @@ type newReno struct {
 // initialWindow is RFC 6928's IW10: min(10*MSS, max(2*MSS, 14600)).
 func initialWindow(mss int) int { return min(10*mss, max(2*mss, 14600)) }
 
-func (r *newReno) init(mss int) {
-	*r = newReno{cwnd: initialWindow(mss), ssthresh: 1 << 30}
+// init starts slow start; recover starts at the ISN (RFC 6582 3.2 step 1).
+func (r *newReno) init(mss int, iss Seq) {
+	*r = newReno{cwnd: initialWindow(mss), ssthresh: 1 << 30, recover: iss}
 }
 
 // onAck grows the window for acked new bytes outside recovery: slow

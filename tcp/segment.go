@@ -18,7 +18,7 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 		return false
 	case SynReceived:
 		if flags&(FlagSYN|FlagACK|FlagRST) == FlagSYN && h.Seq() == c.irs {
-			c.send(c.iss, FlagSYN, 0) // our SYN-ACK was lost: again
+			c.sendSYN() // our SYN-ACK was lost: again
 			return false
 		}
 	case TimeWait:
@@ -31,6 +31,11 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 		c.p.clock.Now().Sub(c.tsRecentAt) < pawsIdle {
 		c.p.Stats.PAWSEstab.Add(1) // RFC 7323 5.3: an old duplicate
 		c.dropSeg(h, "PAWS: timestamp older than the last one")
+		c.sendAck()
+		return false
+	}
+	if c.state == TimeWait && flags&FlagFIN != 0 && h.Seq().Add(h.SegLen()) == c.rcvNxt {
+		c.armKeep(c.p.Config().TimeWait) // the peer's FIN again: our last ACK was lost
 		c.sendAck()
 		return false
 	}
@@ -149,6 +154,7 @@ func (c *Conn) synSentArrives(h Header, o *Options) {
 		return
 	}
 	c.irs, c.rcvNxt = h.Seq(), h.Seq().Add(1)
+	c.rcvAdv = c.rcvNxt // our SYN's window counted from a RCV.NXT not known then
 	c.negotiate(o, true)
 	if o.HasTimestamp && c.tsOK {
 		c.tsRecent, c.tsRecentAt = o.TSVal, c.p.clock.Now()
@@ -157,7 +163,7 @@ func (c *Conn) synSentArrives(h Header, o *Options) {
 	c.maxSndWnd = c.sndWnd
 	if flags&FlagACK == 0 { // simultaneous open (RFC 9293 figure 8)
 		c.setState(SynReceived)
-		c.send(c.iss, FlagSYN, 0)
+		c.sendSYN()
 		return
 	}
 	c.sndUna = ack
@@ -172,7 +178,7 @@ func (c *Conn) establish() {
 	c.setState(Established)
 	c.retries = 0
 	c.rtt.backoff = 0
-	c.cc.init(c.mss)
+	c.cc.init(c.mss, c.iss)
 	c.stopRtx()
 	if c.keepAlive {
 		c.armKeep(c.p.Config().KeepaliveTime)

@@ -64,7 +64,8 @@ func (c *Conn) windowUpdate() {
 	default:
 		return
 	}
-	grown := c.rcvNxt.Add(c.rcvWindow()).Sub(c.rcvAdv)
+	room := min(c.rcvWindow(), 0xffff<<c.rcvWScale) // what the window field can say
+	grown := c.rcvNxt.Add(room).Sub(c.rcvAdv)
 	if grown >= min(2*c.rcvMSS, c.rcv.cap()/2) {
 		c.sendAck()
 	}

@@ -17,10 +17,12 @@ import (
 // 200 ms; 40 ms is its minimum and what the issue asks).
 const DelayedACK = 40 * time.Millisecond
 
-func (c *Conn) startTimer(t *clock.Timer, when *time.Time, d time.Duration, f func()) {
+// startTimer arms t to call f(c) after d. f is a method expression, so
+// re-arming an existing timer does not allocate.
+func (c *Conn) startTimer(t *clock.Timer, when *time.Time, d time.Duration, f func(*Conn)) {
 	*when = c.p.clock.Now().Add(d)
 	if *t == nil {
-		*t = c.p.clock.AfterFunc(d, f)
+		*t = c.p.clock.AfterFunc(d, func() { f(c) })
 		return
 	}
 	(*t).Reset(d)
@@ -48,20 +50,20 @@ func (c *Conn) due(t clock.Timer, when time.Time) bool {
 
 func (c *Conn) armRtx() {
 	c.persist = false
-	c.startTimer(&c.rtxTimer, &c.rtxWhen, c.rtt.current(), c.onRtx)
+	c.startTimer(&c.rtxTimer, &c.rtxWhen, c.rtt.current(), (*Conn).onRtx)
 }
 
 func (c *Conn) armPersist() {
 	c.persist = true
 	d := min(max(c.rtt.current(), MinRTO)<<min(c.persistBackoff, 10), MaxRTO)
-	c.startTimer(&c.rtxTimer, &c.rtxWhen, d, c.onRtx)
+	c.startTimer(&c.rtxTimer, &c.rtxWhen, d, (*Conn).onRtx)
 }
 
 func (c *Conn) stopRtx() { stopTimer(c.rtxTimer, &c.rtxWhen); c.persist = false }
 
 func (c *Conn) armDelack() {
 	if c.delackWhen.IsZero() {
-		c.startTimer(&c.delackTimer, &c.delackWhen, DelayedACK, c.onDelack)
+		c.startTimer(&c.delackTimer, &c.delackWhen, DelayedACK, (*Conn).onDelack)
 	}
 }
 
@@ -71,7 +73,7 @@ func (c *Conn) stopDelack() {
 	}
 }
 
-func (c *Conn) armKeep(d time.Duration) { c.startTimer(&c.keepTimer, &c.keepWhen, d, c.onKeep) }
+func (c *Conn) armKeep(d time.Duration) { c.startTimer(&c.keepTimer, &c.keepWhen, d, (*Conn).onKeep) }
 
 func (c *Conn) stopTimers() {
 	c.stopRtx()
@@ -118,7 +120,7 @@ func (c *Conn) onRtx() {
 	}
 	switch c.state {
 	case SynSent, SynReceived:
-		c.send(c.iss, FlagSYN, 0)
+		c.sendSYN()
 	default:
 		c.cc.onTimeout(c.inFlight(), c.mss, c.sndMax)
 		c.sndNxt = c.sndUna
