@@ -151,16 +151,11 @@ func cutBackground(line string) (string, bool, error) {
 		return line, false, nil
 	}
 	end := strings.TrimRight(line, " \t\r\n")
-	var quote byte
+	var q quoting
 	for i := 0; i < len(end); i++ {
 		c := end[i]
 		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
+		case q.quoted(c):
 		case strings.HasPrefix(end[i:], "&&"):
 			return "", false, errors.New("&&: not supported (one command per line; with -c, ; between them)")
 		case c == '&' && i < len(end)-1:
