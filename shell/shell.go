@@ -55,6 +55,9 @@ const (
 // Shell holds the stack and where output goes.
 type Shell struct {
 	Stack *stack.Stack
+	// Out and Err take writes from more than one goroutine once a
+	// background job runs (at a terminal the console serialises them;
+	// os.Stdout and os.Stderr are safe).
 	Out   io.Writer
 	Err   io.Writer
 	Color bool // colour the prompt and errors (terminal only, never with NO_COLOR)
