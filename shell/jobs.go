@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Background jobs, as sh(1) has them. CMD & runs the command in the
@@ -33,6 +34,12 @@ import (
 // MaxJobs bounds the background jobs running at once.
 const MaxJobs = 16
 
+// listeners are the commands that call listening once bound or connected:
+// started in the background, the shell waits for that (up to CloseWait)
+// before the next command, so "httpd 8080 &" then "curl" in a script finds
+// the server up.
+var listeners = map[string]bool{"httpd": true, "snc": true, "udp": true}
+
 // foregroundOnly are the commands that mean nothing in the background.
 var foregroundOnly = map[string]bool{"exit": true, "quit": true, "wait": true, "clear": true}
 
@@ -43,7 +50,12 @@ type job struct {
 	cancel context.CancelFunc
 	killed atomic.Bool   // stopped by kill or the shell's end
 	done   chan struct{} // closed once it has ended and said so
+	ready  chan struct{} // closed once it listens, or has ended
+	once   sync.Once     // closes ready
 }
+
+// listening notes that the job is bound or connected (listening).
+func (j *job) listening() { j.once.Do(func() { close(j.ready) }) }
 
 // stop stops the job, as Ctrl-C stops a command.
 func (j *job) stop() {
@@ -69,7 +81,7 @@ func (t *jobTable) add(line string, cancel context.CancelFunc) (*job, error) {
 	if n := len(t.running); n > 0 {
 		id = t.running[n-1].id + 1
 	}
-	j := &job{id: id, line: line, cancel: cancel, done: make(chan struct{})}
+	j := &job{id: id, line: line, cancel: cancel, done: make(chan struct{}), ready: make(chan struct{})}
 	t.running = append(t.running, j)
 	return j, nil
 }
@@ -86,12 +98,17 @@ func (t *jobTable) markLocked(j *job) byte {
 	return ' '
 }
 
-// remove takes j out of the table, noting whether it failed, and returns
-// the mark it had.
-func (t *jobTable) remove(j *job, failed bool) byte {
+// mark is bash's mark for j.
+func (t *jobTable) mark(j *job) byte {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	mark := t.markLocked(j)
+	return t.markLocked(j)
+}
+
+// remove takes j out of the table, noting whether it failed.
+func (t *jobTable) remove(j *job, failed bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for i, r := range t.running {
 		if r == j {
 			t.running = append(t.running[:i], t.running[i+1:]...)
@@ -99,7 +116,6 @@ func (t *jobTable) remove(j *job, failed bool) byte {
 		}
 	}
 	t.failed = t.failed || failed
-	return mark
 }
 
 // list returns the running jobs with their marks.
@@ -171,8 +187,10 @@ func cutBackground(line string) (string, bool, error) {
 	return line, false, nil // an open quote is splitWords' to report
 }
 
-// startJob runs c in the background (Execute, for CMD &).
-func (sh *Shell) startJob(c *Command, args []string, redir redirects, line string) error {
+// startJob runs c in the background (Execute, for CMD &); for one of the
+// listeners, it returns once the command listens or has ended.
+// fg is the context of the line that starts it.
+func (sh *Shell) startJob(fg context.Context, c *Command, args []string, redir redirects, line string) error {
 	if foregroundOnly[c.Name] {
 		return fmt.Errorf("%s: not in the background (leave out the &)", c.Name)
 	}
@@ -189,14 +207,42 @@ func (sh *Shell) startJob(c *Command, args []string, redir redirects, line strin
 	}
 	view, flush := sh.jobView(j.id)
 	ctx = context.WithValue(ctx, stdinKey{}, io.Reader(strings.NewReader(""))) // never the terminal; < FILE overrides
+	ctx = context.WithValue(ctx, readyKey{}, j.listening)
 	sh.Notice(fmt.Sprintf("[%d] started  %s", j.id, line))
 	go func() {
 		err := view.run(ctx, c, args, redir)
+		j.listening() // or never will
 		flush(err)
 		ended()
 		sh.endJob(j, err) // after ended: who waits for the job sees it gone from the stack
 	}()
+	if listeners[c.Name] {
+		sh.awaitListening(fg, j)
+	}
 	return nil
+}
+
+// awaitListening waits until j listens or has ended, up to CloseWait, or
+// until fg ends (Ctrl-C: the job goes on).
+func (sh *Shell) awaitListening(fg context.Context, j *job) {
+	t := time.NewTimer(sh.life.wait)
+	defer t.Stop()
+	select {
+	case <-j.ready:
+	case <-t.C:
+	case <-fg.Done():
+	}
+}
+
+// readyKey carries, in a background job's context, what listening calls.
+type readyKey struct{}
+
+// listening says that the command running under ctx is now bound or
+// connected. In the foreground it does nothing.
+func listening(ctx context.Context) {
+	if f, ok := ctx.Value(readyKey{}).(func()); ok {
+		f()
+	}
 }
 
 // jobView returns the Shell job id runs with: Out and Err print whole
@@ -224,8 +270,8 @@ func (sh *Shell) endJob(j *job, err error) {
 	case err != nil:
 		status, failed = "Exit 1", true // tapip's status for a failed command
 	}
-	mark := sh.jobs.remove(j, failed)
-	sh.Notice(fmt.Sprintf("[%d]%c  %-24s%s", j.id, mark, status, j.line))
+	sh.Notice(fmt.Sprintf("[%d]%c  %-24s%s", j.id, sh.jobs.mark(j), status, j.line))
+	sh.jobs.remove(j, failed) // after the line: who finds it gone from the table has seen the line
 	close(j.done)
 }
 

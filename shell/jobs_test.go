@@ -207,13 +207,7 @@ func TestJobRedirection(t *testing.T) {
 	if got, _ := os.ReadFile(file); string(got) != "to the file\n" {
 		t.Errorf("> FILE &: %q, want %q", got, "to the file\n")
 	}
-	l.must(t, "snc -u -b 10.0.0.1:9 &")
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(l.out.String(), " 10.0.0.1:9 "); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("snc -b never bound 10.0.0.1:9:\n%s%s", l.out.String(), l.err.String())
-		}
-		l.must(t, "udp") // lists the sockets
-	}
+	l.must(t, "snc -u -b 10.0.0.1:9 &") // returns once bound
 	l.must(t, "snc -u -c 10.0.0.1:9 < "+in+" &")
 	waitOutput(t, l.out, `(?m)^\[1\] from the file$`)
 	l.must(t, "kill %1")
@@ -274,16 +268,26 @@ func TestJobWaitCtrlCAndScriptEnd(t *testing.T) {
 	}
 }
 
-// tapip -c takes the same syntax: CMD & between the semicolons.
+// tapip -c takes the same syntax: CMD & between the semicolons. A server
+// started so is listening when the next command runs: curl finds it
+// without a sleep between them.
 func TestJobInCommands(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644)
 	l := newJobLab(t)
-	if err := l.sh.RunCommands("sleep 100 &; jobs; kill %1; echo done"); err != nil {
-		t.Fatal(err)
+	err := l.sh.RunCommands("httpd -d " + dir + " 8080 > " + filepath.Join(dir, "log") + " &; curl http://10.0.0.1:8080/hello.txt; sleep 100 &; jobs; kill %1 %2")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, l.err.String())
 	}
-	if want := "[1]+  Running                 sleep 100 &\ndone\n"; l.out.String() != want {
+	want := "hello\n[1]-  Running                 httpd -d " + dir + " 8080 > " + filepath.Join(dir, "log") + " &\n[2]+  Running                 sleep 100 &\n"
+	if l.out.String() != want {
 		t.Errorf("stdout (-want +got):\n-%s\n+%s", want, l.out.String())
 	}
-	if want := "[1] started  sleep 100\n[1]+  Terminated              sleep 100\n"; l.err.String() != want {
-		t.Errorf("stderr (-want +got):\n-%s\n+%s", want, l.err.String())
+	want = "[1] started  httpd -d " + dir + " 8080 > " + filepath.Join(dir, "log") + "\n[2] started  sleep 100\n"
+	if !strings.HasPrefix(l.err.String(), want) || strings.Count(l.err.String(), "Terminated") != 2 {
+		t.Errorf("stderr: want it to start %q and say Terminated twice:\n%s", want, l.err.String())
+	}
+	if log, _ := os.ReadFile(filepath.Join(dir, "log")); !strings.Contains(string(log), `"GET /hello.txt HTTP/1.1" 200 6`) {
+		t.Errorf("httpd's log: %q", log)
 	}
 }

@@ -142,7 +142,7 @@ func (sh *Shell) Execute(ctx context.Context, line string) error {
 		return fmt.Errorf("%s: unknown command (help lists them)", args[0])
 	}
 	if background {
-		return sh.startJob(c, args[1:], redir, line)
+		return sh.startJob(ctx, c, args[1:], redir, line)
 	}
 	return sh.run(ctx, c, args[1:], redir)
 }
