@@ -26,7 +26,18 @@ var killCommand = &Command{
 one before. The job stops as a command does at Ctrl-C (ping prints its
 summary, httpd lets requests under way finish) and the shell says
 "Terminated"; kill waits a moment for that.`,
-	Run: runKill,
+	Run:   runKill,
+	Words: jobSpecs,
+}
+
+// jobSpecs are the running jobs as kill takes them: %1, %2, ...
+func jobSpecs(sh *Shell) []string {
+	jobs, _ := sh.jobs.list()
+	specs := make([]string, len(jobs))
+	for i, j := range jobs {
+		specs[i] = fmt.Sprintf("%%%d", j.id)
+	}
+	return specs
 }
 
 var waitCommand = &Command{

@@ -90,3 +90,18 @@ func TestCutBackground(t *testing.T) {
 		}
 	}
 }
+
+// Tab after kill offers the running jobs.
+func TestKillCompletesJobs(t *testing.T) {
+	sh := New(nil, io.Discard, io.Discard)
+	defer sh.Close()
+	for _, line := range []string{"sleep 100 &", "sleep 100 &"} {
+		if err := sh.Execute(t.Context(), line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := strings.Join(sh.completions([]string{"kill"}, "%"), " ")
+	if want := "%1 %2"; got != want {
+		t.Errorf("kill %% Tab offers %q, want %q", got, want)
+	}
+}
