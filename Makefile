@@ -27,7 +27,7 @@ FUZZ_TARGETS := \
 	./tcp:FuzzSeq \
 	./tcp:FuzzSegmentArrives
 
-.PHONY: all build run test unit fuzz fuzz-short bench lint deps demos clean
+.PHONY: all build run test unit cross fuzz fuzz-short bench lint deps demos clean
 
 all: build
 
@@ -65,7 +65,17 @@ lint:
 # the program under tmux) with the race detector, the demos, then a short
 # pass of every fuzz target. deps first installs the tools they call.
 test: deps
-	$(MAKE) lint unit demos fuzz-short
+	$(MAKE) lint cross unit demos fuzz-short
+
+# The simulated LAN runs on any OS: every package and its tests must build
+# for these too (go vet type-checks the tests), and tapip must link. The
+# kernel drivers are Linux's, behind build tags (stack/open_other.go).
+CROSS_OS ?= darwin freebsd windows
+cross:
+	@for os in $(CROSS_OS); do \
+		echo "cross: GOOS=$$os"; \
+		GOOS=$$os $(GO) vet ./... && GOOS=$$os $(GO) build -o /dev/null ./cmd/tapip || exit 1; \
+	done
 
 # The teaching demos (scripts/demos) on the simulated LAN, output checked.
 demos: build

@@ -76,7 +76,7 @@ func TestPollerRetriesPassingErrors(t *testing.T) {
 // A device gone is reported once, after the poller stopped; the device is
 // down by then and no read follows.
 func TestPollerStopsWhenDeviceGone(t *testing.T) {
-	gone := fmt.Errorf("tap veth0: read: %w: %w", ErrGone, syscall.EBADFD)
+	gone := fmt.Errorf("tap veth0: read: %w: %w", ErrGone, syscall.ENODEV)
 	d, drv, _ := newScriptedDev(t, fmt.Errorf("tap veth0: read: %w", syscall.ENOBUFS), gone)
 	reports := make(chan error, 2)
 	d.OnGone(func(dev *NetDev, err error) {
@@ -90,8 +90,8 @@ func TestPollerStopsWhenDeviceGone(t *testing.T) {
 		reports <- err
 	})
 	d.Start()
-	if err := <-reports; !errors.Is(err, ErrGone) || !errors.Is(err, syscall.EBADFD) {
-		t.Errorf("OnGone got %v, want ErrGone wrapping EBADFD", err)
+	if err := <-reports; !errors.Is(err, ErrGone) || !errors.Is(err, syscall.ENODEV) {
+		t.Errorf("OnGone got %v, want ErrGone wrapping ENODEV", err)
 	}
 	select {
 	case err := <-reports:

@@ -33,7 +33,7 @@ var helpCommand = &Command{
 			fmt.Fprintf(w, "%s\t%s\n", c.Name, c.Brief)
 		}
 		w.Flush()
-		fmt.Fprintln(sh.Out, "\nhelp COMMAND shows its options.")
+		fmt.Fprintln(sh.Out, "\nhelp COMMAND shows its options. Any command takes > FILE, >> FILE, < FILE,\nand & to run in the background (help jobs).")
 		return nil
 	},
 }

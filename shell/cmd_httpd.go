@@ -67,6 +67,7 @@ func runHttpd(ctx context.Context, sh *Shell, args []string) error {
 	}
 	abs, _ := filepath.Abs(dir)
 	fmt.Fprintf(sh.Out, "httpd: serving %s on http://%s/ (Ctrl-C stops)\n", abs, ln.Addr())
+	listening(ctx) // httpd & in a script: the next command may connect now (jobs.go)
 	lg := &accessLog{out: sh.Out, now: sh.Stack.Now}
 	srv := &http.Server{
 		Handler:           lg.wrap(http.FileServer(http.Dir(dir))),

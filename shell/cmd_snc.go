@@ -86,6 +86,7 @@ func sncSend(ctx context.Context, sh *Shell, dst netip.AddrPort) error {
 	if err != nil {
 		return err
 	}
+	listening(ctx)
 	defer sock.Close()
 	for {
 		line, err := src.next(ctx, "")
@@ -112,6 +113,7 @@ func sncReceive(ctx context.Context, sh *Shell, laddr netip.AddrPort) error {
 	if err != nil {
 		return err
 	}
+	listening(ctx)
 	defer sock.Close()
 	buf := make([]byte, udp.MaxPayload)
 	for {

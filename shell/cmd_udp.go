@@ -189,6 +189,7 @@ func udpListen(ctx context.Context, sh *Shell, args []string) error {
 	if err != nil {
 		return err
 	}
+	listening(ctx)
 	defer sock.Close()
 	var got, bytes, echoed int
 	buf := make([]byte, udp.MaxPayload)

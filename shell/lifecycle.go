@@ -86,21 +86,27 @@ func (l *lifecycle) isClosed() bool {
 
 // Close ends the shell; it may be called at any time, from any goroutine,
 // more than once. It cancels the running command, as Ctrl-C does, and
-// waits up to CloseWait for it to return; then it ends what commands left
-// running in the background: a debug watch, and a capture, whose file is
-// flushed and closed. From then on Execute and the Run methods return
+// waits up to CloseWait for it and the background jobs (stopped as kill
+// stops them) to return; then it ends what commands left running in the
+// background: a debug watch, and a capture, whose file is flushed and
+// closed. From then on Execute and the Run methods return
 // ErrClosed, and when Close returns nil no command is using the stack, so
 // the caller can close it. An error means a command did not return in
 // time and may still be running.
 func (sh *Shell) Close() error {
+	jobs, _ := sh.jobs.list()
+	for _, j := range jobs { // life.close waits for them, as for every command
+		j.stop()
+	}
 	err := sh.life.close()
 	sh.stopBackground()
 	return err
 }
 
-// stopBackground ends the debug watch and the capture, if running. The Run
-// methods call it when they return.
+// stopBackground ends the background jobs, the debug watch and the
+// capture, if running. The Run methods call it when they return.
 func (sh *Shell) stopBackground() {
+	sh.stopJobs()
 	sh.bg.Lock()
 	defer sh.bg.Unlock()
 	sh.stopDebugLocked()

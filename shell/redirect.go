@@ -49,17 +49,10 @@ func splitRedirected(line string) ([]string, redirects, error) {
 func parseRedirects(line string) (string, redirects, error) {
 	var r redirects
 	var rest strings.Builder
-	var quote byte
+	var q quoting
 	for i := 0; i < len(line); i++ {
 		c := line[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '<' || c == '>':
+		if !q.quoted(c) && (c == '<' || c == '>') {
 			op := string(c)
 			if c == '>' && i+1 < len(line) && line[i+1] == '>' {
 				op, i = ">>", i+1
@@ -78,6 +71,26 @@ func parseRedirects(line string) (string, redirects, error) {
 		rest.WriteByte(c)
 	}
 	return rest.String(), r, nil // an open quote is splitWords' to report
+}
+
+// quoting follows single and double quotes along a line, byte by byte
+// (a quote is ASCII, so never part of a longer UTF-8 sequence).
+type quoting struct{ open byte }
+
+// quoted says whether c, the line's next byte, is a quote or inside one;
+// only bytes outside quotes are the line's syntax (< > ; &).
+func (q *quoting) quoted(c byte) bool {
+	switch {
+	case q.open != 0:
+		if c == q.open {
+			q.open = 0
+		}
+		return true
+	case c == '"' || c == '\'':
+		q.open = c
+		return true
+	}
+	return false
 }
 
 // redirectTarget reads the word that starts at or after line[i]: the file

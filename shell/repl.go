@@ -231,21 +231,16 @@ func (sh *Shell) runOne(in *interrupter, line string, last *error) error {
 // inside quotes ("udp send 10.0.0.2:7 'a;b'; arpcache" is two commands).
 func splitCommands(line string) ([]string, error) {
 	var cmds []string
-	var quote rune
+	var q quoting
 	start := 0
-	for i, r := range line {
-		switch {
-		case quote != 0 && r == quote:
-			quote = 0
-		case quote == 0 && (r == '"' || r == '\''):
-			quote = r
-		case quote == 0 && r == ';':
+	for i := 0; i < len(line); i++ {
+		if !q.quoted(line[i]) && line[i] == ';' {
 			cmds = append(cmds, line[start:i])
 			start = i + 1
 		}
 	}
-	if quote != 0 {
-		return nil, fmt.Errorf("unterminated %c quote", quote)
+	if q.open != 0 {
+		return nil, fmt.Errorf("unterminated %c quote", q.open)
 	}
 	return append(cmds, line[start:]), nil
 }

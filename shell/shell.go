@@ -55,6 +55,9 @@ const (
 // Shell holds the stack and where output goes.
 type Shell struct {
 	Stack *stack.Stack
+	// Out and Err take writes from more than one goroutine once a
+	// background job runs (at a terminal the console serialises them;
+	// os.Stdout and os.Stderr are safe).
 	Out   io.Writer
 	Err   io.Writer
 	Color bool // colour the prompt and errors (terminal only, never with NO_COLOR)
@@ -66,6 +69,14 @@ type Shell struct {
 	// nil: the stack itself, once it has TCP.
 	TCP Dialer
 
+	// A background job runs with a copy of the Shell whose Out and Err are
+	// its own (jobs.go); what follows is the state they all share.
+	*shared
+}
+
+// shared is the state of a shell and of the copies its background jobs
+// run with.
+type shared struct {
 	commands  map[string]*Command
 	life      lifecycle
 	input     atomic.Pointer[lineSource] // what snc -c reads (SetInput), if set
@@ -76,11 +87,13 @@ type Shell struct {
 	bg      sync.Mutex       // guards what commands leave running in the background:
 	debug   *debugPrinter    // the running debug watch, if any
 	capture *capture.Capture // the running capture, if any
+
+	jobs jobTable // the commands run with & (jobs.go)
 }
 
 // New returns a shell over s that writes to out and errOut.
 func New(s *stack.Stack, out, errOut io.Writer) *Shell {
-	sh := &Shell{Stack: s, Out: out, Err: errOut, commands: map[string]*Command{}}
+	sh := &Shell{Stack: s, Out: out, Err: errOut, shared: &shared{commands: map[string]*Command{}}}
 	sh.life.init()
 	for _, c := range commandTable() {
 		sh.commands[c.Name] = c
@@ -110,6 +123,10 @@ func (sh *Shell) Execute(ctx context.Context, line string) error {
 	if len(line) > MaxLineLen {
 		return fmt.Errorf("line of %d characters is too long (at most %d)", len(line), MaxLineLen)
 	}
+	line, background, err := cutBackground(line) // CMD &: jobs.go
+	if err != nil {
+		return err
+	}
 	args, redir, err := splitRedirected(line) // redirect.go
 	if err != nil {
 		return err
@@ -124,7 +141,16 @@ func (sh *Shell) Execute(ctx context.Context, line string) error {
 	if !ok {
 		return fmt.Errorf("%s: unknown command (help lists them)", args[0])
 	}
-	err = redir.run(ctx, sh, c, args[1:]) // c.Run, with < > >> applied (redirect.go)
+	if background {
+		return sh.startJob(ctx, c, args[1:], redir, line)
+	}
+	return sh.run(ctx, c, args[1:], redir)
+}
+
+// run runs c, with < > >> applied (redirect.go); a usage error gets the
+// command's usage line.
+func (sh *Shell) run(ctx context.Context, c *Command, args []string, redir redirects) error {
+	err := redir.run(ctx, sh, c, args)
 	if errors.Is(err, ErrUsage) {
 		return fmt.Errorf("%w\nusage: %s %s", err, c.Name, c.Usage)
 	}

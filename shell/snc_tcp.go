@@ -33,6 +33,7 @@ func sncConnect(ctx context.Context, sh *Shell, addr string) error {
 		}
 		return fmt.Errorf("snc: connect to %s: %s", addr, strerror(err))
 	}
+	listening(ctx)
 	defer conn.Close()
 	defer context.AfterFunc(ctx, func() { conn.Close() })() // Ctrl-C ends reads and writes
 	sendCtx, stopSending := context.WithCancel(ctx)
@@ -161,6 +162,7 @@ func sncListen(ctx context.Context, sh *Shell, addr string, keep, echo bool) err
 	if strings.HasSuffix(addr, ":0") {
 		fmt.Fprintf(sh.Err, "snc: listening on %s\n", ln.Addr())
 	}
+	listening(ctx)
 	var outMu sync.Mutex
 	return serveConns(ctx, ln, !keep, func(c net.Conn) {
 		var err error

@@ -8,9 +8,7 @@ import (
 	"os/signal"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
-	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -25,8 +23,7 @@ import (
 type terminal struct {
 	fd       int
 	out      io.Writer
-	saved    *unix.Termios // as we found it; restored by close
-	quiet    *unix.Termios // saved without echo: while a command runs
+	modes    *ttyModes // as we found it, and that without echo (tty_*.go)
 	keys     *keyReader
 	history  *history
 	complete func(line string, pos int, key rune) (string, int, bool)
@@ -43,13 +40,11 @@ type terminal struct {
 
 func openTerminal(in, out *os.File, history *history, complete func(string, int, rune) (string, int, bool)) (*terminal, error) {
 	fd := int(in.Fd())
-	saved, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	modes, err := getTTYModes(fd)
 	if err != nil {
 		return nil, err
 	}
-	quiet := *saved
-	quiet.Lflag &^= unix.ECHO | unix.ECHONL
-	tm := &terminal{fd: fd, out: out, saved: saved, quiet: &quiet, keys: &keyReader{r: in}, history: history, complete: complete}
+	tm := &terminal{fd: fd, out: out, modes: modes, keys: &keyReader{r: in}, history: history, complete: complete}
 	tm.stopWin = tm.followSize(int(out.Fd()))
 	tm.editor = tm.newEditor()
 	if err := tm.commandMode(); err != nil {
@@ -78,8 +73,9 @@ func (tm *terminal) newEditor() *term.Terminal {
 	return e
 }
 
-// followSize keeps the terminal's width, now and at each SIGWINCH, so
-// long lines wrap where the terminal wraps them.
+// followSize keeps the terminal's width, now and at each resize signal
+// (SIGWINCH; Windows has none: the width is read once), so long lines wrap
+// where the terminal wraps them.
 func (tm *terminal) followSize(fd int) func() {
 	resize := func() {
 		if w, h, err := term.GetSize(fd); err == nil {
@@ -92,8 +88,11 @@ func (tm *terminal) followSize(fd int) func() {
 		}
 	}
 	resize()
+	if len(resizeSignals) == 0 {
+		return func() {}
+	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGWINCH)
+	signal.Notify(sig, resizeSignals...)
 	done := make(chan struct{})
 	go func() {
 		for {
@@ -124,7 +123,7 @@ func (tm *terminal) commandMode() error {
 	if tm.closed.Load() {
 		return errClosedTerminal
 	}
-	return unix.IoctlSetTermios(tm.fd, unix.TCSETS, tm.quiet)
+	return tm.modes.setQuiet()
 }
 
 var errClosedTerminal = errors.New("terminal closed")
@@ -133,7 +132,7 @@ var errClosedTerminal = errors.New("terminal closed")
 func (tm *terminal) close() {
 	tm.closed.Store(true)
 	tm.stopWin()
-	unix.IoctlSetTermios(tm.fd, unix.TCSETS, tm.saved)
+	tm.modes.restore()
 }
 
 // readLine reads a line in raw mode: Ctrl-C gives errInterrupted, Ctrl-D

@@ -10,10 +10,6 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/netdev"
-	"github.com/gotapip/gotapip/netdev/macvtap"
-	"github.com/gotapip/gotapip/netdev/netmap"
-	"github.com/gotapip/gotapip/netdev/packet"
-	"github.com/gotapip/gotapip/netdev/tap"
 )
 
 // DeviceSpec says which driver to open: "tap:NAME", "packet:IFACE",
@@ -110,29 +106,6 @@ func (s *Stack) OpenDriver(drv netdev.Driver, name string, opt DeviceOptions) (*
 	return dev, nil
 }
 
-func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
-	switch spec.Kind {
-	case "tap":
-		t, err := tap.Open(spec.Iface)
-		if err != nil {
-			return nil, tapError(spec.Iface, err)
-		}
-		if err := tap.ConfigureKernelSide(t.Name(), opt.Peer); err != nil {
-			t.Close()
-			return nil, err
-		}
-		t.SetBusyPoll(opt.BusyPoll)
-		return t, nil
-	case "packet":
-		return packet.Open(spec.Iface)
-	case "macvtap":
-		return macvtap.Open(spec.Iface, macvtap.Options{MAC: opt.MAC, Default: MACFor(opt.Addr.Addr())})
-	case "netmap":
-		return netmap.Open(spec.Iface)
-	}
-	return nil, fmt.Errorf("%v: %w here (the simulated LAN is tapip -dev sim)", spec, ErrUnsupported)
-}
-
 // tapError says why the TAP name could not be opened, in the words of
 // strerror(3), with what to do. It wraps err, and ErrNoTAP when no TAP can
 // be had here at all (no privilege, no /dev/net/tun).
@@ -153,6 +126,18 @@ func tapError(name string, err error) error {
 		e.msg = fmt.Sprintf("%s: %s", name, strerror(errno))
 	}
 	return e
+}
+
+// unsupportedOn is the error for spec on an operating system other than
+// Linux: the drivers that reach a kernel interface (TAP, AF_PACKET,
+// macvtap, netmap) are Linux's, and the simulated LAN runs anywhere. A
+// TAP's wraps ErrNoTAP, so tapip started without -dev falls back to it.
+func unsupportedOn(spec DeviceSpec, goos string) error {
+	return &openError{
+		msg:   fmt.Sprintf("%s: not supported on %s (use -dev sim, the simulated LAN)", spec.Kind, goos),
+		noTAP: spec.Kind == "tap",
+		err:   ErrUnsupported,
+	}
 }
 
 // openError is a device that would not open: msg says it for a person; it

@@ -83,3 +83,26 @@ func TestOpenDeviceRefusesPeer(t *testing.T) {
 		}
 	}
 }
+
+// Away from Linux every kernel driver is refused in words that point to
+// the simulated LAN; only a TAP's refusal lets tapip fall back to it.
+func TestUnsupportedOn(t *testing.T) {
+	for _, tc := range []struct {
+		spec  DeviceSpec
+		want  string
+		noTAP bool
+	}{
+		{DeviceSpec{"tap", "tap0"}, "tap: not supported on darwin (use -dev sim, the simulated LAN)", true},
+		{DeviceSpec{"packet", "en0"}, "packet: not supported on darwin (use -dev sim, the simulated LAN)", false},
+		{DeviceSpec{"macvtap", "en0"}, "macvtap: not supported on darwin (use -dev sim, the simulated LAN)", false},
+		{DeviceSpec{"netmap", "en0"}, "netmap: not supported on darwin (use -dev sim, the simulated LAN)", false},
+	} {
+		err := unsupportedOn(tc.spec, "darwin")
+		if got := err.Error(); got != tc.want {
+			t.Errorf("%v (-want +got):\n-%s\n+%s", tc.spec, tc.want, got)
+		}
+		if !errors.Is(err, ErrUnsupported) || errors.Is(err, ErrNoTAP) != tc.noTAP {
+			t.Errorf("%v: ErrUnsupported %v, ErrNoTAP %v; want true, %v", tc.spec, errors.Is(err, ErrUnsupported), errors.Is(err, ErrNoTAP), tc.noTAP)
+		}
+	}
+}

@@ -31,7 +31,16 @@ func newTmux(t *testing.T, command string) *tmuxSession {
 		t.Fatalf("tmux is needed for the interactive tests: %v", err)
 	}
 	s := &tmuxSession{t: t, name: fmt.Sprintf("tapip-test-%d-%d", os.Getpid(), tmuxSeq.Add(1))}
-	out, err := exec.Command("tmux", "new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", command).CombinedOutput()
+	// The tmux server is shared with every other test run on the machine:
+	// one that exits as its last session ends can refuse us on the way out.
+	var out []byte
+	var err error
+	for try := 0; try < 3; try++ {
+		out, err = exec.Command("tmux", "new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", command).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "server exited unexpectedly") {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}

@@ -87,3 +87,39 @@ func TestSimSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// Background jobs in a script: -c and stdin take CMD &; the exit status is
+// that of the last failed command, a failed job counting once wait
+// collects it; what still runs at the end is stopped.
+func TestScriptJobs(t *testing.T) {
+	bin := buildTapip(t)
+	for _, c := range []struct {
+		name, commands, stdin string
+		status                int
+		stdout, stderr        string // each a line the output must hold
+	}{
+		{name: "httpd and curl", commands: "httpd -d / 8080 > /dev/null &; curl -I http://10.0.0.1:8080/; kill %1", status: 0,
+			stdout: "HTTP/1.1 200 OK\r", stderr: "[1]+  Terminated              httpd -d / 8080 > /dev/null"},
+		{name: "failed job waited for", commands: "ping &; wait", status: 1, stderr: "[1]+  Exit 1                  ping"},
+		{name: "failed job not waited for", stdin: "ping &\necho end\n", status: 0, stdout: "end"},
+		{name: "left running", stdin: "sleep 100 &\n", status: 0, stderr: "[1]+  Terminated              sleep 100"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{"-dev", "sim"}
+			if c.commands != "" {
+				args = append(args, "-c", c.commands)
+			}
+			cmd := exec.Command(bin, args...)
+			cmd.Stdin = strings.NewReader(c.stdin)
+			out, errOut, status := nstest.Outcome(t, cmd)
+			if status != c.status {
+				t.Errorf("exit status %d, want %d\nstdout:\n%s\nstderr:\n%s", status, c.status, out, errOut)
+			}
+			for _, w := range []struct{ got, want string }{{out, c.stdout}, {errOut, c.stderr}} {
+				if w.want != "" && !strings.Contains("\n"+w.got, "\n"+w.want+"\n") {
+					t.Errorf("output lacks the line %q:\n%s", w.want, w.got)
+				}
+			}
+		})
+	}
+}

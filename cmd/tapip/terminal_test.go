@@ -208,3 +208,35 @@ func TestTerminalCtrlDRemovesTheTAP(t *testing.T) {
 		t.Errorf("tap0 still there after Ctrl-D:\n%s", out)
 	}
 }
+
+// Background jobs at the terminal: httpd runs in the background while curl
+// and ping run in the foreground; its lines come above the prompt with its
+// number, whole, and the prompt is redrawn; jobs lists it and kill %1
+// stops it, as bash says.
+func TestTerminalBackgroundJob(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := simSession(t, "", "-no-color")
+	httpd := "httpd -d " + dir + " 8080"
+	s.keys(httpd+" &", "Enter")
+	s.waitMatch(`(?m)^\[1\] started  ` + regexp.QuoteMeta(httpd) + `\n(.*\n)?\[1\] httpd: serving ` + regexp.QuoteMeta(dir) + ` on http://0\.0\.0\.0:8080/ \(Ctrl-C stops\)$`)
+	s.keys("curl http://10.0.0.1:8080/hello.txt", "Enter")
+	s.waitMatch(`(?m)^\[1\] 10\.0\.0\.1 - - \[[^]]+\] "GET /hello\.txt HTTP/1\.1" 200 6$`)
+	s.waitMatch(`(?m)^hello\n`)
+	s.keys("ping -c 3 -i 0.2 10.0.0.2", "Enter")
+	s.waitMatch(`(?m)^rtt min/avg/max/mdev = .*\n\[net shell\]: ?$`)
+	s.keys("jobs", "Enter")
+	s.waitMatch(`(?m)^\[1\]\+  Running                 ` + regexp.QuoteMeta(httpd) + ` &\n\[net shell\]: ?$`)
+	s.keys("kill %1", "Enter")
+	screen := s.waitMatch(`(?m)^\[1\]\+  Terminated              ` + regexp.QuoteMeta(httpd) + `\n\[net shell\]: ?$`)
+	for seq := 1; seq <= 3; seq++ {
+		if !regexp.MustCompile(fmt.Sprintf(`(?m)^64 bytes from 10\.0\.0\.2: icmp_seq=%d ttl=64 time=[0-9.]+ ms$`, seq)).MatchString(screen) {
+			t.Errorf("ping's line for icmp_seq=%d torn or missing:\n%s", seq, screen)
+		}
+	}
+	promptLines(t, screen, httpd+" &", "curl http://10.0.0.1:8080/hello.txt", "ping -c 3 -i 0.2 10.0.0.2", "jobs", "kill %1")
+	s.keys("curl http://10.0.0.1:8080/", "Enter")
+	s.waitFor("curl: (7) Failed to connect to 10.0.0.1 port 8080: Connection refused")
+}
