@@ -13,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
 )
 
 // httpd serves a directory and curl fetches from it, each on its own
