@@ -50,10 +50,7 @@ func runCurl(ctx context.Context, sh *Shell, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := sh.dialer("curl")
-	if err != nil {
-		return err
-	}
+	d := sh.dialer()
 	reqCtx, cancel := ctx, context.CancelFunc(func() {})
 	if limit > 0 {
 		reqCtx, cancel = context.WithTimeout(ctx, limit)

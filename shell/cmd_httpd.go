@@ -57,10 +57,7 @@ func runHttpd(ctx context.Context, sh *Shell, args []string) error {
 	} else if !st.IsDir() {
 		return fmt.Errorf("httpd: -d %s: not a directory", dir)
 	}
-	d, err := sh.dialer("httpd")
-	if err != nil {
-		return err
-	}
+	d := sh.dialer()
 	ln, err := d.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("httpd: listen on %s: %s", addr, strerror(err))

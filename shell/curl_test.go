@@ -13,22 +13,22 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/gotapip/gotapip/shell"
 )
 
 // httpd serves a directory and curl fetches from it, each on its own
 // shell: bodies byte for byte (stdout, -o, > FILE), -I's header block, a
 // 404 whose body curl prints without failing, httpd's log line per
 // request, and after Ctrl-C the port refuses.
-func TestCurlFromHttpd(t *testing.T) {
+func TestCurlFromHttpd(t *testing.T) { forEachTCPWorld(t, testCurlFromHttpd) }
+
+func testCurlFromHttpd(t *testing.T, w tcpWorld) {
 	dir := t.TempDir()
 	big := make([]byte, 1<<20+3)
 	rand.Read(big)
 	os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "big.bin"), big, 0o644)
-	server, client := newTCPShell(t), newTCPShell(t)
-	stop, _ := server.start(t, "httpd -d "+dir+" 127.0.0.1:0")
+	server, client := w.pair(t)
+	stop, _ := server.start(t, "httpd -d "+dir+" "+w.server+":0")
 	addr := server.listening(t)
 	url := "http://" + addr
 	outDir := t.TempDir()
@@ -81,7 +81,7 @@ func TestCurlFromHttpd(t *testing.T) {
 		t.Errorf("httpd began with %q", firstLine(log))
 	}
 	for _, re := range []string{
-		`127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /hello\.txt HTTP/1\.1" 200 6\n`,
+		regexp.QuoteMeta(w.peer) + ` - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /hello\.txt HTTP/1\.1" 200 6\n`,
 		`"GET /missing HTTP/1\.1" 404 19\n`,
 		`"GET /big\.bin HTTP/1\.1" 200 1048579\n`,
 		`"HEAD /hello\.txt HTTP/1\.1" 200 0\n`,
@@ -94,7 +94,7 @@ func TestCurlFromHttpd(t *testing.T) {
 		t.Errorf("httpd wrote %d lines for %d requests:\n%s", n, len(cases), log)
 	}
 	err := client.sh.Execute(t.Context(), "curl "+url+"/")
-	if want := "curl: (7) Failed to connect to 127.0.0.1 port " + port(addr) + ": Connection refused"; err == nil || err.Error() != want {
+	if want := "curl: (7) Failed to connect to " + w.server + " port " + port(addr) + ": Connection refused"; err == nil || err.Error() != want {
 		t.Errorf("curl after httpd stopped: %v, want %q", err, want)
 	}
 }
@@ -168,35 +168,18 @@ func TestHttpdErrors(t *testing.T) {
 }
 
 // Ctrl-C stops a transfer that would otherwise wait for ever.
-func TestCurlCtrlC(t *testing.T) {
+func TestCurlCtrlC(t *testing.T) { forEachTCPWorld(t, testCurlCtrlC) }
+
+func testCurlCtrlC(t *testing.T, w tcpWorld) {
 	hold := make(chan struct{})
 	defer close(hold)
 	accepted := make(chan struct{})
-	silent := goServer(t, func(c *net.TCPConn) { close(accepted); <-hold })
-	l := newTCPShell(t)
+	server, l := w.pair(t)
+	silent := server.serveOne(t, w.server, func(net.Conn) { close(accepted); <-hold })
 	stop, _ := l.start(t, "curl http://"+silent+"/")
 	<-accepted
 	if err := stop(); err != nil {
 		t.Errorf("curl after Ctrl-C: %v, want nil", err)
-	}
-}
-
-// Without Shell.TCP, and with a stack that has no TCP yet, the commands
-// say so.
-func TestNoTCPYet(t *testing.T) {
-	l := newTCPShell(t)
-	l.sh.TCP = nil
-	if _, ok := any(l.sh.Stack).(shell.Dialer); ok {
-		t.Fatal("the stack has TCP now (DialContext and Listen): this test is done; delete it")
-	}
-	for line, want := range map[string]string{
-		"snc -c 127.0.0.1:7":     "snc: TCP is not built into this stack yet (snc -u speaks UDP)",
-		"curl http://127.0.0.1/": "curl: TCP is not built into this stack yet",
-		"httpd 8000":             "httpd: TCP is not built into this stack yet",
-	} {
-		if err := l.sh.Execute(t.Context(), line); err == nil || err.Error() != want {
-			t.Errorf("%s: %v, want %q", line, err, want)
-		}
 	}
 }
 

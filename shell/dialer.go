@@ -3,35 +3,29 @@ package shell
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"sync"
+
+	"github.com/gotapip/gotapip/stack"
 )
 
 // Dialer is what snc, curl and httpd need of TCP: the standard API, as
-// any Go program uses it. The stack satisfies it once it has TCP
-// (Stack.DialContext, Stack.Listen); until then, or to use another one
-// (tests: Go's own, on loopback), the program sets Shell.TCP.
+// any Go program uses it. The stack satisfies it (Stack.DialContext,
+// Stack.Listen); to use another one (tests: Go's own, on loopback), the
+// program sets Shell.TCP.
 type Dialer interface {
 	DialContext(ctx context.Context, network, address string) (net.Conn, error)
 	Listen(network, address string) (net.Listener, error)
 }
 
-// errNoTCP is returned when neither the program nor the stack gives TCP.
-var errNoTCP = errors.New("TCP is not built into this stack yet")
+var _ Dialer = (*stack.Stack)(nil)
 
-// dialer returns Shell.TCP, or else the stack if it speaks TCP.
-func (sh *Shell) dialer(cmd string) (Dialer, error) {
+// dialer returns Shell.TCP, or else the stack's own TCP.
+func (sh *Shell) dialer() Dialer {
 	if sh.TCP != nil {
-		return sh.TCP, nil
+		return sh.TCP
 	}
-	if d, ok := any(sh.Stack).(Dialer); ok {
-		return d, nil
-	}
-	if cmd == "snc" {
-		return nil, fmt.Errorf("snc: %w (snc -u speaks UDP)", errNoTCP)
-	}
-	return nil, fmt.Errorf("%s: %w", cmd, errNoTCP)
+	return sh.Stack
 }
 
 // closeWriter is a connection that can half-close (net.TCPConn and the

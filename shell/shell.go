@@ -66,7 +66,7 @@ type Shell struct {
 	// queue that never makes the stack wait.
 	Script bool
 	// TCP is what snc, curl and httpd dial and listen with (dialer.go);
-	// nil: the stack itself, once it has TCP.
+	// nil: the stack's own.
 	TCP Dialer
 
 	// A background job runs with a copy of the Shell whose Out and Err are

@@ -98,7 +98,7 @@ func TestNonsenseGetsClearErrors(t *testing.T) {
 		{"udp send 10.0.0.2 hi", "udp: 10.0.0.2: not HOST:PORT (give an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7)", false},
 		{"udp send 192.168.77.1:7 hi", "udp: send to 192.168.77.1:7: Network is unreachable", false},
 		{"udp listen 0", "udp: 0: not a port (give one from 1 to 65535, or ADDR:PORT)", false},
-		{"snc -c 10.0.0.2:7", "snc: TCP is not built into this stack yet (snc -u speaks UDP)", false},
+		{"snc -c 10.0.0.2:7", "snc: connect to 10.0.0.2:7: Connection refused", false},
 		{"traceroute 192.168.77.1", "traceroute: connect: Network is unreachable", false},
 		{"sleep forever", "sleep: forever: invalid time interval (give seconds from 0 to 3600)", true},
 		{"clear now", "clear: takes no arguments", true},

@@ -22,10 +22,7 @@ const sncBufSize = 32 << 10
 // comes back. It ends when the peer closes (after the end of the input:
 // half-closed, then drained), at Ctrl-C, or on an error.
 func sncConnect(ctx context.Context, sh *Shell, addr string) error {
-	d, err := sh.dialer("snc")
-	if err != nil {
-		return err
-	}
+	d := sh.dialer()
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -151,10 +148,7 @@ func copyChunks(dst io.Writer, src io.Reader, mu *sync.Mutex) error {
 // (or echoes it back, -e): one connection, or with -k every one that
 // comes, served at once. It ends after the one connection, or at Ctrl-C.
 func sncListen(ctx context.Context, sh *Shell, addr string, keep, echo bool) error {
-	d, err := sh.dialer("snc")
-	if err != nil {
-		return err
-	}
+	d := sh.dialer()
 	ln, err := d.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("snc: listen on %s: %s", addr, strerror(err))

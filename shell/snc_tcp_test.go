@@ -16,7 +16,9 @@ import (
 
 // A few MB of random bytes go from a file through snc -c < FILE to snc -b
 // > FILE on another shell, and arrive whole: the same SHA-256.
-func TestSncFileByteForByte(t *testing.T) {
+func TestSncFileByteForByte(t *testing.T) { forEachTCPWorld(t, testSncFileByteForByte) }
+
+func testSncFileByteForByte(t *testing.T, w tcpWorld) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.bin"), filepath.Join(dir, "out.bin")
 	data := make([]byte, 3<<20+7)
@@ -24,8 +26,8 @@ func TestSncFileByteForByte(t *testing.T) {
 	if err := os.WriteFile(in, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	recv, send := newTCPShell(t), newTCPShell(t)
-	_, received := recv.start(t, "snc -b 127.0.0.1:0 > "+out)
+	recv, send := w.pair(t)
+	_, received := recv.start(t, "snc -b "+w.server+":0 > "+out)
 	addr := recv.listening(t)
 	if err := send.sh.Execute(t.Context(), "snc -c "+addr+" < "+in); err != nil {
 		t.Fatalf("snc -c: %v", err)
@@ -43,7 +45,7 @@ func TestSncFileByteForByte(t *testing.T) {
 	if send.out.String() != "" || recv.out.String() != "" {
 		t.Errorf("output on the terminals: sender %q, receiver %q", send.out, recv.out)
 	}
-	if !strings.Contains(recv.err.String(), "snc: listening on 127.0.0.1:") {
+	if !strings.Contains(recv.err.String(), "snc: listening on "+w.server+":") {
 		t.Errorf("snc -b on port 0 said %q, want the port it took", recv.err)
 	}
 }
@@ -105,11 +107,11 @@ func TestSncEnds(t *testing.T) {
 			t.Errorf("printed %q", l.out)
 		}
 	})
-	t.Run("ctrl-c", func(t *testing.T) {
+	forEachTCPWorld(t, func(t *testing.T, tw tcpWorld) {
 		hold := make(chan struct{})
-		addr := goServer(t, func(c *net.TCPConn) { <-hold })
+		server, l := tw.pair(t)
+		addr := server.serveOne(t, tw.server, func(net.Conn) { <-hold })
 		defer close(hold)
-		l := newTCPShell(t)
 		r, w := io.Pipe()
 		defer w.Close()
 		l.sh.SetInput(r)
@@ -123,17 +125,15 @@ func TestSncEnds(t *testing.T) {
 
 // snc -k serves connections at once: three clients, none closed, all
 // printed; Ctrl-C ends it.
-func TestSncKeepServesConcurrently(t *testing.T) {
-	l := newTCPShell(t)
-	stop, _ := l.start(t, "snc -k -b 127.0.0.1:0")
+func TestSncKeepServesConcurrently(t *testing.T) { forEachTCPWorld(t, testSncKeep) }
+
+func testSncKeep(t *testing.T, w tcpWorld) {
+	l, client := w.pair(t)
+	stop, _ := l.start(t, "snc -k -b "+w.server+":0")
 	addr := l.listening(t)
 	var conns []net.Conn
 	for i := range 3 {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := client.dial(t, addr)
 		fmt.Fprintf(c, "client %d\n", i)
 		conns = append(conns, c)
 	}
@@ -142,11 +142,7 @@ func TestSncKeepServesConcurrently(t *testing.T) {
 		return strings.Contains(s, "client 0\n") && strings.Contains(s, "client 1\n") && strings.Contains(s, "client 2\n")
 	})
 	conns[1].Close() // one leaving does not end -k
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("a fourth client after one left: %v", err)
-	}
-	defer c.Close()
+	c := client.dial(t, addr)
 	c.Write([]byte("client 3\n"))
 	waitUntil(t, "the fourth client's line", func() bool { return strings.Contains(l.out.String(), "client 3\n") })
 	if err := stop(); err != nil {
@@ -160,16 +156,14 @@ func TestSncKeepServesConcurrently(t *testing.T) {
 
 // snc -e echoes back instead of printing, and half-closes after the
 // client's FIN; then the one connection is done and snc -b returns.
-func TestSncEcho(t *testing.T) {
-	l := newTCPShell(t)
-	_, wait := l.start(t, "snc -e -b 127.0.0.1:0")
-	c, err := net.Dial("tcp", l.listening(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+func TestSncEcho(t *testing.T) { forEachTCPWorld(t, testSncEcho) }
+
+func testSncEcho(t *testing.T, w tcpWorld) {
+	l, client := w.pair(t)
+	_, wait := l.start(t, "snc -e -b "+w.server+":0")
+	c := client.dial(t, l.listening(t))
 	c.Write([]byte("ping\nand more"))
-	c.(*net.TCPConn).CloseWrite()
+	c.(interface{ CloseWrite() error }).CloseWrite()
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	back, err := io.ReadAll(c)
 	if err != nil || string(back) != "ping\nand more" {

@@ -26,6 +26,7 @@ func commandTable() []*Command {
 		sleepCommand,
 		echoCommand,
 		udpCommand,
+		ssCommand,
 		sncCommand,
 		curlCommand,
 		httpdCommand,

@@ -232,7 +232,7 @@ func TestUDPCommandErrors(t *testing.T) {
 		{"udp listen 7", "udp: bind 0.0.0.0:7: address already in use (the udp command lists the sockets; pick another port, or 0 for any free one)"},
 		{"udp listen 10.9.9.9:8", "udp: bind 10.9.9.9:8: cannot assign requested address (not an address of this stack: ifconfig lists them; 0.0.0.0 means any)"},
 		{"udp listen -c 0 8", "udp: -c 0: invalid argument (give a whole number from 1 to 2147483647)"},
-		{"snc -c 10.0.0.2:7", "snc: TCP is not built into this stack yet (snc -u speaks UDP)"}, // TCP by default: until the stack has it, or Shell.TCP is set
+		{"snc -c 10.0.0.2:7", "snc: connect to 10.0.0.2:7: Connection refused"}, // TCP by default
 		{"snc -u", "snc: give one of -c HOST:PORT (send) or -b ADDR:PORT (receive)"},
 		{"snc -u -c nowhere", "snc: -c nowhere: not HOST:PORT (give an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7)"},
 		{"snc -u -c 10.0.0.2:7", "snc: the shell has no input to read (run snc -c where the shell reads a terminal or a script)"},

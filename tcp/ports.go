@@ -35,7 +35,13 @@ func newRFC6056Ports(key [32]byte) *rfc6056Ports { return &rfc6056Ports{key: key
 func (r *rfc6056Ports) Ephemeral(local netip.Addr, remote netip.AddrPort, free func(uint16) bool) (uint16, bool) {
 	var in [32 + 4 + 4 + 2]byte
 	copy(in[:], r.key[:])
-	l, a := local.As4(), remote.Addr().As4()
+	var l, a [4]byte // a listener on port 0 has no remote: zeros
+	if local.Is4() {
+		l = local.As4()
+	}
+	if remote.Addr().Is4() {
+		a = remote.Addr().As4()
+	}
 	copy(in[32:], l[:])
 	copy(in[36:], a[:])
 	binary.BigEndian.PutUint16(in[40:], remote.Port())

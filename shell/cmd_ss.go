@@ -1,0 +1,165 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gotapip/gotapip/tcp"
+)
+
+var ssCommand = &Command{
+	Name:  "ss",
+	Usage: "[-t|-u] [-a|-l] [-i] [-n]",
+	Brief: "the socket table, as iproute2's ss",
+	Help: `Lists the TCP connections and UDP sockets as iproute2's ss does: state,
+bytes waiting to be read (Recv-Q) and not yet acknowledged or sent
+(Send-Q; a listener: the connections waiting for accept, and the
+backlog), local and peer address:port. By default the sockets that are
+not listening; -a all of them, -l only the listening ones (TCP LISTEN,
+unconnected UDP, UNCONN). -t only TCP, -u only UDP. -i adds each TCP
+connection's internals on the next line: ts and sack when negotiated,
+the congestion control (reno: NewReno), wscale:SND,RCV, rto and
+rtt/rttvar in ms, mss, rcvmss, cwnd and ssthresh in segments, backoff
+(consecutive timeouts). Addresses are always numeric (-n is accepted).`,
+	Run: runSS,
+}
+
+// ssRow is one socket: the columns ss prints, and TCP's internals.
+type ssRow struct {
+	netid, state  string
+	recvQ, sendQ  int
+	local, remote netip.AddrPort // remote invalid: "*"
+	info          *tcp.ConnInfo  // TCP connections (not listeners), for -i
+}
+
+func runSS(ctx context.Context, sh *Shell, args []string) error {
+	o, err := parseOpts(args, "tualin")
+	if err != nil {
+		return err
+	}
+	if len(o.args) != 0 {
+		return usage("%s: unexpected argument (ss takes only options; no filters)", o.args[0])
+	}
+	if o.has('a') && o.has('l') {
+		return usage("-a and -l: give one (-a all sockets, -l listening ones)")
+	}
+	wantTCP, wantUDP := o.has('t') || !o.has('u'), o.has('u') || !o.has('t')
+	listening := func(r ssRow) bool { return r.state == "LISTEN" || r.state == "UNCONN" }
+	var rows []ssRow
+	add := func(r ssRow) {
+		switch {
+		case o.has('a'):
+		case o.has('l') && !listening(r), !o.has('l') && listening(r):
+			return
+		}
+		rows = append(rows, r)
+	}
+	if wantTCP {
+		for _, c := range sh.Stack.TCP.Connections() {
+			add(tcpRow(c))
+		}
+	}
+	if wantUDP {
+		for _, s := range sh.Stack.UDP.Sockets() {
+			r := ssRow{netid: "udp", state: "UNCONN", recvQ: s.QueuedBytes, local: s.Local, remote: s.Remote}
+			if s.Remote.IsValid() {
+				r.state = "ESTAB"
+			}
+			add(r)
+		}
+	}
+	printSS(sh.Out, rows, wantTCP && wantUDP, o.has('i'))
+	return nil
+}
+
+func tcpRow(c tcp.ConnInfo) ssRow {
+	r := ssRow{netid: "tcp", state: c.State.SSName(), recvQ: c.RecvQ, sendQ: c.SendQ, local: c.Local, remote: c.Remote}
+	if c.State == tcp.Closed {
+		r.state = "UNCONN" // as ss names a closed TCP socket
+	}
+	if c.State != tcp.Listen {
+		r.info = &c
+	}
+	return r
+}
+
+// printSS prints rows in ss's columns: each address right-aligned to its
+// colon, each port left-aligned after it, so the colons line up. The
+// Netid column is there when more than one protocol is listed, as in ss.
+func printSS(w io.Writer, rows []ssRow, netid, internals bool) {
+	stateW, addrW, portW := len("State"), len("Local Address"), len("Port")
+	for _, r := range rows {
+		stateW = max(stateW, len(r.state))
+		for _, ap := range []netip.AddrPort{r.local, r.remote} {
+			a, p := splitAddrPort(ap)
+			addrW, portW = max(addrW, len(a)), max(portW, len(p))
+		}
+	}
+	line := func(id, state, recvQ, sendQ, la, lp, ra, rp string) {
+		s := ""
+		if netid {
+			s = fmt.Sprintf("%-5s ", id)
+		}
+		s += fmt.Sprintf("%-*s %-6s %-6s %*s:%-*s %*s:%-*s", stateW, state, recvQ, sendQ, addrW, la, portW, lp, addrW, ra, portW, rp)
+		fmt.Fprintln(w, strings.TrimRight(s, " "))
+	}
+	line("Netid", "State", "Recv-Q", "Send-Q", "Local Address", "Port", "Peer Address", "Port")
+	for _, r := range rows {
+		la, lp := splitAddrPort(r.local)
+		ra, rp := splitAddrPort(r.remote)
+		line(r.netid, r.state, strconv.Itoa(r.recvQ), strconv.Itoa(r.sendQ), la, lp, ra, rp)
+		if internals && r.info != nil {
+			fmt.Fprintln(w, "\t"+tcpInternals(r.info))
+		}
+	}
+}
+
+// splitAddrPort gives an address and port as ss prints them; a peer not
+// yet known (a listener's, an unconnected socket's) is 0.0.0.0:*.
+func splitAddrPort(ap netip.AddrPort) (string, string) {
+	if !ap.IsValid() {
+		return "0.0.0.0", "*"
+	}
+	return ap.Addr().String(), strconv.Itoa(int(ap.Port()))
+}
+
+// tcpInternals is ss -i's line for a connection, in ss's order and words.
+func tcpInternals(c *tcp.ConnInfo) string {
+	var f []string
+	if c.Timestamps {
+		f = append(f, "ts")
+	}
+	if c.SACK {
+		f = append(f, "sack")
+	}
+	f = append(f, "reno")
+	if c.WScaleOK {
+		f = append(f, fmt.Sprintf("wscale:%d,%d", c.SndWScale, c.RcvWScale))
+	}
+	f = append(f, "rto:"+msec(c.RTO))
+	if c.Retransmits > 0 {
+		f = append(f, fmt.Sprintf("backoff:%d", c.Retransmits))
+	}
+	f = append(f, "rtt:"+msec(c.RTT)+"/"+msec(c.RTTVar))
+	f = append(f, fmt.Sprintf("mss:%d", c.MSS))
+	if c.RcvMSS > 0 {
+		f = append(f, fmt.Sprintf("rcvmss:%d", c.RcvMSS))
+	}
+	f = append(f, fmt.Sprintf("cwnd:%d", c.Cwnd))
+	// ss leaves out an "infinite" ssthresh: tcp starts it at 1 GB, far
+	// above any window (tcp_rmem's max is 6 MB) until the first loss.
+	if c.Ssthresh*max(c.MSS, 1) < 1<<29 {
+		f = append(f, fmt.Sprintf("ssthresh:%d", c.Ssthresh))
+	}
+	return " " + strings.Join(f, " ")
+}
+
+// msec prints d in milliseconds as ss does (%g: 204, 0.046).
+func msec(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'g', 6, 64)
+}
