@@ -162,6 +162,7 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 	if room := c.rcvWindow() - off; len(data) > room {
 		c.p.Stats.RcvPruned.Add(1)
 		data, fin = data[:max(room, 0)], false
+		c.ackNow = true // tell the sender the window at once (a probe with data)
 	}
 	c.rcvSegMax = max(c.rcvSegMax, len(data))
 	if len(data) == 0 {
