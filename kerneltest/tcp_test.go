@@ -198,3 +198,28 @@ func TestTCPStatesWithKernelPeer(t *testing.T) {
 	theirs.Close()
 	waitState(t, h, tcp.TimeWait)
 }
+
+// ICMP errors reach the connecting socket through ip's error-handler
+// registry: the kernel rejects SYNs with ICMP port or host unreachable
+// (nftables reject), and the connect fails with the errno Linux gives.
+func TestTCPConnectGetsICMPErrors(t *testing.T) {
+	h := newTapHost(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		nstest.Unavailable(t, "needs nft(8) (apt-get install nftables, or make deps)")
+	}
+	nstest.Run(t, h.ns, "nft", "add table inet rej; "+
+		"add chain inet rej in { type filter hook input priority 0 ; } ; "+
+		"add rule inet rej in tcp dport 7501 reject with icmp type port-unreachable ; "+
+		"add rule inet rej in tcp dport 7502 reject with icmp type host-unreachable")
+	for _, tc := range []struct {
+		port string
+		want syscall.Errno
+	}{{"7501", syscall.ECONNREFUSED}, {"7502", syscall.EHOSTUNREACH}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := h.stack.DialContext(ctx, "tcp", "10.0.0.2:"+tc.port)
+		cancel()
+		if !errors.Is(err, tc.want) {
+			t.Errorf("connect to a port the kernel rejects with ICMP: %v, want %v", err, tc.want)
+		}
+	}
+}
