@@ -193,7 +193,7 @@ func (c *Conn) establish() {
 	c.cc.init(c.mss, c.iss)
 	c.stopRtx()
 	if c.keepAlive {
-		c.armKeep(c.p.Config().KeepaliveTime)
+		c.armKeep(c.keepIdle())
 	}
 	c.signalEstablished()
 }

@@ -237,3 +237,13 @@ func TestZeroWindowProbeWithDataIsAnswered(t *testing.T) {
 		t.Errorf("Recv-Q %d, want the 2048 that fit", got)
 	}
 }
+
+// SetKeepAlivePeriod sets idle time and interval for one connection.
+func TestKeepAlivePeriod(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(nil)
+	c.SetKeepAlive(true)
+	c.SetKeepAlivePeriod(5 * time.Second)
+	n.step(5*time.Second, FlagACK, pr.ack.Add(-1))
+	n.step(5*time.Second, FlagACK, pr.ack.Add(-1))
+}
