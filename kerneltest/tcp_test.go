@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os/exec"
 	"syscall"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/tcp"
 	"golang.org/x/net/nettest"
 )
@@ -197,4 +199,68 @@ func TestTCPStatesWithKernelPeer(t *testing.T) {
 	}
 	theirs.Close()
 	waitState(t, h, tcp.TimeWait)
+}
+
+// ICMP errors reach the connecting socket through ip's error-handler
+// registry: the kernel rejects SYNs with ICMP port or host unreachable
+// (nftables reject), and the connect fails with the errno Linux gives.
+func TestTCPConnectGetsICMPErrors(t *testing.T) {
+	h := newTapHost(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		nstest.Unavailable(t, "needs nft(8) (apt-get install nftables, or make deps)")
+	}
+	nstest.Run(t, h.ns, "nft", "add table inet rej; "+
+		"add chain inet rej in { type filter hook input priority 0 ; } ; "+
+		"add rule inet rej in tcp dport 7501 reject with icmp type port-unreachable ; "+
+		"add rule inet rej in tcp dport 7502 reject with icmp type host-unreachable")
+	for _, tc := range []struct {
+		port string
+		want syscall.Errno
+	}{{"7501", syscall.ECONNREFUSED}, {"7502", syscall.EHOSTUNREACH}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := h.stack.DialContext(ctx, "tcp", "10.0.0.2:"+tc.port)
+		cancel()
+		if !errors.Is(err, tc.want) {
+			t.Errorf("connect to a port the kernel rejects with ICMP: %v, want %v", err, tc.want)
+		}
+	}
+}
+
+// Path MTU discovery (RFC 1191) through a kernel router whose far link
+// has MTU 1000, to a server that still advertises MSS 1460 (advmss): our
+// full-sized DF segments draw "fragmentation needed", the connection's
+// MSS shrinks to fit, and the data arrives whole.
+//
+//	stack 10.0.0.1 =TAP= 10.0.0.2 [ns R, router] 10.0.1.1 (mtu 1000) -veth- 10.0.1.2 [ns S]
+func TestTCPPathMTUDiscovery(t *testing.T) {
+	h := newTapHost(t)
+	far := nstest.NewNetns(t, "gtpmtu")
+	vethPair(t, h.ns, "mtu0", far, "mtu1")
+	nstest.Run(t, h.ns, "ip", "link", "set", "mtu0", "mtu", "1000")
+	nstest.Run(t, h.ns, "ip", "addr", "add", "10.0.1.1/24", "dev", "mtu0")
+	nstest.Run(t, far, "ip", "addr", "add", "10.0.1.2/24", "dev", "mtu1")
+	nstest.Run(t, h.ns, "ip", "link", "set", "mtu0", "up")
+	nstest.Run(t, far, "ip", "link", "set", "mtu1", "up")
+	nstest.Run(t, far, "ip", "route", "add", "default", "via", "10.0.1.1", "mtu", "1000", "advmss", "1460")
+	nstest.Run(t, h.ns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+	if err := h.stack.IP.Routes.Add(ip.Route{Prefix: netip.MustParsePrefix("10.0.1.0/24"), Gateway: kernelAddr.Addr(), Dev: h.dev}); err != nil {
+		t.Fatal(err)
+	}
+	var ln net.Listener
+	var err error
+	nstest.Do(t, far, func() { ln, err = net.Listen("tcp4", "10.0.1.2:7600") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ours, theirs := stackDialKernel(t, h, ln)
+	defer ours.Close()
+	defer theirs.Close()
+	if mss := ours.(*tcp.Conn).Info().MSS; mss != 1448 {
+		t.Fatalf("MSS %d before any data, want 1448 (the server's 1460 less timestamps)", mss)
+	}
+	stacktest.Transfer(t, ours, theirs, 256<<10)
+	if mss := ours.(*tcp.Conn).Info().MSS; mss != 1000-40-12 {
+		t.Errorf("MSS %d after the router's fragmentation needed, want 948", mss)
+	}
 }

@@ -12,11 +12,13 @@ import (
 	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/netdev/pipe"
 	"github.com/gotapip/gotapip/stack"
+	"github.com/gotapip/gotapip/tcp"
 	"golang.org/x/net/nettest"
 )
 
-// tcpPair dials from a to b's listener and returns both ends.
-func tcpPair(t testing.TB, a, b *stack.Stack) (client, server net.Conn) {
+// tcpPair dials from a to b's listener on port 7000 (at addr, if given,
+// else 10.0.0.2) and returns both ends.
+func tcpPair(t testing.TB, a, b *stack.Stack, addr ...string) (client, server net.Conn) {
 	t.Helper()
 	ln, err := b.Listen("tcp", ":7000")
 	if err != nil {
@@ -33,7 +35,11 @@ func tcpPair(t testing.TB, a, b *stack.Stack) (client, server net.Conn) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	client, err = a.DialContext(ctx, "tcp", "10.0.0.2:7000")
+	to := "10.0.0.2:7000"
+	if len(addr) > 0 {
+		to = addr[0]
+	}
+	client, err = a.DialContext(ctx, "tcp", to)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,5 +111,23 @@ func TestTCPListenAndDialArguments(t *testing.T) {
 	defer cancel()
 	if _, err := a.DialContext(ctx, "tcp", "192.168.7.7:80"); !errors.Is(err, syscall.ENETUNREACH) {
 		t.Errorf("dial with no route: %v, want ENETUNREACH", err)
+	}
+}
+
+// A stack talks TCP to itself, over lo (64 KiB MTU, so 64 KiB segments)
+// and to its own address.
+func TestTCPLoopback(t *testing.T) {
+	a, _, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
+	for _, addr := range []string{"127.0.0.1:7000", "10.0.0.1:7000"} {
+		t.Run(addr, func(t *testing.T) {
+			c1, c2 := tcpPair(t, a, a, addr)
+			defer c1.Close()
+			defer c2.Close()
+			// 65535-byte datagrams at most: 65535 - 20 - 20 - 12 (timestamps), as Linux's lo
+			if mss := c1.(*tcp.Conn).Info().MSS; mss != 65483 {
+				t.Errorf("MSS on lo %d, want 65483", mss)
+			}
+			stacktest.Transfer(t, c1, c2, 1<<20)
+		})
 	}
 }

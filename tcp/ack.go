@@ -6,26 +6,8 @@ import "time"
 // when the segment is done with (dropped, or the connection ended).
 func (c *Conn) ackArrives(h Header, o *Options) bool {
 	ack := h.Ack()
-	if c.state == SynReceived {
-		if !ack.GT(c.sndUna) || ack.GT(c.sndMax) {
-			c.dropSeg(h, "SYN-RECEIVED: ACK of something never sent")
-			c.p.replyReset(c.local, c.remote, h)
-			return false
-		}
-		c.sndWnd, c.sndWl1, c.sndWl2 = int(h.Window())<<c.sndWScale, h.Seq(), ack
-		c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
-		if c.passive != nil {
-			if ok, closed := c.passive.enqueue(c); closed {
-				c.sendReset() // nobody will accept it
-				c.terminate()
-				return false
-			} else if !ok {
-				c.dropSeg(h, "the listener's accept queue is full")
-				return false // the peer retransmits; our SYN-ACK timer goes on
-			}
-		}
-		c.sampleRTT(o)
-		c.establish()
+	if c.state == SynReceived && !c.handshakeAck(h, o) {
+		return false
 	}
 	// RFC 5961 5.2: acceptable from SND.UNA - MAX.SND.WND to SND.MAX.
 	if ack.GT(c.sndMax) || ack.LT(c.sndUna.Add(-c.maxSndWnd)) {
@@ -53,25 +35,53 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		c.sndWnd, c.sndWl1, c.sndWl2 = wnd, h.Seq(), ack
 		c.maxSndWnd = max(c.maxSndWnd, wnd)
 	}
-	finAcked := c.finQueued && c.sndUna == c.finSeq.Add(1)
-	switch c.state {
-	case FinWait1:
-		if finAcked {
-			c.setState(FinWait2)
-			if c.appClosed {
-				c.armKeep(c.p.Config().FinTimeout)
-			}
-		}
-	case Closing:
-		if finAcked {
-			c.enterTimeWait()
-			return false
-		}
-	case LastAck:
-		if finAcked {
+	return c.ourFINAcked()
+}
+
+// handshakeAck is the ACK step in SYN-RECEIVED: an ACK of our SYN
+// completes the handshake (and queues a passive child for Accept).
+func (c *Conn) handshakeAck(h Header, o *Options) bool {
+	ack := h.Ack()
+	if !ack.GT(c.sndUna) || ack.GT(c.sndMax) {
+		c.dropSeg(h, "SYN-RECEIVED: ACK of something never sent")
+		c.p.replyReset(c.local, c.remote, h)
+		return false
+	}
+	c.sndWnd, c.sndWl1, c.sndWl2 = int(h.Window())<<c.sndWScale, h.Seq(), ack
+	c.maxSndWnd = max(c.maxSndWnd, c.sndWnd)
+	if c.passive != nil {
+		if ok, closed := c.passive.enqueue(c); closed {
+			c.sendReset() // nobody will accept it
 			c.terminate()
 			return false
+		} else if !ok {
+			c.dropSeg(h, "the listener's accept queue is full")
+			return false // the peer retransmits; our SYN-ACK timer goes on
 		}
+	}
+	c.sampleRTT(o)
+	c.establish()
+	return true
+}
+
+// ourFINAcked moves the closing states on once our FIN is acknowledged.
+// It reports false when the connection reached TIME-WAIT or ended.
+func (c *Conn) ourFINAcked() bool {
+	if !c.finQueued || c.sndUna != c.finSeq.Add(1) {
+		return true
+	}
+	switch c.state {
+	case FinWait1:
+		c.setState(FinWait2)
+		if c.appClosed {
+			c.armKeep(c.p.Config().FinTimeout)
+		}
+	case Closing:
+		c.enterTimeWait()
+		return false
+	case LastAck:
+		c.terminate()
+		return false
 	}
 	return true
 }
@@ -162,6 +172,7 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 	if room := c.rcvWindow() - off; len(data) > room {
 		c.p.Stats.RcvPruned.Add(1)
 		data, fin = data[:max(room, 0)], false
+		c.ackNow = true // tell the sender the window at once (a probe with data)
 	}
 	c.rcvSegMax = max(c.rcvSegMax, len(data))
 	if len(data) == 0 {
@@ -172,16 +183,7 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 		return fin
 	}
 	if off > 0 {
-		c.ackNow = true // a duplicate ACK with SACK blocks at once (RFC 5681 4.2)
-		if !c.ooo.add(seq, seq.Add(len(data))) {
-			c.p.Stats.OFODrop.Add(1)
-			return false
-		}
-		c.p.Stats.OFOQueue.Add(1)
-		c.rcv.writeAt(c.rcv.len()+off, data)
-		if fin {
-			c.oooFin, c.oooFinSeq = true, seq.Add(len(data))
-		}
+		c.keepOutOfOrder(seq, off, data, fin)
 		return false
 	}
 	c.rcv.writeAt(c.rcv.len(), data)
@@ -204,6 +206,21 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 		c.oooFin, fin = false, true
 	}
 	return fin
+}
+
+// keepOutOfOrder places data that arrived off bytes past RCV.NXT at its
+// offset in the receive ring and records its range.
+func (c *Conn) keepOutOfOrder(seq Seq, off int, data []byte, fin bool) {
+	c.ackNow = true // a duplicate ACK with SACK blocks at once (RFC 5681 4.2)
+	if !c.ooo.add(seq, seq.Add(len(data))) {
+		c.p.Stats.OFODrop.Add(1)
+		return
+	}
+	c.p.Stats.OFOQueue.Add(1)
+	c.rcv.writeAt(c.rcv.len()+off, data)
+	if fin {
+		c.oooFin, c.oooFinSeq = true, seq.Add(len(data))
+	}
 }
 
 // advance makes k bytes at RCV.NXT readable.

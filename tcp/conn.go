@@ -67,6 +67,7 @@ type Conn struct {
 	noDelay    bool
 	keepAlive  bool
 	keepProbes int
+	keepPeriod time.Duration // SetKeepAlivePeriod; 0: the tunables
 	lastRecv   time.Time
 	passive    *Listener // a child of this listener until accepted
 	inSynq     bool      // counted in passive's SYN queue (guarded by passive.mu)

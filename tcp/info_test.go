@@ -51,11 +51,11 @@ func TestConnectionsSnapshot(t *testing.T) {
 func TestTraceEvents(t *testing.T) {
 	n := newTestNet(t, nil)
 	var got []string
-	n.p.Trace = func(e TraceEvent) {
+	n.p.SetTrace(func(e TraceEvent) {
 		if e.Kind == TraceState || e.Kind == TraceRetransmit {
 			got = append(got, e.Reason)
 		}
-	}
+	})
 	c, pr := n.accept(synOptions(1))
 	c.Write([]byte("x"))
 	pr.recv(FlagACK | FlagPSH)

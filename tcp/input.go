@@ -34,8 +34,8 @@ func (p *Protocol) Input(pk *netdev.Packet, iph ip.Header) {
 		p.drop(pk, &p.Stats.InErrs, "bad option length")
 		return
 	}
-	if p.Trace != nil {
-		p.trace(TraceEvent{Kind: TraceIn, Src: src, Dst: dst, Segment: h})
+	if p.tracing() {
+		p.emit(TraceEvent{Kind: TraceIn, Src: src, Dst: dst, Segment: h})
 	}
 	local, remote := netip.AddrPortFrom(dst, h.DstPort()), netip.AddrPortFrom(src, h.SrcPort())
 	p.deliver(local, remote, h, &o)
@@ -75,15 +75,15 @@ func (p *Protocol) deliver(local, remote netip.AddrPort, h Header, o *Options) {
 // drop counts a segment under counter, tells the tracer why, and frees it.
 func (p *Protocol) drop(pk *netdev.Packet, counter interface{ Add(uint64) uint64 }, reason string) {
 	counter.Add(1)
-	if p.Trace != nil {
-		p.trace(TraceEvent{Kind: TraceDrop, Segment: Header(pk.Data()), Reason: reason})
+	if p.tracing() {
+		p.emit(TraceEvent{Kind: TraceDrop, Segment: Header(pk.Data()), Reason: reason})
 	}
 	pk.Free()
 }
 
 // dropSeg traces a segment a connection ignored.
 func (c *Conn) dropSeg(h Header, reason string) {
-	if c.p.Trace != nil {
-		c.p.trace(TraceEvent{Kind: TraceDrop, Segment: h, Local: c.local, Remote: c.remote, Reason: reason})
+	if c.p.tracing() {
+		c.p.emit(TraceEvent{Kind: TraceDrop, Segment: h, Local: c.local, Remote: c.remote, Reason: reason})
 	}
 }

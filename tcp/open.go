@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/gotapip/gotapip/ip"
 )
 
 // MinMSS is the smallest MSS we send with, whatever an ICMP error or an
@@ -52,7 +54,7 @@ func (c *Conn) prepare(mtu int) {
 	cfg := c.p.Config()
 	c.iss = c.p.isn(c.local, c.remote)
 	c.sndUna, c.sndNxt, c.sndMax, c.sndBase = c.iss, c.iss, c.iss, c.iss.Add(1)
-	c.rcvMSS = max(mtu-40, MinMSS) // IPv4 and TCP headers without options
+	c.rcvMSS = max(min(mtu, ip.MaxDatagram)-40, MinMSS) // IPv4 and TCP headers without options; lo's MTU is 64 KiB
 	c.mss = DefaultMSS
 	if cfg.WindowScaling {
 		c.rcvWScale = wscaleFor(cfg.Rmem[2])

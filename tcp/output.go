@@ -38,8 +38,8 @@ func (p *Protocol) transmit(local, remote netip.AddrPort, f Fields, o *Options, 
 	if f.Flags&FlagRST != 0 {
 		p.Stats.OutRsts.Add(1)
 	}
-	if p.Trace != nil {
-		p.trace(TraceEvent{Kind: TraceOut, Src: f.Src, Dst: f.Dst, Segment: h, Local: local, Remote: remote})
+	if p.tracing() {
+		p.emit(TraceEvent{Kind: TraceOut, Src: f.Src, Dst: f.Dst, Segment: h, Local: local, Remote: remote})
 	}
 	return p.ip.Output(pk, local.Addr(), remote.Addr(), ip.ProtoTCP, ip.Options{DF: true})
 }
@@ -238,9 +238,3 @@ func (c *Conn) retransmitHead(reason string) {
 	c.traceEvent(TraceRetransmit, reason)
 	c.send(c.sndUna, flags, n)
 }
-
-// errPortUnavailable etc. are the errnos of connect and listen.
-var (
-	errAddrInUse = syscall.EADDRINUSE
-	errNoBufs    = syscall.ENOBUFS
-)

@@ -5,11 +5,18 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gotapip/gotapip/clock"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
+)
+
+// The errnos of the tables' refusals.
+var (
+	errAddrInUse = syscall.EADDRINUSE
+	errNoBufs    = syscall.ENOBUFS
 )
 
 // tuple names a connection: our address and port, the peer's.
@@ -19,10 +26,7 @@ type tuple struct{ local, remote netip.AddrPort }
 // tunables, the counters and the secrets of ISNs and SYN cookies.
 type Protocol struct {
 	Stats Stats
-	// Trace, if set, sees each segment in, out and dropped, each state
-	// change and each retransmission (debug tcp). It runs under the
-	// connection's lock: it must not call back into the connection.
-	Trace func(TraceEvent)
+	trace atomic.Pointer[func(TraceEvent)] // SetTrace
 
 	ip    *ip.Layer
 	pool  *netdev.Pool

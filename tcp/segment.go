@@ -12,30 +12,13 @@ import (
 func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 	c.lastRecv, c.keepProbes = c.p.clock.Now(), 0
 	flags := h.Flags()
-	switch c.state {
-	case SynSent:
-		c.synSentArrives(h, o)
-		return false
-	case SynReceived:
-		if flags&(FlagSYN|FlagACK|FlagRST) == FlagSYN && h.Seq() == c.irs {
-			c.sendSYN() // our SYN-ACK was lost: again
-			return false
-		}
-	case TimeWait:
-		if flags&(FlagSYN|FlagACK|FlagRST) == FlagSYN && h.Seq().GT(c.rcvNxt) {
-			c.terminate() // a new incarnation, as Linux and RFC 6191 allow
-			return true
-		}
+	if done, relisten := c.beforeSequenceCheck(h, o); done {
+		return relisten
 	}
 	if c.tsOK && o.HasTimestamp && flags&FlagRST == 0 && int32(o.TSVal-c.tsRecent) < 0 &&
 		c.p.clock.Now().Sub(c.tsRecentAt) < pawsIdle {
 		c.p.Stats.PAWSEstab.Add(1) // RFC 7323 5.3: an old duplicate
 		c.dropSeg(h, "PAWS: timestamp older than the last one")
-		c.sendAck()
-		return false
-	}
-	if c.state == TimeWait && flags&FlagFIN != 0 && h.Seq().Add(h.SegLen()) == c.rcvNxt {
-		c.armKeep(c.p.Config().TimeWait) // the peer's FIN again: our last ACK was lost
 		c.sendAck()
 		return false
 	}
@@ -76,6 +59,35 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 		c.armDelack()
 	}
 	return false
+}
+
+// beforeSequenceCheck handles what precedes RFC 9293's sequence check:
+// SYN-SENT's own processing, our SYN-ACK asked for again, a new SYN on a
+// TIME-WAIT tuple (relisten), the peer's FIN again in TIME-WAIT. done
+// says the segment is handled.
+func (c *Conn) beforeSequenceCheck(h Header, o *Options) (done, relisten bool) {
+	ctl := h.Flags() & (FlagSYN | FlagACK | FlagRST)
+	switch c.state {
+	case SynSent:
+		c.synSentArrives(h, o)
+		return true, false
+	case SynReceived:
+		if ctl == FlagSYN && h.Seq() == c.irs {
+			c.sendSYN() // our SYN-ACK was lost: again
+			return true, false
+		}
+	case TimeWait:
+		if ctl == FlagSYN && h.Seq().GT(c.rcvNxt) {
+			c.terminate() // a new incarnation, as Linux and RFC 6191 allow
+			return true, true
+		}
+		if h.Flags()&FlagFIN != 0 && h.Seq().Add(h.SegLen()) == c.rcvNxt {
+			c.armKeep(c.p.Config().TimeWait) // the peer's FIN again: our last ACK was lost
+			c.sendAck()
+			return true, false
+		}
+	}
+	return false, false
 }
 
 // pawsIdle is how long TS.Recent stays valid on an idle connection
@@ -181,7 +193,7 @@ func (c *Conn) establish() {
 	c.cc.init(c.mss, c.iss)
 	c.stopRtx()
 	if c.keepAlive {
-		c.armKeep(c.p.Config().KeepaliveTime)
+		c.armKeep(c.keepIdle())
 	}
 	c.signalEstablished()
 }

@@ -245,9 +245,37 @@ func (c *Conn) SetKeepAlive(on bool) error {
 	defer c.mu.Unlock()
 	c.keepAlive = on
 	if on && (c.state == Established || c.state == CloseWait) {
-		c.armKeep(c.p.Config().KeepaliveTime)
+		c.armKeep(c.keepIdle())
 	}
 	return nil
+}
+
+// SetKeepAlivePeriod sets the idle time before the first probe and the
+// interval between probes, as *net.TCPConn's does (TCP_KEEPIDLE and
+// TCP_KEEPINTVL); 0 goes back to the tunables.
+func (c *Conn) SetKeepAlivePeriod(d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keepPeriod = max(d, 0)
+	if c.keepAlive && (c.state == Established || c.state == CloseWait) {
+		c.armKeep(c.keepIdle())
+	}
+	return nil
+}
+
+// keepIdle and keepIntvl are the keepalive times in force.
+func (c *Conn) keepIdle() time.Duration {
+	if c.keepPeriod > 0 {
+		return c.keepPeriod
+	}
+	return c.p.Config().KeepaliveTime
+}
+
+func (c *Conn) keepIntvl() time.Duration {
+	if c.keepPeriod > 0 {
+		return c.keepPeriod
+	}
+	return c.p.Config().KeepaliveIntvl
 }
 
 // State is the connection's state now.

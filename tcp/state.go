@@ -57,7 +57,7 @@ func (c *Conn) setState(s State) {
 		c.p.Stats.CurrEstab.Add(1)
 	}
 	c.state = s
-	if c.p.Trace != nil {
+	if c.p.tracing() {
 		c.traceEvent(TraceState, old.String()+" -> "+s.String())
 	}
 }

@@ -115,7 +115,7 @@ func (c *Conn) onRtx() {
 	c.p.Stats.Timeouts.Add(1)
 	c.rtt.backoff++
 	c.rttAt = time.Time{} // Karn
-	if c.p.Trace != nil {
+	if c.p.tracing() {
 		c.traceEvent(TraceRetransmit, "RTO, next in "+c.rtt.current().String())
 	}
 	switch c.state {
@@ -190,8 +190,8 @@ func (c *Conn) onKeep() {
 	}
 	cfg := c.p.Config()
 	idle := c.p.clock.Now().Sub(c.lastRecv)
-	if idle < cfg.KeepaliveTime && c.keepProbes == 0 {
-		c.armKeep(cfg.KeepaliveTime - idle)
+	if idle < c.keepIdle() && c.keepProbes == 0 {
+		c.armKeep(c.keepIdle() - idle)
 		return
 	}
 	if c.keepProbes >= cfg.KeepaliveProbes {
@@ -200,7 +200,7 @@ func (c *Conn) onKeep() {
 	}
 	c.keepProbes++
 	c.sendProbe()
-	c.armKeep(cfg.KeepaliveIntvl)
+	c.armKeep(c.keepIntvl())
 }
 
 // enterTimeWait starts 2 MSL of TIME-WAIT (RFC 9293 3.6).

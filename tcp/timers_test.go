@@ -218,3 +218,32 @@ func TestReceiverSillyWindowAvoidance(t *testing.T) {
 		t.Errorf("window update %d after half the buffer was read", h.Window())
 	}
 }
+
+// A probe carrying a byte into a zero window (as BSD sends them) is
+// answered at once with the window, and the byte is not kept.
+func TestZeroWindowProbeWithDataIsAnswered(t *testing.T) {
+	n := newTestNet(t, func(c *Config) { c.Rmem = [3]int{2048, 2048, 2048} })
+	c, pr := n.accept(synOptions(1))
+	pr.send(FlagACK, strings.Repeat("f", 1024))
+	pr.send(FlagACK, strings.Repeat("f", 1024))
+	if h := pr.recv(FlagACK); h.Window() != 0 {
+		t.Fatalf("full buffer advertises %d", h.Window())
+	}
+	pr.send(FlagACK, "p")
+	if h := n.expect(FlagACK, 0, pr.nxt.Add(-1)); h.Window() != 0 {
+		t.Errorf("probe answered with window %d", h.Window())
+	}
+	if got := c.Info().RecvQ; got != 2048 {
+		t.Errorf("Recv-Q %d, want the 2048 that fit", got)
+	}
+}
+
+// SetKeepAlivePeriod sets idle time and interval for one connection.
+func TestKeepAlivePeriod(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(nil)
+	c.SetKeepAlive(true)
+	c.SetKeepAlivePeriod(5 * time.Second)
+	n.step(5*time.Second, FlagACK, pr.ack.Add(-1))
+	n.step(5*time.Second, FlagACK, pr.ack.Add(-1))
+}

@@ -24,14 +24,29 @@ type TraceEvent struct {
 	Reason   string
 }
 
-func (p *Protocol) trace(e TraceEvent) {
-	if p.Trace != nil {
-		p.Trace(e)
+// SetTrace makes f see each segment in, out and dropped, each state
+// change and each retransmission (debug tcp); nil stops it. f runs under
+// the connection's lock: it must not call back into the connection.
+// Safe while traffic flows.
+func (p *Protocol) SetTrace(f func(TraceEvent)) {
+	if f == nil {
+		p.trace.Store(nil)
+		return
+	}
+	p.trace.Store(&f)
+}
+
+// tracing reports whether anyone listens: callers build events only then.
+func (p *Protocol) tracing() bool { return p.trace.Load() != nil }
+
+func (p *Protocol) emit(e TraceEvent) {
+	if f := p.trace.Load(); f != nil {
+		(*f)(e)
 	}
 }
 
 func (c *Conn) traceEvent(kind TraceKind, reason string) {
-	if c.p.Trace != nil {
-		c.p.Trace(TraceEvent{Kind: kind, Local: c.local, Remote: c.remote, Reason: reason})
+	if c.p.tracing() {
+		c.p.emit(TraceEvent{Kind: kind, Local: c.local, Remote: c.remote, Reason: reason})
 	}
 }
