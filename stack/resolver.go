@@ -1,0 +1,188 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gotapip/gotapip/internal/counters"
+)
+
+// Name resolution: Go's own resolver (net.Resolver with PreferGo), its
+// queries sent through this stack's UDP and TCP to the stack's name
+// servers, never the host's.
+const (
+	// MaxDNSServers bounds the name servers, as glibc's MAXNS.
+	MaxDNSServers = 3
+	// DNSPort is where name servers listen (RFC 1035).
+	DNSPort = 53
+	// LookupTimeout bounds a lookup whose context has no deadline: Go's
+	// resolver then tries each server in turn, twice, as glibc does.
+	LookupTimeout = 10 * time.Second
+)
+
+// ErrNoDNSServers is returned by a lookup when the stack has no name
+// server (SetDNSServers).
+var ErrNoDNSServers = errors.New("no name server configured")
+
+// DNSStats count what the stack's resolver sent and heard (stat prints
+// them as DnsQueries, DnsMismatched, ...).
+type DNSStats struct {
+	Queries atomic.Uint64 // queries sent, over UDP or TCP
+	Answers atomic.Uint64 // UDP answers that matched their query
+	// Mismatched counts UDP answers whose ID or question is not the
+	// query's: Go's resolver ignores them, as forgeries, and waits on.
+	Mismatched atomic.Uint64
+	Malformed  atomic.Uint64 // UDP answers that do not parse: ignored too
+	Truncated  atomic.Uint64 // UDP answers with TC set: asked again over TCP
+}
+
+// Reset zeroes every counter.
+func (s *DNSStats) Reset() { counters.Reset(s) }
+
+// resolverState is the stack's name servers and counters.
+type resolverState struct {
+	mu      sync.Mutex
+	servers []netip.Addr
+	stats   DNSStats
+}
+
+// SetDNSServers sets the name servers lookups use, in order (what
+// resolv.conf's nameserver lines say; the shell's resolv and tapip -dns
+// set them, and a DHCP client sets them from its lease). At most
+// MaxDNSServers IPv4 addresses; none clears the list.
+func (s *Stack) SetDNSServers(servers []netip.Addr) error {
+	if len(servers) > MaxDNSServers {
+		return fmt.Errorf("%d name servers: at most %d", len(servers), MaxDNSServers)
+	}
+	for _, a := range servers {
+		if !a.Is4() || a.IsUnspecified() || a.IsMulticast() {
+			return fmt.Errorf("name server %v: want an IPv4 unicast address", a)
+		}
+	}
+	s.dns.mu.Lock()
+	s.dns.servers = slices.Clone(servers)
+	s.dns.mu.Unlock()
+	return nil
+}
+
+// DNSServers returns the name servers, in order.
+func (s *Stack) DNSServers() []netip.Addr {
+	s.dns.mu.Lock()
+	defer s.dns.mu.Unlock()
+	return slices.Clone(s.dns.servers)
+}
+
+// DNSStats are the resolver's counters.
+func (s *Stack) DNSStats() *DNSStats { return &s.dns.stats }
+
+// Resolver returns Go's resolver (PreferGo) dialing the stack's name
+// servers through the stack: its Lookup methods resolve names as any Go
+// program's would, over this stack's UDP (and TCP, for answers too long
+// for a datagram). Go's resolver still reads /etc/hosts and takes its
+// search list, attempts and timeout from /etc/resolv.conf; the servers
+// it names are replaced by the stack's: each query goes to the next of
+// DNSServers in turn, starting from the first for each Resolver.
+func (s *Stack) Resolver() *net.Resolver { return s.resolver(nil, nil) }
+
+// lookupCounts is what one lookup's queries heard.
+type lookupCounts struct{ mismatched, malformed atomic.Int64 }
+
+// resolver is Resolver, sending to servers (nil: DNSServers) and counting
+// ignored answers in lc as well as the stack's counters (lc may be nil).
+func (s *Stack) resolver(servers []netip.Addr, lc *lookupCounts) *net.Resolver {
+	var mu sync.Mutex
+	var tries int
+	var last netip.Addr
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		list := servers
+		if list == nil {
+			list = s.DNSServers()
+		}
+		if len(list) == 0 {
+			return nil, ErrNoDNSServers
+		}
+		mu.Lock()
+		if network == "udp" || !last.IsValid() { // TCP asks again where the truncated answer came from
+			last = list[tries%len(list)]
+			tries++
+		}
+		server := netip.AddrPortFrom(last, DNSPort)
+		mu.Unlock()
+		c, err := s.DialContext(ctx, network, server.String())
+		if err != nil {
+			return nil, err
+		}
+		s.dns.stats.Queries.Add(1)
+		return watchDNS(c, &s.dns.stats, lc), nil
+	}}
+}
+
+// LookupIPv4 resolves name to its IPv4 addresses (A records) through the
+// stack, asking servers if given, else DNSServers. An IPv4 address is
+// returned as it is. Without a deadline in ctx, LookupTimeout bounds it.
+// Errors are *LookupError.
+func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Addr) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(name); err == nil && a.Is4() {
+		return []netip.Addr{a}, nil
+	}
+	if len(servers) == 0 {
+		servers = s.DNSServers()
+	}
+	if len(servers) == 0 {
+		return nil, &LookupError{Name: name, Err: ErrNoDNSServers}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, LookupTimeout)
+		defer cancel()
+	}
+	var lc lookupCounts
+	addrs, err := s.resolver(servers, &lc).LookupNetIP(ctx, "ip4", name)
+	if err != nil {
+		return nil, &LookupError{Name: name, Err: err, Mismatched: int(lc.mismatched.Load()), Malformed: int(lc.malformed.Load())}
+	}
+	for i, a := range addrs {
+		addrs[i] = a.Unmap()
+	}
+	return addrs, nil
+}
+
+// LookupError is a failed LookupIPv4: Go's *net.DNSError (errors.As finds
+// it: IsNotFound, IsTimeout) or ErrNoDNSServers, and the answers the
+// lookup ignored, which explain a timeout.
+type LookupError struct {
+	Name       string
+	Err        error
+	Mismatched int // answers whose ID or question did not match the query
+	Malformed  int // answers that did not parse
+}
+
+func (e *LookupError) Error() string {
+	msg := e.Err.Error()
+	if e.Mismatched+e.Malformed > 0 {
+		msg += fmt.Sprintf(" (%s)", e.Ignored())
+	}
+	return msg
+}
+
+// Ignored says which answers the lookup ignored, or "".
+func (e *LookupError) Ignored() string {
+	switch {
+	case e.Mismatched > 0 && e.Malformed > 0:
+		return fmt.Sprintf("ignored %d answers that did not match the question and %d malformed ones", e.Mismatched, e.Malformed)
+	case e.Mismatched > 0:
+		return fmt.Sprintf("ignored %d answers that did not match the question", e.Mismatched)
+	case e.Malformed > 0:
+		return fmt.Sprintf("ignored %d malformed answers", e.Malformed)
+	}
+	return ""
+}
+
+func (e *LookupError) Unwrap() error { return e.Err }
