@@ -89,7 +89,10 @@ func TestDNSServerAnswers(t *testing.T) {
 	}
 	for name, msg := range map[string][]byte{
 		"short of a header": {1, 2, 3},
-		"an answer":         func() []byte { b, _ := d.Answer(query(t, 1, 0, question("host.sim.", dnsmessage.TypeA)), 512); return b }(),
+		"an answer": func() []byte {
+			b, _ := d.Answer(query(t, 1, 0, question("host.sim.", dnsmessage.TypeA)), 512)
+			return b
+		}(),
 	} {
 		if _, ok := d.Answer(msg, 512); ok {
 			t.Errorf("%s: answered, want silence", name)
