@@ -1,8 +1,10 @@
 package stack
 
 import (
+	"errors"
 	"net"
 	"strings"
+	"syscall"
 
 	"golang.org/x/net/dns/dnsmessage"
 
@@ -44,8 +46,11 @@ func (w *dnsWatch) Write(b []byte) (int, error) {
 
 func (w *dnsWatch) Read(b []byte) (int, error) {
 	n, err := w.Conn.Read(b)
-	if err == nil {
+	switch {
+	case err == nil:
 		w.check(b[:n])
+	case errors.Is(err, syscall.ECONNREFUSED) && w.lc != nil:
+		w.lc.refused.Add(1)
 	}
 	return n, err
 }
@@ -72,6 +77,9 @@ func (w *dnsWatch) check(b []byte) {
 		}
 	default:
 		w.stats.Answers.Add(1)
+		if w.lc != nil {
+			w.lc.rcode.Store(int32(h.RCode) + 1)
+		}
 		if h.Truncated {
 			w.stats.Truncated.Add(1)
 		}

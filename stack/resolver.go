@@ -2,6 +2,7 @@ package stack
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -92,7 +93,12 @@ func (s *Stack) DNSStats() *DNSStats { return &s.dns.stats }
 func (s *Stack) Resolver() *net.Resolver { return s.resolver(nil, nil) }
 
 // lookupCounts is what one lookup's queries heard.
-type lookupCounts struct{ mismatched, malformed atomic.Int64 }
+type lookupCounts struct {
+	mismatched, malformed atomic.Int64
+	refused               atomic.Int64  // reads that heard port unreachable
+	server                atomic.Uint32 // the last server asked, as 4 bytes
+	rcode                 atomic.Int32  // the last matching UDP answer's RCODE + 1; 0: none came
+}
 
 // resolver is Resolver, sending to servers (nil: DNSServers) and counting
 // ignored answers in lc as well as the stack's counters (lc may be nil).
@@ -115,6 +121,9 @@ func (s *Stack) resolver(servers []netip.Addr, lc *lookupCounts) *net.Resolver {
 		}
 		server := netip.AddrPortFrom(last, DNSPort)
 		mu.Unlock()
+		if lc != nil {
+			lc.server.Store(binary.BigEndian.Uint32(last.AsSlice()))
+		}
 		c, err := s.DialContext(ctx, network, server.String())
 		if err != nil {
 			return nil, err
@@ -136,7 +145,7 @@ func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Ad
 		servers = s.DNSServers()
 	}
 	if len(servers) == 0 {
-		return nil, &LookupError{Name: name, Err: ErrNoDNSServers}
+		return nil, &LookupError{Name: name, Err: ErrNoDNSServers, RCode: -1}
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -146,7 +155,9 @@ func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Ad
 	var lc lookupCounts
 	addrs, err := s.resolver(servers, &lc).LookupNetIP(ctx, "ip4", name)
 	if err != nil {
-		return nil, &LookupError{Name: name, Err: err, Mismatched: int(lc.mismatched.Load()), Malformed: int(lc.malformed.Load())}
+		return nil, &LookupError{Name: name, Err: err, RCode: int(lc.rcode.Load()) - 1,
+			Server:     netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, lc.server.Load()))),
+			Mismatched: int(lc.mismatched.Load()), Malformed: int(lc.malformed.Load()), Refused: int(lc.refused.Load())}
 	}
 	for i, a := range addrs {
 		addrs[i] = a.Unmap()
@@ -158,10 +169,16 @@ func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Ad
 // it: IsNotFound, IsTimeout) or ErrNoDNSServers, and the answers the
 // lookup ignored, which explain a timeout.
 type LookupError struct {
-	Name       string
-	Err        error
-	Mismatched int // answers whose ID or question did not match the query
-	Malformed  int // answers that did not parse
+	Name string
+	Err  error
+	// RCode is the response code of the last answer that matched the
+	// question (RFC 1035 4.1.1: 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED), or -1
+	// if none came.
+	RCode      int
+	Server     netip.Addr // the last server asked
+	Mismatched int        // answers whose ID or question did not match the query
+	Malformed  int        // answers that did not parse
+	Refused    int        // queries answered by ICMP port unreachable: no server there
 }
 
 func (e *LookupError) Error() string {
@@ -174,15 +191,24 @@ func (e *LookupError) Error() string {
 
 // Ignored says which answers the lookup ignored, or "".
 func (e *LookupError) Ignored() string {
+	mismatched := fmt.Sprintf("%d %s that did not match the question", e.Mismatched, plural(e.Mismatched, "answer", "answers"))
+	malformed := fmt.Sprintf("%d malformed %s", e.Malformed, plural(e.Malformed, "answer", "answers"))
 	switch {
 	case e.Mismatched > 0 && e.Malformed > 0:
-		return fmt.Sprintf("ignored %d answers that did not match the question and %d malformed ones", e.Mismatched, e.Malformed)
+		return "ignored " + mismatched + " and " + malformed
 	case e.Mismatched > 0:
-		return fmt.Sprintf("ignored %d answers that did not match the question", e.Mismatched)
+		return "ignored " + mismatched
 	case e.Malformed > 0:
-		return fmt.Sprintf("ignored %d malformed answers", e.Malformed)
+		return "ignored " + malformed
 	}
 	return ""
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (e *LookupError) Unwrap() error { return e.Err }
