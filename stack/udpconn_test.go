@@ -41,6 +41,15 @@ func udpConnPair(t testing.TB, a, b *stack.Stack) (c1, c2 *udp.Conn) {
 	return c1, c2
 }
 
+// newUDPConns is udpConnPair on a fresh pipe LAN, closed when t ends.
+func newUDPConns(t *testing.T) (c1, c2 *udp.Conn) {
+	t.Helper()
+	a, b, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
+	c1, c2 = udpConnPair(t, a, b)
+	t.Cleanup(func() { c1.Close(); c2.Close() })
+	return c1, c2
+}
+
 // nettest.TestConn is for stream connections. Of its subtests, BasicIO
 // and PingPong wait for the io.EOF a closed stream gives, which a
 // datagram socket never reads, and FutureTimeout floods the peer with
@@ -85,10 +94,7 @@ func TestUDPConnNettestChild(t *testing.T) {
 }
 
 func TestUDPConnRoundTrip(t *testing.T) {
-	a, b, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
-	c1, c2 := udpConnPair(t, a, b)
-	defer c1.Close()
-	defer c2.Close()
+	c1, c2 := newUDPConns(t)
 	if _, err := c1.Write([]byte("one datagram")); err != nil {
 		t.Fatal(err)
 	}
@@ -147,9 +153,7 @@ func TestUDPConnRefused(t *testing.T) {
 }
 
 func TestUDPConnCloseUnblocksRead(t *testing.T) {
-	a, b, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
-	c1, c2 := udpConnPair(t, a, b)
-	defer c2.Close()
+	c1, _ := newUDPConns(t)
 	errc := make(chan error, 1)
 	go func() {
 		_, err := c1.Read(make([]byte, 10))
@@ -174,10 +178,7 @@ func TestUDPConnCloseUnblocksRead(t *testing.T) {
 }
 
 func TestUDPConnDeadlineMovesWaitingRead(t *testing.T) {
-	a, b, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
-	c1, c2 := udpConnPair(t, a, b)
-	defer c1.Close()
-	defer c2.Close()
+	c1, _ := newUDPConns(t)
 	c1.SetReadDeadline(time.Now().Add(time.Hour))
 	errc := make(chan error, 1)
 	go func() {
@@ -203,10 +204,7 @@ func TestUDPConnDeadlineMovesWaitingRead(t *testing.T) {
 // A deadline in the future ends a read and a write loop when it passes;
 // the socket works again after it is lifted.
 func TestUDPConnFutureDeadline(t *testing.T) {
-	a, b, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
-	c1, c2 := udpConnPair(t, a, b)
-	defer c1.Close()
-	defer c2.Close()
+	c1, c2 := newUDPConns(t)
 	start := time.Now()
 	c1.SetDeadline(start.Add(100 * time.Millisecond))
 	_, err := c1.Read(make([]byte, 10))
@@ -234,10 +232,17 @@ func TestUDPConnFutureDeadline(t *testing.T) {
 
 // Several goroutines read one socket: each datagram goes to exactly one.
 func TestUDPConnConcurrentReaders(t *testing.T) {
-	a, b, _, _ := stacktest.Pair(t, 1, stack.Config{}, stack.Config{})
-	c1, c2 := udpConnPair(t, a, b)
-	defer c1.Close()
-	defer c2.Close()
+	c1, c2 := newUDPConns(t)
+	// One datagram first, so ARP has resolved (it holds only 3 while it
+	// asks, as Linux's unres_qlen) before the burst.
+	if _, err := c1.Write([]byte("prime")); err != nil {
+		t.Fatal(err)
+	}
+	c2.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c2.Read(make([]byte, 8)); err != nil {
+		t.Fatal(err)
+	}
+	c2.SetReadDeadline(time.Time{})
 	const readers, each = 4, 25
 	var mu sync.Mutex
 	seen := map[string]int{}
