@@ -22,6 +22,7 @@ FUZZ_TARGETS := \
 	./shell:FuzzDiagram \
 	./stack:FuzzReceive \
 	./udp:FuzzUDPParse \
+	./sim:FuzzDNSServerAnswer \
 	./tcp:FuzzHeaderParse \
 	./tcp:FuzzOptions \
 	./tcp:FuzzSeq

@@ -99,3 +99,37 @@ func TestDNSServerAnswers(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDNSServerAnswer feeds the sim's name server any datagram: it
+// answers or stays silent, never panics, and what it answers parses, is
+// an answer, and fits the limit.
+func FuzzDNSServerAnswer(f *testing.F) {
+	d := sim.NewDNSServer(sim.Zone, sim.Names)
+	for _, q := range [][]byte{
+		queryBytes(f, dnsmessage.Question{Name: dnsmessage.MustNewName("host.sim."), Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}),
+		queryBytes(f, dnsmessage.Question{Name: dnsmessage.MustNewName("x.example."), Type: dnsmessage.TypeMX, Class: dnsmessage.ClassINET}),
+		{0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12}, // a name pointing at itself
+		{},
+	} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, query []byte) {
+		b, ok := d.Answer(query, 512)
+		if !ok {
+			return
+		}
+		var m dnsmessage.Message
+		if err := m.Unpack(b); err != nil || !m.Response || len(b) > 512 {
+			t.Fatalf("answer %x to %x: %v, response %v, %d bytes", b, query, err, m.Response, len(b))
+		}
+	})
+}
+
+func queryBytes(f *testing.F, q dnsmessage.Question) []byte {
+	m := dnsmessage.Message{Header: dnsmessage.Header{ID: 7, RecursionDesired: true}, Questions: []dnsmessage.Question{q}}
+	b, err := m.Pack()
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
