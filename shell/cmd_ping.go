@@ -17,9 +17,9 @@ var pingCommand = &Command{
 	Name:  "ping",
 	Usage: "[-c COUNT] [-s SIZE] [-i INTERVAL] [-t TTL] [-W TIMEOUT] [-M do|dont] [-q] HOST",
 	Brief: "send ICMP echo requests, as iputils ping",
-	Help: `HOST is an IPv4 address or a name (resolved through the stack's name
-servers: resolv). Sends an echo request every INTERVAL seconds (default 1) until COUNT have
-been sent or Ctrl-C, then prints the statistics. SIZE is the data length
+	Help: `HOST is an IPv4 address, or a name the stack's name servers resolve
+(resolv). Sends an echo request every INTERVAL seconds (default 1) until
+COUNT have been sent or Ctrl-C, then prints the statistics. SIZE is the data length
 (default 56, so 84-byte datagrams). -W is how long to wait for the last
 replies, in seconds (default 10 if none came, else twice the longest RTT
 or the interval, whichever is longer).

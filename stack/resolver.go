@@ -89,7 +89,9 @@ func (s *Stack) DNSStats() *DNSStats { return &s.dns.stats }
 // for a datagram). Go's resolver still reads /etc/hosts and takes its
 // search list, attempts and timeout from /etc/resolv.conf; the servers
 // it names are replaced by the stack's: each query goes to the next of
-// DNSServers in turn, starting from the first for each Resolver.
+// DNSServers in turn, starting from the first for each Resolver. So the
+// Server of its *net.DNSError names the host's server, not the one asked
+// (LookupIPv4 puts that right).
 func (s *Stack) Resolver() *net.Resolver { return s.resolver(nil, nil) }
 
 // lookupCounts is what one lookup's queries heard.
@@ -155,9 +157,16 @@ func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Ad
 	var lc lookupCounts
 	addrs, err := s.resolver(servers, &lc).LookupNetIP(ctx, "ip4", name)
 	if err != nil {
-		return nil, &LookupError{Name: name, Err: err, RCode: int(lc.rcode.Load()) - 1,
-			Server:     netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, lc.server.Load()))),
+		le := &LookupError{Name: name, Err: err, RCode: int(lc.rcode.Load()) - 1,
 			Mismatched: int(lc.mismatched.Load()), Malformed: int(lc.malformed.Load()), Refused: int(lc.refused.Load())}
+		if a := lc.server.Load(); a != 0 {
+			le.Server = netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, a)))
+			var de *net.DNSError
+			if errors.As(err, &de) { // Go names the server of the host's resolv.conf
+				de.Server = netip.AddrPortFrom(le.Server, DNSPort).String()
+			}
+		}
+		return nil, le
 	}
 	for i, a := range addrs {
 		addrs[i] = a.Unmap()
@@ -175,7 +184,7 @@ type LookupError struct {
 	// question (RFC 1035 4.1.1: 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED), or -1
 	// if none came.
 	RCode      int
-	Server     netip.Addr // the last server asked
+	Server     netip.Addr // the last server asked (invalid: none)
 	Mismatched int        // answers whose ID or question did not match the query
 	Malformed  int        // answers that did not parse
 	Refused    int        // queries answered by ICMP port unreachable: no server there

@@ -306,6 +306,10 @@ func TestListenPacketErrors(t *testing.T) {
 		{"udp6", ":53", nil},
 		{"udp", "nonsense", nil},
 	}
+	// Dialling where no route leads fails as connect(2) does.
+	if _, err := a.DialContext(context.Background(), "udp", "192.168.9.9:53"); !errors.Is(err, syscall.ENETUNREACH) {
+		t.Errorf("dial with no route: %v, want ENETUNREACH", err)
+	}
 	for _, c := range cases {
 		_, err := a.ListenPacket(c.network, c.addr)
 		var op *net.OpError
