@@ -23,8 +23,9 @@ const (
 	MaxDNSServers = 3
 	// DNSPort is where name servers listen (RFC 1035).
 	DNSPort = 53
-	// LookupTimeout bounds a lookup whose context has no deadline: Go's
-	// resolver then tries each server in turn, twice, as glibc does.
+	// LookupTimeout bounds a lookup whose context has no deadline. Within
+	// it Go's resolver tries as often and waits as long as the host's
+	// resolv.conf says (by default twice per server it lists, 5 s each).
 	LookupTimeout = 10 * time.Second
 )
 
