@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,8 +139,10 @@ func (s *Stack) resolver(servers []netip.Addr, lc *lookupCounts) *net.Resolver {
 
 // LookupIPv4 resolves name to its IPv4 addresses (A records) through the
 // stack, asking servers if given, else DNSServers. An IPv4 address is
-// returned as it is. Without a deadline in ctx, LookupTimeout bounds it.
-// Errors are *LookupError.
+// returned as it is. The name is taken as absolute ("host.sim" is
+// "host.sim."): the stack has no search list, and the host's is not its
+// own. Without a deadline in ctx, LookupTimeout bounds it. Errors are
+// *LookupError.
 func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Addr) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(name); err == nil && a.Is4() {
 		return []netip.Addr{a}, nil
@@ -156,7 +159,11 @@ func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Ad
 		defer cancel()
 	}
 	var lc lookupCounts
-	addrs, err := s.resolver(servers, &lc).LookupNetIP(ctx, "ip4", name)
+	fqdn := name // the stack has no search list: every name is absolute
+	if !strings.HasSuffix(fqdn, ".") {
+		fqdn += "."
+	}
+	addrs, err := s.resolver(servers, &lc).LookupNetIP(ctx, "ip4", fqdn)
 	if err != nil {
 		le := &LookupError{Name: name, Err: err, RCode: int(lc.rcode.Load()) - 1,
 			Mismatched: int(lc.mismatched.Load()), Malformed: int(lc.malformed.Load()), Refused: int(lc.refused.Load())}
@@ -164,7 +171,7 @@ func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Ad
 			le.Server = netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, a)))
 			var de *net.DNSError
 			if errors.As(err, &de) { // Go names the server of the host's resolv.conf
-				de.Server = netip.AddrPortFrom(le.Server, DNSPort).String()
+				de.Server, de.Name = netip.AddrPortFrom(le.Server, DNSPort).String(), name
 			}
 		}
 		return nil, le
