@@ -10,7 +10,7 @@ host far.sim 10.0.0.254
 echo "== 3. A name the zone does not have, and one outside it"
 host nosuch.sim
 host example.com
-echo "== 4. ping, traceroute and curl take names"
+echo "== 4. ping and traceroute take names (curl URLs too)"
 ping -c 1 far.sim
 traceroute -q 1 far.sim
 ping -c 1 nosuch.sim
