@@ -12,25 +12,36 @@ import (
 	"github.com/gotapip/gotapip/stack"
 )
 
+// pipeLAN returns two stacks with the addresses a and b on the two ends
+// of an in-memory wire (netdev/pipe): the examples' LAN.
+func pipeLAN(a, b string) (*stack.Stack, *stack.Stack, error) {
+	wireA, wireB := pipe.New(1)
+	hosts := []*stack.Stack{stack.New(stack.Config{}), stack.New(stack.Config{})}
+	for i, wire := range []*pipe.End{wireA, wireB} {
+		addr, err := netip.ParsePrefix([]string{a, b}[i])
+		if err == nil {
+			_, err = hosts[i].AddDevice(wire, netdev.Config{Name: "veth0", MAC: stack.MACFor(addr.Addr())}, addr)
+		}
+		if err != nil {
+			hosts[0].Close()
+			hosts[1].Close()
+			return nil, nil, err
+		}
+	}
+	return hosts[0], hosts[1], nil
+}
+
 // A UDP echo between two stacks in one process, joined by an in-memory
 // wire: the server listens with ListenPacket and answers each datagram
 // with WriteTo; the client dials with DialContext and reads the echo.
 func ExampleStack_ListenPacket() {
-	wireA, wireB := pipe.New(1)
-	client, server := stack.New(stack.Config{}), stack.New(stack.Config{})
+	client, server, err := pipeLAN("10.0.0.1/24", "10.0.0.2/24")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer client.Close()
 	defer server.Close()
-	for _, h := range []struct {
-		s    *stack.Stack
-		wire *pipe.End
-		addr string
-	}{{client, wireA, "10.0.0.1/24"}, {server, wireB, "10.0.0.2/24"}} {
-		addr := netip.MustParsePrefix(h.addr)
-		if _, err := h.s.AddDevice(h.wire, netdev.Config{Name: "veth0", MAC: stack.MACFor(addr.Addr())}, addr); err != nil {
-			fmt.Println(err)
-			return
-		}
-	}
 
 	pc, err := server.ListenPacket("udp", ":7")
 	if err != nil {
