@@ -60,35 +60,40 @@ func runHost(ctx context.Context, sh *Shell, args []string) error {
 	return nil
 }
 
-// hostFailure is host(1)'s line for a failed lookup.
+// hostFailure is host(1)'s lines for a failed lookup.
 func hostFailure(name string, err error) string {
 	if errors.Is(err, stack.ErrNoDNSServers) {
 		return ";; no name server to ask (resolv SERVER sets one, or host NAME SERVER asks one)"
 	}
-	var le *stack.LookupError
+	name = strings.TrimSuffix(name, ".")
+	le := &stack.LookupError{RCode: -1}
 	errors.As(err, &le)
 	var de *net.DNSError
 	errors.As(err, &de)
-	name = strings.TrimSuffix(name, ".")
+	server := fmt.Sprintf("%s#%d", le.Server, stack.DNSPort)
+	prefix := ""
+	if le.Truncated > 0 {
+		prefix = ";; Truncated, retrying in TCP mode.\n"
+	}
 	switch {
-	case le != nil && le.RCode == 0 && de != nil && de.IsNotFound:
-		return fmt.Sprintf("%s has no A record", name)
-	case le != nil && rcodeNames[le.RCode] != "":
-		return fmt.Sprintf("Host %s not found: %d(%s)", name, le.RCode, rcodeNames[le.RCode])
+	case le.BadRecords > 0:
+		return prefix + fmt.Sprintf(";; malformed answer from %s: its records do not parse\n;; no servers could be reached", server)
+	case le.Refused > 0:
+		return prefix + fmt.Sprintf(";; communications error to %s: connection refused\n;; no servers could be reached", server)
+	case le.RCode == 0 && de != nil && de.IsNotFound:
+		return prefix + fmt.Sprintf("%s has no A record", name)
+	case rcodeNames[le.RCode] != "":
+		return prefix + fmt.Sprintf("Host %s not found: %d(%s)", name, le.RCode, rcodeNames[le.RCode])
 	case de != nil && de.IsNotFound:
-		return fmt.Sprintf("Host %s not found: 3(NXDOMAIN)", name)
-	case le != nil && le.Refused > 0:
-		return fmt.Sprintf(";; communications error to %s#%d: connection refused\n;; no servers could be reached", le.Server, stack.DNSPort)
+		return prefix + fmt.Sprintf("Host %s not found: 3(NXDOMAIN)", name)
 	case de != nil && de.IsTimeout:
-		msg := ";; connection timed out; no servers could be reached"
-		if le != nil && le.Ignored() != "" {
+		msg := prefix + ";; connection timed out; no servers could be reached"
+		if le.Ignored() != "" {
 			msg += "\n;; " + le.Ignored() + " (Go's resolver takes them for forgeries)"
 		}
 		return msg
-	case de != nil:
-		return fmt.Sprintf(";; %s: %s", name, de.Err)
 	}
-	return fmt.Sprintf(";; %s: %v", name, err)
+	return prefix + fmt.Sprintf(";; %s: %v", name, err)
 }
 
 var resolvCommand = &Command{

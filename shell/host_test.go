@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,5 +185,58 @@ func TestNamesForPingTracerouteCurl(t *testing.T) {
 		if err := sh.Execute(context.Background(), c.line); err == nil || err.Error() != c.want {
 			t.Errorf("%s: %v, want %q", c.line, err, c.want)
 		}
+	}
+}
+
+// A server whose answers are truncated (and which has no TCP), or whose
+// records are cut short: host says what came back.
+func TestHostBadAnswers(t *testing.T) {
+	sh, out, lan := simShell(t)
+	pc, err := lan.Host.ListenPacket("udp", ":53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	var cut atomic.Bool
+	go func() { // answers the query with itself, flagged as an answer
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if n < 12 {
+				continue
+			}
+			buf[2] |= 0x80 // QR
+			if cut.Load() {
+				buf[7]++ // one more answer than there is
+				n -= 2   // and the OPT record cut short
+			} else {
+				buf[2] |= 0x02 // TC
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+	head := "Using domain server:\nName: 10.0.0.2\nAddress: 10.0.0.2#53\nAliases: \n\n"
+	cases := []struct {
+		cut  bool
+		want string
+	}{
+		{false, head + ";; Truncated, retrying in TCP mode.\n;; communications error to 10.0.0.2#53: connection refused\n;; no servers could be reached\n"},
+		{true, head + ";; malformed answer from 10.0.0.2#53: its records do not parse\n;; no servers could be reached\n"},
+	}
+	for _, c := range cases {
+		cut.Store(c.cut)
+		out.Reset()
+		if err := sh.Execute(context.Background(), "host host.sim 10.0.0.2"); !errors.Is(err, shell.ErrFailed) {
+			t.Errorf("cut %v: %v, want failure", c.cut, err)
+		}
+		if out.String() != c.want {
+			t.Errorf("cut %v: output (-want +got):\n-%q\n+%q", c.cut, c.want, out)
+		}
+	}
+	if n := sh.Stack.DNSStats().BadRecords.Load(); n == 0 {
+		t.Error("DnsBadRecords not counted")
 	}
 }

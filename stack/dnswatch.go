@@ -19,7 +19,7 @@ import (
 type dnsWatch struct {
 	*udp.Conn
 	stats *DNSStats
-	lc    *lookupCounts // may be nil
+	lc    *lookupCounts
 	id    uint16
 	q     dnsmessage.Question
 }
@@ -49,7 +49,7 @@ func (w *dnsWatch) Read(b []byte) (int, error) {
 	switch {
 	case err == nil:
 		w.check(b[:n])
-	case errors.Is(err, syscall.ECONNREFUSED) && w.lc != nil:
+	case errors.Is(err, syscall.ECONNREFUSED):
 		w.lc.refused.Add(1)
 	}
 	return n, err
@@ -67,21 +67,21 @@ func (w *dnsWatch) check(b []byte) {
 	switch {
 	case err != nil:
 		w.stats.Malformed.Add(1)
-		if w.lc != nil {
-			w.lc.malformed.Add(1)
-		}
+		w.lc.malformed.Add(1)
 	case !h.Response || h.ID != w.id || !sameQuestion(q, w.q):
 		w.stats.Mismatched.Add(1)
-		if w.lc != nil {
-			w.lc.mismatched.Add(1)
-		}
+		w.lc.mismatched.Add(1)
 	default:
 		w.stats.Answers.Add(1)
-		if w.lc != nil {
-			w.lc.rcode.Store(int32(h.RCode) + 1)
-		}
+		w.lc.rcode.Store(int32(h.RCode) + 1)
 		if h.Truncated {
 			w.stats.Truncated.Add(1)
+			w.lc.truncated.Add(1)
+		}
+		var m dnsmessage.Message
+		if m.Unpack(b) != nil {
+			w.stats.BadRecords.Add(1)
+			w.lc.badRecords.Add(1)
 		}
 	}
 }

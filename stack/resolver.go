@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gotapip/gotapip/internal/counters"
@@ -44,6 +45,9 @@ type DNSStats struct {
 	Mismatched atomic.Uint64
 	Malformed  atomic.Uint64 // UDP answers that do not parse: ignored too
 	Truncated  atomic.Uint64 // UDP answers with TC set: asked again over TCP
+	// BadRecords counts matching UDP answers whose records do not parse:
+	// Go's resolver fails the lookup on them.
+	BadRecords atomic.Uint64
 }
 
 // Reset zeroes every counter.
@@ -94,18 +98,19 @@ func (s *Stack) DNSStats() *DNSStats { return &s.dns.stats }
 // DNSServers in turn, starting from the first for each Resolver. So the
 // Server of its *net.DNSError names the host's server, not the one asked
 // (LookupIPv4 puts that right).
-func (s *Stack) Resolver() *net.Resolver { return s.resolver(nil, nil) }
+func (s *Stack) Resolver() *net.Resolver { return s.resolver(nil, &lookupCounts{}) }
 
 // lookupCounts is what one lookup's queries heard.
 type lookupCounts struct {
 	mismatched, malformed atomic.Int64
-	refused               atomic.Int64  // reads that heard port unreachable
+	refused               atomic.Int64 // queries that met port unreachable or a refused TCP connection
+	truncated, badRecords atomic.Int64
 	server                atomic.Uint32 // the last server asked, as 4 bytes
 	rcode                 atomic.Int32  // the last matching UDP answer's RCODE + 1; 0: none came
 }
 
 // resolver is Resolver, sending to servers (nil: DNSServers) and counting
-// ignored answers in lc as well as the stack's counters (lc may be nil).
+// what its lookups met in lc as well as in the stack's counters.
 func (s *Stack) resolver(servers []netip.Addr, lc *lookupCounts) *net.Resolver {
 	var mu sync.Mutex
 	var tries int
@@ -125,11 +130,12 @@ func (s *Stack) resolver(servers []netip.Addr, lc *lookupCounts) *net.Resolver {
 		}
 		server := netip.AddrPortFrom(last, DNSPort)
 		mu.Unlock()
-		if lc != nil {
-			lc.server.Store(binary.BigEndian.Uint32(last.AsSlice()))
-		}
+		lc.server.Store(binary.BigEndian.Uint32(last.AsSlice()))
 		c, err := s.DialContext(ctx, network, server.String())
 		if err != nil {
+			if errors.Is(err, syscall.ECONNREFUSED) {
+				lc.refused.Add(1)
+			}
 			return nil, err
 		}
 		s.dns.stats.Queries.Add(1)
@@ -166,7 +172,8 @@ func (s *Stack) LookupIPv4(ctx context.Context, name string, servers ...netip.Ad
 	addrs, err := s.resolver(servers, &lc).LookupNetIP(ctx, "ip4", fqdn)
 	if err != nil {
 		le := &LookupError{Name: name, Err: err, RCode: int(lc.rcode.Load()) - 1,
-			Mismatched: int(lc.mismatched.Load()), Malformed: int(lc.malformed.Load()), Refused: int(lc.refused.Load())}
+			Mismatched: int(lc.mismatched.Load()), Malformed: int(lc.malformed.Load()), Refused: int(lc.refused.Load()),
+			Truncated: int(lc.truncated.Load()), BadRecords: int(lc.badRecords.Load())}
 		if a := lc.server.Load(); a != 0 {
 			le.Server = netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, a)))
 			var de *net.DNSError
@@ -195,7 +202,9 @@ type LookupError struct {
 	Server     netip.Addr // the last server asked (invalid: none)
 	Mismatched int        // answers whose ID or question did not match the query
 	Malformed  int        // answers that did not parse
-	Refused    int        // queries answered by ICMP port unreachable: no server there
+	Refused    int        // queries met by port unreachable or a refused TCP connection
+	Truncated  int        // UDP answers with TC set (then asked over TCP)
+	BadRecords int        // answers whose records do not parse (cut short, garbled)
 }
 
 func (e *LookupError) Error() string {
