@@ -25,7 +25,7 @@ func startDnsmasq(t *testing.T, h *tapHost) {
 	t.Helper()
 	bin, err := exec.LookPath("dnsmasq")
 	if err != nil {
-		nstest.Unavailable(t, "needs dnsmasq (apt-get install dnsmasq, or make deps)")
+		nstest.Unavailable(t, "needs dnsmasq (apt-get install dnsmasq-base, or make deps)")
 	}
 	var log syncbuf.Buffer
 	cmd := exec.Command("ip", "netns", "exec", h.ns, bin, "--no-daemon", "--conf-file=/dev/null", "--pid-file=",
