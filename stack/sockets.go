@@ -18,7 +18,7 @@ func (s *Stack) DialContext(ctx context.Context, network, addr string) (net.Conn
 	switch network {
 	case "tcp", "tcp4":
 	case "udp", "udp4":
-		return s.dialUDP(network, addr)
+		return s.dialUDP(ctx, network, addr)
 	default:
 		return nil, &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
 	}

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -44,7 +45,11 @@ func (s *Stack) DialUDP(raddr netip.AddrPort) (*udp.Conn, error) {
 }
 
 // dialUDP is DialContext's "udp": DialUDP with the address as a string.
-func (s *Stack) dialUDP(network, addr string) (net.Conn, error) {
+// It never waits, so ctx only matters if it has ended already.
+func (s *Stack) dialUDP(ctx context.Context, network, addr string) (net.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil || !ap.Addr().Is4() {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("address %q: want IPv4:PORT, such as 10.0.0.2:53 (names are not resolved)", addr)}
