@@ -124,13 +124,15 @@ func (s *Stack) resolver(servers []netip.Addr, lc *lookupCounts) *net.Resolver {
 			return nil, ErrNoDNSServers
 		}
 		mu.Lock()
-		if network == "udp" || !last.IsValid() { // TCP asks again where the truncated answer came from
+		// TCP asks again where the truncated answer came from (the last
+		// server: a lookup's A and AAAA queries, asked at once, may mix).
+		if network == "udp" || !last.IsValid() {
 			last = list[tries%len(list)]
 			tries++
 		}
 		server := netip.AddrPortFrom(last, DNSPort)
 		mu.Unlock()
-		lc.server.Store(binary.BigEndian.Uint32(last.AsSlice()))
+		lc.server.Store(binary.BigEndian.Uint32(server.Addr().AsSlice()))
 		c, err := s.DialContext(ctx, network, server.String())
 		if err != nil {
 			if errors.Is(err, syscall.ECONNREFUSED) {
