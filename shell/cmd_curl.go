@@ -21,12 +21,12 @@ var curlCommand = &Command{
 	Name:  "curl",
 	Usage: "[-o FILE] [-m SECONDS] [-I] URL",
 	Brief: "fetch a URL over the stack's TCP (Go's net/http client)",
-	Help: `Fetches URL (http://HOST[:PORT]/PATH; HOST an IPv4 address, as the stack
-has no resolver) and writes the body out, whatever the status, as curl does
+	Help: `Fetches URL (http://HOST[:PORT]/PATH; HOST an IPv4 address, or a name
+the stack's name servers resolve: resolv) and writes the body out, whatever the status, as curl does
 without -f. -o FILE writes it to FILE instead; -I asks with HEAD and prints
 the status line and headers. -m SECONDS bounds the whole transfer. Redirects
 are not followed (curl without -L). Errors carry curl's numbers: (7) could
-not connect, (28) timed out (-m, or the connect), (52) empty reply, (56)
+not connect, (6) could not resolve the name, (28) timed out (-m, or the connect), (52) empty reply, (56)
 receive failure. Ctrl-C stops the transfer.`,
 	Run: runCurl,
 }
@@ -57,7 +57,17 @@ func runCurl(ctx context.Context, sh *Shell, args []string) error {
 	}
 	defer cancel()
 	t := &curlTransfer{url: u, start: time.Now()}
-	err = t.run(reqCtx, d, sh.Out, o)
+	t.addr, err = sh.resolveHost(reqCtx, u.Hostname())
+	switch {
+	case err == nil:
+		err = t.run(reqCtx, d, sh.Out, o)
+	case ctx.Err() != nil: // Ctrl-C
+		return nil
+	case reqCtx.Err() != nil:
+		return fmt.Errorf("curl: (28) Resolving timed out after %d milliseconds", time.Since(t.start).Milliseconds())
+	default:
+		return fmt.Errorf("curl: (6) Could not resolve host: %s", u.Hostname())
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -82,15 +92,13 @@ func curlURL(s string) (*url.URL, error) {
 	if u.Scheme != "http" {
 		return nil, fmt.Errorf("curl: (1) Protocol %q not supported (this curl speaks http)", u.Scheme)
 	}
-	if _, err := netip.ParseAddr(u.Hostname()); err != nil {
-		return nil, fmt.Errorf("curl: (6) Could not resolve host: %s (the stack has no resolver: give an IPv4 address)", u.Hostname())
-	}
 	return u, nil
 }
 
 // curlTransfer is one fetch: what it has received, for curl's messages.
 type curlTransfer struct {
 	url      *url.URL
+	addr     netip.Addr // the URL's host, resolved
 	start    time.Time
 	received int64
 }
@@ -99,7 +107,8 @@ func (t *curlTransfer) run(ctx context.Context, d Dialer, stdout io.Writer, o op
 	client := &http.Client{
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				c, err := d.DialContext(ctx, network, addr)
+				_, port, _ := net.SplitHostPort(addr) // the host is resolved already
+				c, err := d.DialContext(ctx, network, net.JoinHostPort(t.addr.String(), port))
 				if err != nil {
 					return nil, &curlDialError{err}
 				}

@@ -17,8 +17,9 @@ var pingCommand = &Command{
 	Name:  "ping",
 	Usage: "[-c COUNT] [-s SIZE] [-i INTERVAL] [-t TTL] [-W TIMEOUT] [-M do|dont] [-q] HOST",
 	Brief: "send ICMP echo requests, as iputils ping",
-	Help: `Sends an echo request every INTERVAL seconds (default 1) until COUNT have
-been sent or Ctrl-C, then prints the statistics. SIZE is the data length
+	Help: `HOST is an IPv4 address, or a name the stack's name servers resolve
+(resolv). Sends an echo request every INTERVAL seconds (default 1) until
+COUNT have been sent or Ctrl-C, then prints the statistics. SIZE is the data length
 (default 56, so 84-byte datagrams). -W is how long to wait for the last
 replies, in seconds (default 10 if none came, else twice the longest RTT
 or the interval, whichever is longer).
@@ -27,8 +28,9 @@ or the interval, whichever is longer).
 }
 
 type pingConfig struct {
-	dst      netip.Addr
-	count    int // 0: until Ctrl-C
+	host     string     // as given: a name or an address
+	dst      netip.Addr // host resolved
+	count    int        // 0: until Ctrl-C
 	interval time.Duration
 	linger   time.Duration // -W; 0: the iputils default
 	quiet    bool
@@ -44,9 +46,7 @@ func parsePing(args []string) (pingConfig, error) {
 	if len(o.args) != 1 {
 		return pc, usage("give one destination host")
 	}
-	if pc.dst, err = netip.ParseAddr(o.args[0]); err != nil || !pc.dst.Is4() {
-		return pc, fmt.Errorf("%s: Name or service not known (give an IPv4 address)", o.args[0])
-	}
+	pc.host = o.args[0]
 	size, err := o.intOpt('s', 56, 0, icmp.MaxPingPayload)
 	if err != nil {
 		return pc, err
@@ -88,6 +88,12 @@ func ping(ctx context.Context, sh *Shell, args []string, st *pingStats) error {
 	if err != nil {
 		return err
 	}
+	if pc.dst, err = sh.resolveHost(ctx, pc.host); err != nil {
+		if ctx.Err() != nil {
+			return nil // Ctrl-C
+		}
+		return err
+	}
 	// iputils ping connects a socket first, so a destination with no route
 	// fails here, before anything is sent or printed.
 	if _, err := sh.Stack.IP.SourceAddr(pc.dst); err != nil {
@@ -98,10 +104,10 @@ func ping(ctx context.Context, sh *Shell, args []string, st *pingStats) error {
 		return err
 	}
 	defer pg.Close()
-	fmt.Fprintf(sh.Out, "PING %s (%s) %d(%d) bytes of data.\n", pc.dst, pc.dst, pc.send.Size, pc.send.Size+28)
+	fmt.Fprintf(sh.Out, "PING %s (%s) %d(%d) bytes of data.\n", pc.host, pc.dst, pc.send.Size, pc.send.Size+28)
 	st.start = time.Now()
 	st.loop(ctx, sh, pg, pc)
-	st.summary(sh, pc.dst)
+	st.summary(sh, pc.host)
 	if st.received == 0 {
 		return ErrFailed
 	}
@@ -223,7 +229,7 @@ func formatRTT(d time.Duration) string {
 	return strconv.FormatFloat(ms, 'f', 0, 64)
 }
 
-func (st *pingStats) summary(sh *Shell, dst netip.Addr) {
+func (st *pingStats) summary(sh *Shell, dst string) {
 	fmt.Fprintf(sh.Out, "\n--- %s ping statistics ---\n", dst)
 	line := fmt.Sprintf("%d packets transmitted, %d received", st.sent, st.received)
 	if st.dups > 0 {

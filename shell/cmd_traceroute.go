@@ -16,8 +16,9 @@ var tracerouteCommand = &Command{
 	Name:  "traceroute",
 	Usage: "[-m MAXTTL] [-q NQUERIES] [-w WAIT] [-p PORT] HOST",
 	Brief: "print the route to HOST, as traceroute -n",
-	Help: `Sends UDP probes of 60 bytes to HOST with TTL 1, 2, ... MAXTTL (default 30),
-NQUERIES per TTL (default 3), one at a time. Each router where a probe's
+	Help: `Sends UDP probes of 60 bytes to HOST (an IPv4 address, or a name the
+stack's name servers resolve: resolv) with TTL 1, 2, ... MAXTTL (default
+30), NQUERIES per TTL (default 3), one at a time. Each router where a probe's
 TTL runs out answers ICMP time exceeded; HOST answers port unreachable,
 as nothing listens on the probes' ports: PORT (default 33434) for the
 first probe, one more for each next probe. Each hop is printed as
@@ -34,7 +35,8 @@ an unreachable) answered, at MAXTTL, or at Ctrl-C.`,
 const traceDataLen = 32
 
 type traceConfig struct {
-	dst     netip.Addr
+	host    string     // as given: a name or an address
+	dst     netip.Addr // host resolved
 	maxTTL  int
 	queries int
 	wait    time.Duration
@@ -50,9 +52,7 @@ func parseTraceroute(args []string) (traceConfig, error) {
 	if len(o.args) != 1 {
 		return tc, usage("give one destination host")
 	}
-	if tc.dst, err = netip.ParseAddr(o.args[0]); err != nil || !tc.dst.Is4() {
-		return tc, fmt.Errorf("%s: Name or service not known (give an IPv4 address)", o.args[0])
-	}
+	tc.host = o.args[0]
 	if tc.maxTTL, err = o.intOpt('m', 30, 1, 255); err != nil {
 		return tc, err
 	}
@@ -73,6 +73,12 @@ func runTraceroute(ctx context.Context, sh *Shell, args []string) error {
 	if err != nil {
 		return err
 	}
+	if tc.dst, err = sh.resolveHost(ctx, tc.host); err != nil {
+		if ctx.Err() != nil {
+			return nil // Ctrl-C
+		}
+		return err
+	}
 	if _, err := sh.Stack.IP.SourceAddr(tc.dst); err != nil {
 		return fmt.Errorf("connect: %s", strerror(err))
 	}
@@ -87,7 +93,7 @@ func runTraceroute(ctx context.Context, sh *Shell, args []string) error {
 		data[i] = 0x40 | byte(i&0x3f)
 	}
 	fmt.Fprintf(sh.Out, "traceroute to %s (%s), %d hops max, %d byte packets\n",
-		tc.dst, tc.dst, tc.maxTTL, ip.HeaderLen+udp.HeaderLen+traceDataLen)
+		tc.host, tc.dst, tc.maxTTL, ip.HeaderLen+udp.HeaderLen+traceDataLen)
 	// A hop's line is written probe by probe at a terminal, as traceroute
 	// does; in a script, whole, so debug's lines never cut it.
 	var line strings.Builder

@@ -23,6 +23,8 @@ func commandTable() []*Command {
 		captureCommand,
 		arpingCommand,
 		tracerouteCommand,
+		hostCommand,
+		resolvCommand,
 		sleepCommand,
 		echoCommand,
 		udpCommand,

@@ -170,7 +170,7 @@ func TestTracerouteErrors(t *testing.T) {
 	cases := []struct{ line, want string }{ // the first line; a usage line may follow
 		{"traceroute", "traceroute: give one destination host"},
 		{"traceroute 10.0.0.2 10.0.0.3", "traceroute: give one destination host"},
-		{"traceroute example.org", "traceroute: example.org: Name or service not known (give an IPv4 address)"},
+		{"traceroute example.org", "traceroute: example.org: Name or service not known (no name server: resolv SERVER sets one)"},
 		{"traceroute -m 0 10.0.0.2", "traceroute: -m 0: invalid argument (give a whole number from 1 to 255)"},
 		{"traceroute -q 11 10.0.0.2", "traceroute: -q 11: invalid argument (give a whole number from 1 to 10)"},
 		{"traceroute -w x 10.0.0.2", "traceroute: -w x: invalid argument (give seconds from 0.001 to 60)"},

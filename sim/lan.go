@@ -8,7 +8,8 @@
 //
 // 10.0.0.2 and 10.0.1.2 answer ping and echo UDP on port 7 (RFC 862); the
 // router forwards between the two subnets, and both hosts route everything
-// else through it.
+// else through it. The router is also the LAN's name server (dns.go):
+// host.sim, router.sim and far.sim resolve through it.
 package sim
 
 import (
@@ -82,6 +83,10 @@ func Start(s *stack.Stack, name string, addr netip.Prefix, mtu int) (*netdev.Net
 			lan.Close()
 			return nil, nil, err
 		}
+	}
+	if err := lan.serveDNS(); err != nil { // dns.go: the router answers for sim.
+		lan.Close()
+		return nil, nil, err
 	}
 	dev, err := s.AddDevice(lan.Switch.NewPort(), netdev.Config{Name: name, MAC: stack.MACFor(addr.Addr()), MTU: mtu}, addr)
 	if err != nil {

@@ -47,6 +47,7 @@ type Stack struct {
 	mu   sync.Mutex
 	devs []*netdev.NetDev
 
+	dns      resolverState                // name servers and the resolver's counters (resolver.go)
 	noticeFn atomic.Pointer[func(string)] // SetNotice
 	regMu    sync.Mutex                   // guards the registrations (copy on write)
 	groups   []CounterGroup               // stat's groups, bottom-up
@@ -103,6 +104,7 @@ func New(cfg Config) *Stack {
 	s.RegisterCounters("Icmp", &s.ICMP.Stats)
 	s.RegisterCounters("Udp", &s.UDP.Stats)
 	s.RegisterCounters("Tcp", &s.TCP.Stats)
+	s.RegisterCounters("Dns", &s.dns.stats)
 	s.RegisterTick("arp", s.ARP.Tick)
 	s.RegisterTick("ip reassembly", s.expireReassembly)
 

@@ -95,6 +95,16 @@ func (q *recvQueue) setError(err error) {
 	q.wake()
 }
 
+// takeError returns and clears the pending ICMP error, if any: a send
+// reports it too, as Linux's sock_error on the send path.
+func (q *recvQueue) takeError() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	err := q.err
+	q.err = nil
+	return err
+}
+
 func (q *recvQueue) wake() {
 	select {
 	case q.ready <- struct{}{}:

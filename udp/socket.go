@@ -36,6 +36,10 @@ type Socket struct {
 	done         chan struct{} // closed by Close
 	closed       atomic.Bool
 	readDeadline atomic.Int64 // UnixNano; 0: none
+	// deadlineMu guards deadlineSet, which is closed and replaced when the
+	// read deadline changes, so a waiting receive takes up the new one.
+	deadlineMu  sync.Mutex
+	deadlineSet chan struct{}
 
 	ttl        atomic.Uint32 // SetTTL; 0: the default
 	recvErrors atomic.Bool   // SetRecvErrors (IP_RECVERR)
@@ -45,7 +49,7 @@ type Socket struct {
 // Open returns a new, unbound socket. It is bound to a wildcard ephemeral
 // port when it first sends or connects, or explicitly with Bind.
 func (u *Protocol) Open() (*Socket, error) {
-	s := &Socket{u: u, done: make(chan struct{})}
+	s := &Socket{u: u, done: make(chan struct{}), deadlineSet: make(chan struct{})}
 	s.q.init()
 	s.errq.init()
 	if err := u.ports.add(s); err != nil {
@@ -158,14 +162,26 @@ func (s *Socket) RemoteAddr() (remote netip.AddrPort) {
 }
 
 // SetReadDeadline makes receives that would wait past t fail with an error
-// wrapping os.ErrDeadlineExceeded; the zero Time means no deadline.
+// wrapping os.ErrDeadlineExceeded; the zero Time means no deadline. A
+// receive already waiting takes up the new deadline (net.Conn's rule).
 func (s *Socket) SetReadDeadline(t time.Time) error {
+	s.deadlineMu.Lock()
+	defer s.deadlineMu.Unlock()
 	if t.IsZero() {
 		s.readDeadline.Store(0)
 	} else {
 		s.readDeadline.Store(t.UnixNano())
 	}
+	close(s.deadlineSet)
+	s.deadlineSet = make(chan struct{})
 	return nil
+}
+
+// readDeadlineSet returns the channel the next SetReadDeadline closes.
+func (s *Socket) readDeadlineSet() <-chan struct{} {
+	s.deadlineMu.Lock()
+	defer s.deadlineMu.Unlock()
+	return s.deadlineSet
 }
 
 // RecvFrom waits for a datagram and copies its payload into b, returning
@@ -183,6 +199,7 @@ func (s *Socket) RecvFrom(ctx context.Context, b []byte) (int, netip.AddrPort, e
 		}
 	}()
 	for {
+		changed := s.readDeadlineSet() // before the deadline is read: a change after it wakes us
 		p, err, closed := s.q.get()
 		switch {
 		case p != nil:
@@ -213,6 +230,7 @@ func (s *Socket) RecvFrom(ctx context.Context, b []byte) (int, netip.AddrPort, e
 		case <-s.q.ready:
 		case <-s.done:
 		case <-timeout: // loop: the deadline check above reports it
+		case <-changed:
 		case <-ctx.Done():
 			return 0, netip.AddrPort{}, ctx.Err()
 		}

@@ -19,16 +19,17 @@ type options struct {
 	devDefault bool // -dev not given: with no TAP at all here, fall back to sim
 	dev        stack.DeviceOptions
 	gw         netip.Addr // invalid: none given
+	dns        netip.Addr // invalid: none given (the sim's router on the sim)
 	commands   string
 	noColor    bool
 }
 
-const usageLine = `usage: tapip [-dev SPEC] [-addr CIDR] [-gw IP] [-peer CIDR|none] [-hwaddr MAC]
-             [-mtu N] [-c "CMD; CMD"] [-no-color] [-poll sleep|busy]`
+const usageLine = `usage: tapip [-dev SPEC] [-addr CIDR] [-gw IP] [-dns IP] [-peer CIDR|none]
+             [-hwaddr MAC] [-mtu N] [-c "CMD; CMD"] [-no-color] [-poll sleep|busy]`
 
 // flagValues are the flags as typed, before they are checked.
 type flagValues struct {
-	dev, addr, gw, peer, hwaddr, mtu, poll string
+	dev, addr, gw, dns, peer, hwaddr, mtu, poll string
 }
 
 // newFlagSet declares tapip's flags; its output is discarded (run prints
@@ -39,6 +40,7 @@ func newFlagSet(v *flagValues, o *options) *flag.FlagSet {
 	fs.StringVar(&v.dev, "dev", "tap:tap0", "the device `SPEC`: tap:NAME, packet:IFACE, macvtap:IFACE, netmap:IFACE or sim (the simulated LAN)")
 	fs.StringVar(&v.addr, "addr", "10.0.0.1/24", "the stack's IPv4 address with its prefix, a `CIDR`")
 	fs.StringVar(&v.gw, "gw", "", "default gateway `IP`, on the -addr subnet")
+	fs.StringVar(&v.dns, "dns", "", "the name server's `IP` (resolv changes it; on the sim, the router's by default)")
 	fs.StringVar(&v.peer, "peer", "10.0.0.2/24", "with tap: the kernel side's address, a `CIDR`, or none (bridged)")
 	fs.StringVar(&v.hwaddr, "hwaddr", "", "the stack's `MAC` (default 02:00 + the IPv4 address)")
 	fs.StringVar(&v.mtu, "mtu", "1500", "the device's MTU, `N` bytes")
@@ -113,6 +115,11 @@ func (v flagValues) check(o *options) error {
 	if v.gw != "" {
 		if o.gw, err = netip.ParseAddr(v.gw); err != nil || !o.gw.Is4() {
 			return fmt.Errorf("-gw %s: not an IPv4 address (give one like 10.0.0.254)", v.gw)
+		}
+	}
+	if v.dns != "" {
+		if o.dns, err = netip.ParseAddr(v.dns); err != nil || !o.dns.Is4() || o.dns.IsUnspecified() || o.dns.IsMulticast() {
+			return fmt.Errorf("-dns %s: not an IPv4 unicast address (give a name server's, like 10.0.0.254)", v.dns)
 		}
 	}
 	if o.dev.MTU, err = strconv.Atoi(v.mtu); err != nil {

@@ -25,6 +25,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"-peer", "x"}, "-peer x: not an IPv4 address with prefix (give one like 10.0.0.2/24, or none)"},
 		{[]string{"-hwaddr", "zz:zz"}, "-hwaddr zz:zz: not a MAC address (give six hex octets like 02:00:0a:00:00:01)"},
 		{[]string{"-gw", "10.0.0"}, "-gw 10.0.0: not an IPv4 address (give one like 10.0.0.254)"},
+		{[]string{"-dns", "ns.lab"}, "-dns ns.lab: not an IPv4 unicast address (give a name server's, like 10.0.0.254)"},
+		{[]string{"-dns", "224.0.0.251"}, "-dns 224.0.0.251: not an IPv4 unicast address (give a name server's, like 10.0.0.254)"},
 		{[]string{"-mtu", "big"}, "-mtu big: not a number (give bytes, like 1500)"},
 		{[]string{"-frob"}, "-frob: unknown flag (tapip -h lists them)"},
 		{[]string{"-c"}, "-c: needs a value (tapip -h says which)"},
@@ -46,12 +48,12 @@ func TestParseFlagsErrors(t *testing.T) {
 }
 
 func TestParseFlagsValues(t *testing.T) {
-	o, err := parseFlags([]string{"-dev", "tap:lab0", "-addr", "192.168.5.1/24", "-peer", "none", "-gw", "192.168.5.254", "-mtu", "9000", "-poll", "busy"})
+	o, err := parseFlags([]string{"-dev", "tap:lab0", "-addr", "192.168.5.1/24", "-peer", "none", "-gw", "192.168.5.254", "-dns", "192.168.5.53", "-mtu", "9000", "-poll", "busy"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.devDefault || o.spec != (stack.DeviceSpec{Kind: "tap", Iface: "lab0"}) || o.dev.Addr != netip.MustParsePrefix("192.168.5.1/24") ||
-		o.dev.Peer.IsValid() || o.gw != netip.MustParseAddr("192.168.5.254") || o.dev.MTU != 9000 || o.dev.BusyPoll != stack.DefaultBusyPoll {
+		o.dev.Peer.IsValid() || o.gw != netip.MustParseAddr("192.168.5.254") || o.dns != netip.MustParseAddr("192.168.5.53") || o.dev.MTU != 9000 || o.dev.BusyPoll != stack.DefaultBusyPoll {
 		t.Errorf("parseFlags = %+v", o)
 	}
 	o, err = parseFlags(nil)

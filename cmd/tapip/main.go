@@ -116,6 +116,14 @@ func setup(s *stack.Stack, o options) (*netdev.NetDev, *sim.LAN, error) {
 		if !o.gw.IsValid() { // the simulated router leads to the rest of the sim
 			o.gw = sim.RouterAddr.Addr()
 		}
+		if !o.dns.IsValid() { // and answers for its names
+			o.dns = sim.RouterAddr.Addr()
+		}
+	}
+	if o.dns.IsValid() {
+		if err := s.SetDNSServers([]netip.Addr{o.dns}); err != nil {
+			return dev, lan, fmt.Errorf("-dns: %w", err)
+		}
 	}
 	if o.gw.IsValid() {
 		if err := s.AddDefaultRoute(dev, o.gw); err != nil {

@@ -123,3 +123,19 @@ func TestScriptJobs(t *testing.T) {
 		})
 	}
 }
+
+// On the simulated LAN the router is the name server unless -dns says
+// otherwise, so ping takes the sim's names.
+func TestSimNamesAndDNSFlag(t *testing.T) {
+	bin := buildTapip(t)
+	out, errOut, status := runBin(t, bin, "-dev", "sim", "-c", "resolv; ping -c 1 host.sim")
+	for _, want := range []string{"nameserver 10.0.0.254\n", "PING host.sim (10.0.0.2) 56(84) bytes of data.\n", "1 packets transmitted, 1 received"} {
+		if status != 0 || !strings.Contains(out, want) {
+			t.Errorf("status %d, stderr %q, stdout lacks %q:\n%s", status, errOut, want, out)
+		}
+	}
+	out, errOut, status = runBin(t, bin, "-dev", "sim", "-dns", "10.0.0.2", "-c", "resolv")
+	if status != 0 || out != "nameserver 10.0.0.2\n" {
+		t.Errorf("-dns 10.0.0.2: status %d, stderr %q, resolv printed %q", status, errOut, out)
+	}
+}
