@@ -25,8 +25,11 @@
 // Sockets: TCP connections are net.Conn (with deadlines and CloseWrite),
 // listeners net.Listener. Errors are *net.OpError wrapping the errno the
 // Linux kernel would return, so errors.Is(err, syscall.ECONNREFUSED) works.
-// Go's net/http runs over them unchanged (see the examples). UDP sockets:
-// s.UDP. Ping: s.ICMP.NewPinger.
+// Go's net/http runs over them unchanged (see the examples). UDP:
+// ListenPacket gives a net.PacketConn, DialContext(ctx, "udp", addr) a
+// connected net.Conn; both are *udp.Conn. Names: Resolver is Go's own
+// resolver (PreferGo) asking the servers SetDNSServers gave, over the
+// stack's UDP and TCP; LookupIPv4 wraps it. Ping: s.ICMP.NewPinger.
 //
 // Time: Config.Clock is the stack's clock (package clock); tests pass a
 // fake one (internal/fakeclock) so retransmission and other timers fire
