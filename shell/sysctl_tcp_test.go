@@ -1,6 +1,7 @@
 package shell_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,10 +50,12 @@ func TestSysctlTCP(t *testing.T) {
 }
 
 // tcp_syn_retries, set at run time, bounds the next connect: with 1, the
-// SYN and one retransmission (1 s later), then ETIMEDOUT 2 s after that.
+// SYN and one retransmission (1 s later), then ETIMEDOUT 2 s after that;
+// debug tcp shows each SYN, the retransmission and the state changes.
 func TestSysctlSynRetriesTimesOut(t *testing.T) {
 	_, l := tcpWorlds[1].pair(t)
-	for _, line := range []string{"arpcache add 10.0.0.9 02:00:0a:00:00:09", "sysctl net.ipv4.tcp_syn_retries=1"} {
+	l.sh.Script = true // debug's lines at once, in order
+	for _, line := range []string{"arpcache add 10.0.0.9 02:00:0a:00:00:09", "sysctl net.ipv4.tcp_syn_retries=1", "debug -n tcp"} {
 		if err := l.sh.Execute(t.Context(), line); err != nil {
 			t.Fatal(err)
 		}
@@ -67,5 +70,11 @@ func TestSysctlSynRetriesTimesOut(t *testing.T) {
 	}
 	if n := l.sh.Stack.TCP.Stats.RetransSegs.Load(); n != 1 {
 		t.Errorf("TcpRetransSegs %d, want 1", n)
+	}
+	syn := `tcp  -> -      TCP \d+ > 80: Flags \[S\], seq 0, win 65535, options \[mss 1460,sackOK,TS val \d+ ecr 0,wscale 7\], length 0\n`
+	conn := `tcp  \*  -      10\.0\.0\.1:\d+ > 10\.0\.0\.9:80: `
+	want := "(?s)^net.ipv4.tcp_syn_retries = 1\ndebug: tcp [^\n]*\n" + conn + `CLOSED -> SYN-SENT\n` + syn + conn + `retransmission \(RTO, next in 2s\)\n` + syn + conn + "SYN-SENT -> CLOSED\n$"
+	if !regexp.MustCompile(want).MatchString(l.out.String()) {
+		t.Errorf("debug tcp printed\n%s\nwant it to match\n%s", l.out, want)
 	}
 }

@@ -1,6 +1,14 @@
 package tcp
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// Layer is TCP's debug layer (debug tcp): the stack hands TraceEvents to
+// the netdev Tracer under it.
+var Layer = netdev.RegisterLayer("tcp")
 
 // TraceKind is what a trace event reports.
 type TraceKind uint8
