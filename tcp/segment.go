@@ -149,6 +149,10 @@ func (c *Conn) synSentArrives(h Header, o *Options) {
 		return
 	}
 	c.irs, c.rcvNxt = h.Seq(), h.Seq().Add(1)
+	// Our SYN's window was counted from a RCV.NXT not known then: from
+	// here the right edge is counted afresh (else window() could keep a
+	// stale edge up to 2^31 away and offer far more than the buffer).
+	c.rcvAdv = c.rcvNxt
 	c.negotiate(o, true)
 	if o.HasTimestamp && c.tsOK {
 		c.tsRecent, c.tsRecentAt = o.TSVal, c.p.clock.Now()
