@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every demo in this folder on the simulated LAN (no root needed) and
 # checks its output against NAME.expected, after masking what changes from
-# run to run (times, RTTs, ages, and the ICMP checksums and hex dumps that
-# ping's timestamp changes). UPDATE=1 rewrites the expected files.
+# run to run (times, RTTs, ages, the ICMP checksums and hex dumps that
+# ping's timestamp changes, TCP's ephemeral ports and timestamp values).
+# UPDATE=1 rewrites the expected files.
 #
 #   scripts/demos/run.sh [NAME...]      TAPIP=path/to/tapip (default ./tapip)
 set -euo pipefail
