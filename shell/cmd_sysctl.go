@@ -116,11 +116,12 @@ func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 func tcpSysctl(sh *Shell, name, value string, set bool) error {
 	if set {
 		if err := sh.Stack.TCP.SetSysctl(name, value); err != nil {
-			why := err
+			why := err // tcp's reason, without its name and value again
 			if inner := errors.Unwrap(err); inner != nil {
 				why = inner
 			}
-			return usage("%s: invalid value %s (%v)", name, value, why)
+			want, _, _ := strings.Cut(why.Error(), ", not ")
+			return usage("%s: invalid value %s (%s)", name, value, want)
 		}
 	}
 	v, err := sh.Stack.TCP.Sysctl(name)

@@ -29,8 +29,8 @@ func TestSysctlTCP(t *testing.T) {
 		{"sysctl net.ipv4.tcp_sack", "net.ipv4.tcp_sack = 0\n", ""},
 		{`sysctl net.ipv4.tcp_rmem="8192 65536 1048576"`, "net.ipv4.tcp_rmem = 8192\t65536\t1048576\n", ""},
 		{"sysctl net.ipv4.tcp_fin_timeout=30", "net.ipv4.tcp_fin_timeout = 30\n", ""},
-		{"sysctl net.ipv4.tcp_sack=yes", "", `sysctl: net.ipv4.tcp_sack: invalid value yes (want 0 or 1, not "yes")`},
-		{"sysctl net.ipv4.tcp_wmem=1", "", `sysctl: net.ipv4.tcp_wmem: invalid value 1 (want three sizes in bytes (min default max), not "1")`},
+		{"sysctl net.ipv4.tcp_sack=yes", "", "sysctl: net.ipv4.tcp_sack: invalid value yes (want 0 or 1)\nusage: sysctl"},
+		{"sysctl net.ipv4.tcp_wmem=1", "", "sysctl: net.ipv4.tcp_wmem: invalid value 1 (want three sizes in bytes (min default max))"},
 		{"sysctl net.ipv4.tcp_rmem=1 2 3", "", "sysctl: give one NAME or NAME=VALUE at a time"},
 		{"sysctl net.ipv4.tcp_nonsense=1", "", "sysctl: cannot stat /proc/sys/net/ipv4/tcp_nonsense: No such file or directory"},
 	}
