@@ -6,13 +6,13 @@ set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf 'hello\n' >"$tmp/hello.txt"
-# snc's output goes to a file: the echo would otherwise race the trace
-# lines of the segments that follow it.
+# The discard service, not echo: an echo's write would race the arrival
+# of our FIN, and the lines would come in either order.
 "${TAPIP:-./tapip}" -dev sim -no-color <<CMDS
-echo "== 1. One connection to 10.0.0.2's echo service: handshake, data, echo, close"
+echo "== 1. One connection to 10.0.0.2's discard service: handshake, data, close"
 arping -c 1 10.0.0.2
 debug -n tcp
-snc -c 10.0.0.2:7 < $tmp/hello.txt > $tmp/echoed.txt
+snc -c 10.0.0.2:9 < $tmp/hello.txt
 sleep 0.1
 debug off
 echo "== 2. We closed first, so our end waits in TIME-WAIT (2 MSL: 60 s)"
@@ -20,7 +20,7 @@ ss -t
 echo "== 3. The same with the data segment lost: netem drops the 3rd frame we send"
 netem sim0 loss 25% seed 72
 debug -n tcp
-snc -c 10.0.0.2:7 < $tmp/hello.txt > $tmp/echoed.txt
+snc -c 10.0.0.2:9 < $tmp/hello.txt
 sleep 0.1
 debug off
 netem sim0
