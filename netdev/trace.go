@@ -95,6 +95,7 @@ const (
 	TraceIn   TraceDir = iota // received and accepted by the layer
 	TraceOut                  // sent by the layer
 	TraceDrop                 // dropped, with a reason
+	TraceNote                 // not a packet: what a protocol did (a state change, a retransmission), in Reason
 )
 
 // TraceEvent is one packet crossing (or dropped at) one layer. Data starts

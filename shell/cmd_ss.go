@@ -22,10 +22,11 @@ bytes waiting to be read (Recv-Q) and not yet acknowledged or sent
 backlog), local and peer address:port. By default the sockets that are
 not listening; -a all of them, -l only the listening ones (TCP LISTEN,
 unconnected UDP, UNCONN). -t only TCP, -u only UDP. -i adds each TCP
-connection's internals on the next line: ts and sack when negotiated,
-the congestion control (reno: NewReno), wscale:SND,RCV, rto and
-rtt/rttvar in ms, mss, rcvmss, cwnd and ssthresh in segments, backoff
-(consecutive timeouts). Addresses are always numeric (-n is accepted).`,
+connection's internals on the next line (not a TIME-WAIT socket's, as
+ss): ts and sack when negotiated, the congestion control (reno:
+NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms, mss, rcvmss, cwnd
+and ssthresh in segments, backoff (consecutive timeouts). Addresses are
+always numeric (-n is accepted).`,
 	Run: runSS,
 }
 
@@ -82,7 +83,7 @@ func tcpRow(c tcp.ConnInfo) ssRow {
 	if c.State == tcp.Closed {
 		r.state = "UNCONN" // as ss names a closed TCP socket
 	}
-	if c.State != tcp.Listen {
+	if c.State != tcp.Listen && c.State != tcp.TimeWait { // as ss: a TIME-WAIT socket has no tcp_info
 		r.info = &c
 	}
 	return r

@@ -15,9 +15,14 @@ var statCommand = &Command{
 	Usage: "[-z]",
 	Brief: "counters of every layer, by the names nstat prints",
 	Help: `Prints every counter, zeros too, as nstat -az does: its MIB name (IpInReceives,
-IcmpInEchoReps, UdpInDatagrams, ...) and its value since start-up or the
-last stat -z. ARP's counters start with Arp, a device's with its name
-(sim0.RxPackets), the packet-buffer pool's with Pool. -z zeroes them.`,
+IcmpInEchoReps, UdpInDatagrams, TcpActiveOpens, ...) and its value since
+start-up or the last stat -z. TCP's counters beyond the MIB are under
+TcpExt, as Linux keeps them (TcpExtSyncookiesSent, TcpExtTCPChallengeACK,
+TcpExtTCPTimeouts; the drops Linux has no counter for are this stack's
+own: TcpExtNoConnection, TcpExtOutOfWindow, TcpExtBadACK,
+TcpExtICMPIgnored, TcpExtNoBuffers). ARP's counters start with Arp, a
+device's with its name (sim0.RxPackets), the packet-buffer pool's with
+Pool. -z zeroes them, but not the levels (TcpCurrEstab, PoolInUse).`,
 	Run: runStat,
 }
 
@@ -59,7 +64,11 @@ func statRows(s *stack.Stack) []statRow {
 	var rows []statRow
 	for _, g := range s.CounterGroups() {
 		for _, c := range counters.Of(g.Stats) {
-			rows = append(rows, statRow{g.Prefix + c.Name, c.Value.Load()})
+			name := g.Prefix + c.Name
+			if c.Full {
+				name = c.Name
+			}
+			rows = append(rows, statRow{name, c.Value.Load()})
 		}
 		if st, ok := g.Stats.(*icmp.Stats); ok {
 			rows = append(rows, icmpTypeRows(g.Prefix, st)...)

@@ -2,13 +2,16 @@ package shell
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gotapip/gotapip/arp"
 	"github.com/gotapip/gotapip/stack"
+	"github.com/gotapip/gotapip/tcp"
 )
 
 // knob is one tunable, named as Linux's sysctl names it, with an integer
@@ -62,11 +65,14 @@ var sysctlCommand = &Command{
 		for i, k := range knobs {
 			names[i] = k.name
 		}
-		return names
+		return append(names, tcp.SysctlNames()...)
 	},
 	Brief: "show or set the stack's tunables (Linux names)",
-	Help:  "With no arguments, lists every tunable with its value. NAME=VALUE sets one.",
-	Run:   runSysctl,
+	Help: `With no arguments, lists every tunable with its value. NAME=VALUE sets one;
+quote a value with spaces: net.ipv4.tcp_rmem="4096 131072 6291456". The
+TCP tunables (net.ipv4.tcp_*) take effect for connections made from then
+on, as on Linux.`,
+	Run: runSysctl,
 }
 
 func runSysctl(ctx context.Context, sh *Shell, args []string) error {
@@ -75,12 +81,19 @@ func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 		for _, k := range knobs {
 			fmt.Fprintf(w, "%s = %d\t# %s\n", k.name, k.get(sh.Stack), k.help)
 		}
+		for _, name := range tcp.SysctlNames() {
+			v, _ := sh.Stack.TCP.Sysctl(name) // a name of its own list
+			fmt.Fprintf(w, "%s = %s\t# %s\n", name, strings.ReplaceAll(v, "\t", " "), tcpSysctlHelp[name])
+		}
 		return w.Flush()
 	}
 	if len(args) != 1 {
-		return usage("give one NAME or NAME=VALUE at a time")
+		return usage(`give one NAME or NAME=VALUE at a time (quote a value with spaces: NAME="4096 131072 6291456")`)
 	}
 	name, value, set := strings.Cut(args[0], "=")
+	if slices.Contains(tcp.SysctlNames(), name) {
+		return tcpSysctl(sh, name, value, set)
+	}
 	for _, k := range knobs {
 		if k.name != name {
 			continue
@@ -96,6 +109,45 @@ func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("cannot stat /proc/sys/%s: No such file or directory (sysctl lists the tunables)", strings.ReplaceAll(name, ".", "/"))
+}
+
+// tcpSysctl shows, or sets then shows, one of TCP's tunables, as Linux's
+// sysctl prints it (tcp_rmem's three values separated by tabs).
+func tcpSysctl(sh *Shell, name, value string, set bool) error {
+	if set {
+		if err := sh.Stack.TCP.SetSysctl(name, value); err != nil {
+			why := err // tcp's reason, without its name and value again
+			if inner := errors.Unwrap(err); inner != nil {
+				why = inner
+			}
+			want, _, _ := strings.Cut(why.Error(), ", not ")
+			return usage("%s: invalid value %s (%s)", name, value, want)
+		}
+	}
+	v, err := sh.Stack.TCP.Sysctl(name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(sh.Out, "%s = %s\n", name, v)
+	return nil
+}
+
+// tcpSysctlHelp says what each of TCP's tunables does, for the listing.
+var tcpSysctlHelp = map[string]string{
+	"net.ipv4.tcp_syn_retries":      "SYN retransmissions before a connect times out (1 s, 2 s, 4 s ...)",
+	"net.ipv4.tcp_synack_retries":   "SYN-ACK retransmissions before a half-open connection is dropped",
+	"net.ipv4.tcp_retries2":         "data retransmissions before a connection times out",
+	"net.ipv4.tcp_sack":             "offer and accept selective acknowledgements (RFC 2018)",
+	"net.ipv4.tcp_timestamps":       "offer and accept timestamps (RFC 7323: RTT samples, PAWS)",
+	"net.ipv4.tcp_window_scaling":   "offer and accept window scaling (RFC 7323)",
+	"net.ipv4.tcp_syncookies":       "SYN cookies: 0 never, 1 when the SYN queue overflows, 2 always",
+	"net.ipv4.tcp_max_syn_backlog":  "half-open connections a listener keeps",
+	"net.ipv4.tcp_fin_timeout":      "seconds a closed connection waits in FIN-WAIT-2",
+	"net.ipv4.tcp_keepalive_time":   "seconds idle before the first keepalive probe (SO_KEEPALIVE)",
+	"net.ipv4.tcp_keepalive_intvl":  "seconds between keepalive probes",
+	"net.ipv4.tcp_keepalive_probes": "unanswered keepalive probes before the connection is dropped",
+	"net.ipv4.tcp_rmem":             "receive buffer bytes: min default max",
+	"net.ipv4.tcp_wmem":             "send buffer bytes: min default max",
 }
 
 var ipfwdCommand = &Command{

@@ -24,6 +24,8 @@ func TestCompletion(t *testing.T) {
 		{"debug ic", "debug icmp "},
 		{"debug of", "debug off "},
 		{"sysctl net.ipv4.ipf", "sysctl net.ipv4.ipfrag_time "},
+		{"sysctl net.ipv4.tcp_keepalive_i", "sysctl net.ipv4.tcp_keepalive_intvl "},
+		{"ss -", "ss -"}, // several flags: listed
 		{"udp l", "udp listen "},
 		{"frobnicate x", "frobnicate x"},
 		{"echo ", "echo "},

@@ -7,9 +7,13 @@ import (
 )
 
 // describe prints one trace event on one line: layer, direction, device,
-// the header as tcpdump would print it, and the reason of a drop. Data of
+// the header as tcpdump would print it, and the reason of a drop; or
+// layer, *, and the text of a note (a state change, a retransmission). Data of
 // a dropped packet may be malformed: every view is parsed before use.
 func describe(e netdev.TraceEvent) string {
+	if e.Dir == netdev.TraceNote { // a protocol's note: its text alone
+		return fmt.Sprintf("%-4s *  %-6s %s", e.Layer, "-", e.Reason)
+	}
 	arrow := map[netdev.TraceDir]string{netdev.TraceIn: "<-", netdev.TraceOut: "->", netdev.TraceDrop: "x "}[e.Dir]
 	dev := "-"
 	if e.Dev != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/gotapip/gotapip/internal/diagram"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/tcp"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -37,6 +38,10 @@ var (
 	echoRequest = unhex(`0800 5354 0001 0001 18eac2ae4976d3d6
 		101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f
 		303132333435363738393a3b3c3d3e3f`)
+	// A SYN from 56648 to 7 with MSS, SACK-permitted, timestamps, NOP and
+	// window scale.
+	tcpSYN = unhex(`dd48 0007 2bc389a4 00000000 a002 ffff a21a 0000
+		020405b4 0402080a 8f876fa4 00000000 01030307`)
 	ipEcho = append(unhex(`4500 0054 0001 0000 4001 66a6 0a000001 0a000002`), echoRequest...)
 	// Record route (RFC 791: type 7, length 7, pointer 4), room for one
 	// address, padded with End of Option List: IHL 7.
@@ -177,6 +182,7 @@ func TestDiagramsMatchWireFiles(t *testing.T) {
 		{"../arp/header.go", netdev.LayerARP, arpRequest, 17},
 		{"../ip/header.go", netdev.LayerIP, ipEcho, 13}, // then options, absent here
 		{"../icmp/header.go", netdev.LayerICMP, echoRequest, 7},
+		{"../tcp/header.go", tcp.Layer, tcpSYN, 10}, // then the flags' names, drawn in a note
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

@@ -87,7 +87,7 @@ func TestNonsenseGetsClearErrors(t *testing.T) {
 		{"sysctl net.ipv4.ip_forward=2", "sysctl: net.ipv4.ip_forward: invalid value 2 (give 0 to 1)", true},
 		{"sysctl net.ipv4.icmp_msgs_per_sec=x", "sysctl: net.ipv4.icmp_msgs_per_sec: invalid value x (give 1 to 1000000)", true},
 		{"sysctl kernel.panic", "sysctl: cannot stat /proc/sys/kernel/panic: No such file or directory (sysctl lists the tunables)", false},
-		{"sysctl a b", "sysctl: give one NAME or NAME=VALUE at a time", true},
+		{"sysctl a b", `sysctl: give one NAME or NAME=VALUE at a time (quote a value with spaces: NAME="4096 131072 6291456")`, true},
 		{"ipfwd maybe", "ipfwd: maybe: unknown form (give on or off)", true},
 		{"capture stop", "capture: none running (capture start FILE)", false},
 		{"capture start -s 0 x.pcap", "capture: -s 0: invalid argument (give a whole number from 1 to 262144)", true},

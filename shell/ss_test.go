@@ -70,6 +70,11 @@ func TestSS(t *testing.T) {
 		client.sh.Execute(t.Context(), "ss -t")
 		return regexp.MustCompile(fmt.Sprintf(`(?m)^TIME-WAIT +0 +0 +10\.0\.0\.1:%d +10\.0\.0\.2:9000$`, port)).MatchString(client.out.String())
 	})
+	client.out.Reset()
+	client.sh.Execute(t.Context(), "ss -ti")
+	if strings.Contains(client.out.String(), "\t") {
+		t.Errorf("ss -i gave a TIME-WAIT socket internals, which ss does not:\n%s", client.out)
+	}
 	if err := stop(); err != nil {
 		t.Error(err)
 	}

@@ -127,6 +127,12 @@ func (l *tcpShell) serveOne(t *testing.T, host string, serve func(c net.Conn)) s
 	if err != nil {
 		t.Fatal(err)
 	}
+	return acceptOne(t, ln, serve)
+}
+
+// acceptOne runs serve for the one connection ln accepts, and closes ln
+// when the test ends; it returns ln's address.
+func acceptOne(t *testing.T, ln net.Listener, serve func(c net.Conn)) string {
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		c, err := ln.Accept()
@@ -183,16 +189,7 @@ func goServer(t *testing.T, serve func(c *net.TCPConn)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		serve(c.(*net.TCPConn))
-	}()
-	return ln.Addr().String()
+	return acceptOne(t, ln, func(c net.Conn) { serve(c.(*net.TCPConn)) })
 }
 
 // closedPort returns a loopback address nothing listens on.

@@ -6,10 +6,12 @@
 //	you 10.0.0.1 --+-- host 10.0.0.2                 +-- host 10.0.1.2
 //	               +-- router 10.0.0.254 | 10.0.1.1 -+
 //
-// 10.0.0.2 and 10.0.1.2 answer ping and echo UDP on port 7 (RFC 862); the
-// router forwards between the two subnets, and both hosts route everything
-// else through it. The router is also the LAN's name server (dns.go):
-// host.sim, router.sim and far.sim resolve through it.
+// 10.0.0.2 and 10.0.1.2 answer ping, echo UDP on port 7 (RFC 862), and
+// over TCP echo on port 7, discard on port 9 (RFC 863) and serve a web
+// page on port 80 (tcp.go); the router forwards between the two subnets,
+// and both hosts route everything else through it. The router is also the
+// LAN's name server (dns.go): host.sim, router.sim and far.sim resolve
+// through it.
 package sim
 
 import (
@@ -43,6 +45,7 @@ type LAN struct {
 
 	echoes   []*udp.Socket // the hosts' echo services
 	echoDone sync.WaitGroup
+	tcp      []*tcpServices
 }
 
 // Start builds the LAN and plugs a new port of it into s as a device named
@@ -78,8 +81,15 @@ func Start(s *stack.Stack, name string, addr netip.Prefix, mtu int) (*netdev.Net
 			}
 		}
 	}
-	for _, h := range []*stack.Stack{lan.Host, lan.Far} {
-		if err := lan.startEcho(h); err != nil {
+	for _, h := range []struct {
+		s    *stack.Stack
+		addr netip.Prefix
+	}{{lan.Host, HostAddr}, {lan.Far, FarHostAddr}} {
+		err := lan.startEcho(h.s)
+		if err == nil {
+			err = lan.startTCP(h.s, h.addr.Addr().String())
+		}
+		if err != nil {
 			lan.Close()
 			return nil, nil, err
 		}
@@ -118,15 +128,21 @@ func (l *LAN) startEcho(h *stack.Stack) error {
 	return nil
 }
 
-// Close stops the echo services and the simulated hosts.
+// Close stops the services and the simulated hosts.
 func (l *LAN) Close() {
 	for _, sock := range l.echoes {
 		sock.Close()
 	}
 	l.echoDone.Wait()
+	for _, svc := range l.tcp {
+		svc.close()
+	}
 	for _, s := range []*stack.Stack{l.Host, l.Router, l.Far} {
 		if s != nil {
 			s.Close()
 		}
+	}
+	for _, svc := range l.tcp {
+		svc.done.Wait()
 	}
 }

@@ -3,7 +3,10 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/netip"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -159,5 +162,51 @@ func TestSimCloseStopsEcho(t *testing.T) {
 		if n := len(h.UDP.Sockets()); n != 0 {
 			t.Errorf("%d sockets open after Close", n)
 		}
+		if n := len(h.TCP.Connections()); n != 0 {
+			t.Errorf("%d TCP listeners or connections left after Close", n)
+		}
+	}
+}
+
+// Over TCP, 10.0.0.2 and 10.0.1.2 echo on port 7, discard on port 9 and
+// serve a page on port 80; other ports refuse.
+func TestSimHostsTCPServices(t *testing.T) {
+	s := startSim(t)
+	dial := func(t *testing.T, addr string) net.Conn {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := s.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		return c
+	}
+	for _, host := range []string{"10.0.0.2", "10.0.1.2"} {
+		t.Run(host, func(t *testing.T) {
+			echo := dial(t, host+":7")
+			echo.Write([]byte("hello"))
+			echo.(interface{ CloseWrite() error }).CloseWrite()
+			if b, err := io.ReadAll(echo); err != nil || string(b) != "hello" {
+				t.Errorf("echo: %q, %v", b, err)
+			}
+			discard := dial(t, host+":9")
+			discard.Write(make([]byte, 100000))
+			discard.(interface{ CloseWrite() error }).CloseWrite()
+			if b, err := io.ReadAll(discard); err != nil || len(b) != 0 {
+				t.Errorf("discard answered %d bytes, %v", len(b), err)
+			}
+			web := dial(t, host+":80")
+			io.WriteString(web, "GET / HTTP/1.0\r\n\r\n")
+			b, _ := io.ReadAll(web)
+			if want := "Hello from " + host + ", a gotapip stack on the simulated LAN.\n"; !strings.HasPrefix(string(b), "HTTP/1.0 200 OK\r\n") || !strings.HasSuffix(string(b), want) {
+				t.Errorf("web page: %q", b)
+			}
+			_, err := s.DialContext(context.Background(), "tcp", host+":8")
+			if !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Errorf("port 8: %v, want connection refused", err)
+			}
+		})
 	}
 }

@@ -96,6 +96,8 @@ func New(cfg Config) *Stack {
 	s.TCP = tcp.New(s.IP, s.Pool, cfg.Clock, tcfg)
 	s.IP.Register(ip.ProtoTCP, s.TCP.Input)
 	s.IP.RegisterErrorHandler(ip.ProtoTCP, s.TCP.HandleError)
+	s.TCP.SetTraceGate(s.Tracer)
+	s.TCP.SetTrace(s.traceTCP)
 
 	s.RegisterCounters("Arp", &s.ARP.Stats)
 	s.RegisterCounters("Ip", &s.IP.Stats)

@@ -102,7 +102,7 @@ func TestTCPListenAndDialArguments(t *testing.T) {
 	if _, err := a.Listen("tcp", "10.9.9.9:80"); !errors.Is(err, syscall.EADDRNOTAVAIL) {
 		t.Errorf("listen on an address not ours: %v, want EADDRNOTAVAIL", err)
 	}
-	for _, bad := range []struct{ network, addr string }{{"udp", "10.0.0.2:80"}, {"tcp", "host:80"}, {"tcp", "10.0.0.2"}} {
+	for _, bad := range []struct{ network, addr string }{{"sctp", "10.0.0.2:80"}, {"tcp", "host:80"}, {"tcp", "10.0.0.2"}} {
 		if _, err := a.DialContext(context.Background(), bad.network, bad.addr); err == nil {
 			t.Errorf("dial %s %s succeeded", bad.network, bad.addr)
 		}

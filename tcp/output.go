@@ -123,7 +123,9 @@ func (c *Conn) send(seq Seq, flags Flags, n int) error {
 		c.ackPending, c.ackNow = 0, false
 		c.stopDelack()
 	}
-	if seq.LT(c.sndMax) && (n > 0 || flags&(FlagSYN|FlagFIN) != 0) {
+	// sndMax counts the SYN from the start (prepare): the first SYN or
+	// SYN-ACK is new, a retransmission comes after an RTO (c.retries).
+	if flags&FlagSYN != 0 && c.retries > 0 || flags&FlagSYN == 0 && seq.LT(c.sndMax) && (n > 0 || flags&FlagFIN != 0) {
 		c.p.Stats.RetransSegs.Add(1)
 	} else {
 		c.p.Stats.OutSegs.Add(1)

@@ -27,6 +27,7 @@ type tuple struct{ local, remote netip.AddrPort }
 type Protocol struct {
 	Stats Stats
 	trace atomic.Pointer[func(TraceEvent)] // SetTrace
+	gate  *netdev.Tracer                   // SetTraceGate
 
 	ip    *ip.Layer
 	pool  *netdev.Pool

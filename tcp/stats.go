@@ -7,13 +7,16 @@ import (
 )
 
 // Stats are TCP's counters, named as the TCP-MIB (RFC 4022) and Linux's
-// /proc/net/snmp and netstat (TcpExt) name them. CurrEstab is a gauge.
+// /proc/net/snmp and netstat (TcpExt) name them; the tags give the names
+// nstat prints for Linux's extras (TcpExtTCPChallengeACK), and for the
+// five drop reasons Linux has no counter for (NoConnection to
+// NoBuffers), names of ours in the same group. CurrEstab is a gauge.
 type Stats struct {
 	ActiveOpens  atomic.Uint64 // CLOSED -> SYN-SENT
 	PassiveOpens atomic.Uint64 // LISTEN -> SYN-RECEIVED
 	AttemptFails atomic.Uint64 // SYN-SENT or SYN-RECEIVED -> CLOSED, SYN-RECEIVED -> LISTEN
 	EstabResets  atomic.Uint64 // ESTABLISHED or CLOSE-WAIT -> CLOSED by RST
-	CurrEstab    atomic.Uint64 // now in ESTABLISHED or CLOSE-WAIT
+	CurrEstab    atomic.Uint64 `nstat:",gauge"` // now in ESTABLISHED or CLOSE-WAIT
 	InSegs       atomic.Uint64 // received, errors included
 	OutSegs      atomic.Uint64 // sent, retransmissions excluded
 	RetransSegs  atomic.Uint64 // retransmitted
@@ -21,26 +24,26 @@ type Stats struct {
 	OutRsts      atomic.Uint64 // RSTs sent
 	InCsumErrors atomic.Uint64 // of InErrs: bad checksum
 
-	SyncookiesSent   atomic.Uint64
-	SyncookiesRecv   atomic.Uint64 // valid cookies that made a connection
-	SyncookiesFailed atomic.Uint64
-	ListenOverflows  atomic.Uint64 // handshakes that found the accept queue full
-	ListenDrops      atomic.Uint64 // SYNs and ACKs a listener dropped
-	ChallengeACKs    atomic.Uint64 // RFC 5961 challenge ACKs sent (TCPChallengeACK)
-	PAWSEstab        atomic.Uint64 // segments dropped by PAWS (PAWSEstabRejected)
-	Timeouts         atomic.Uint64 // retransmission timer expiries (TCPTimeouts)
-	FastRetrans      atomic.Uint64 // fast retransmits (TCPFastRetrans)
-	OFOQueue         atomic.Uint64 // segments kept out of order (TCPOFOQueue)
-	OFODrop          atomic.Uint64 // out-of-order segments with no room (TCPOFODrop)
-	AbortOnTimeout   atomic.Uint64 // connections given up after retries (TCPAbortOnTimeout)
-	AbortOnClose     atomic.Uint64 // closed with unread data: RST sent (TCPAbortOnClose)
-	RcvPruned        atomic.Uint64 // data beyond the receive buffer dropped
-	NoConnection     atomic.Uint64 // segments for no connection or listener (answered with RST)
-	OutOfWindow      atomic.Uint64 // segments outside the receive window
-	BadACK           atomic.Uint64 // ACKs of data never sent, or too old (RFC 5961 5.2)
-	ICMPIgnored      atomic.Uint64 // ICMP errors for no connection, or failing RFC 5927 checks
-	NoBuffers        atomic.Uint64 // connections refused by the per-stack bounds
+	SyncookiesSent   atomic.Uint64 `nstat:"TcpExtSyncookiesSent"`
+	SyncookiesRecv   atomic.Uint64 `nstat:"TcpExtSyncookiesRecv"` // valid cookies that made a connection
+	SyncookiesFailed atomic.Uint64 `nstat:"TcpExtSyncookiesFailed"`
+	ListenOverflows  atomic.Uint64 `nstat:"TcpExtListenOverflows"`   // handshakes that found the accept queue full
+	ListenDrops      atomic.Uint64 `nstat:"TcpExtListenDrops"`       // SYNs and ACKs a listener dropped
+	ChallengeACKs    atomic.Uint64 `nstat:"TcpExtTCPChallengeACK"`   // RFC 5961 challenge ACKs sent (TCPChallengeACK)
+	PAWSEstab        atomic.Uint64 `nstat:"TcpExtPAWSEstab"`         // segments dropped by PAWS (PAWSEstabRejected)
+	Timeouts         atomic.Uint64 `nstat:"TcpExtTCPTimeouts"`       // retransmission timer expiries (TCPTimeouts)
+	FastRetrans      atomic.Uint64 `nstat:"TcpExtTCPFastRetrans"`    // fast retransmits (TCPFastRetrans)
+	OFOQueue         atomic.Uint64 `nstat:"TcpExtTCPOFOQueue"`       // segments kept out of order (TCPOFOQueue)
+	OFODrop          atomic.Uint64 `nstat:"TcpExtTCPOFODrop"`        // out-of-order segments with no room (TCPOFODrop)
+	AbortOnTimeout   atomic.Uint64 `nstat:"TcpExtTCPAbortOnTimeout"` // connections given up after retries (TCPAbortOnTimeout)
+	AbortOnClose     atomic.Uint64 `nstat:"TcpExtTCPAbortOnClose"`   // closed with unread data: RST sent (TCPAbortOnClose)
+	RcvPruned        atomic.Uint64 `nstat:"TcpExtRcvPruned"`         // data beyond the receive buffer dropped
+	NoConnection     atomic.Uint64 `nstat:"TcpExtNoConnection"`      // segments for no connection or listener (answered with RST)
+	OutOfWindow      atomic.Uint64 `nstat:"TcpExtOutOfWindow"`       // segments outside the receive window
+	BadACK           atomic.Uint64 `nstat:"TcpExtBadACK"`            // ACKs of data never sent, or too old (RFC 5961 5.2)
+	ICMPIgnored      atomic.Uint64 `nstat:"TcpExtICMPIgnored"`       // ICMP errors for no connection, or failing RFC 5927 checks
+	NoBuffers        atomic.Uint64 `nstat:"TcpExtNoBuffers"`         // connections refused by the per-stack bounds
 }
 
-// Reset zeroes every counter (CurrEstab too).
+// Reset zeroes every counter (not the gauge CurrEstab).
 func (s *Stats) Reset() { counters.Reset(s) }

@@ -1,6 +1,14 @@
 package tcp
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/gotapip/gotapip/netdev"
+)
+
+// Layer is TCP's debug layer (debug tcp): the stack hands TraceEvents to
+// the netdev Tracer under it.
+var Layer = netdev.RegisterLayer("tcp")
 
 // TraceKind is what a trace event reports.
 type TraceKind uint8
@@ -36,8 +44,15 @@ func (p *Protocol) SetTrace(f func(TraceEvent)) {
 	p.trace.Store(&f)
 }
 
+// SetTraceGate makes TCP build trace events only while t traces Layer
+// (debug tcp), so a hook installed for good costs one atomic load per
+// segment while nobody watches. Call it while wiring, before traffic.
+func (p *Protocol) SetTraceGate(t *netdev.Tracer) { p.gate = t }
+
 // tracing reports whether anyone listens: callers build events only then.
-func (p *Protocol) tracing() bool { return p.trace.Load() != nil }
+func (p *Protocol) tracing() bool {
+	return p.trace.Load() != nil && (p.gate == nil || p.gate.Enabled(Layer))
+}
 
 func (p *Protocol) emit(e TraceEvent) {
 	if f := p.trace.Load(); f != nil {

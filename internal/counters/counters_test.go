@@ -69,3 +69,29 @@ func TestReset(t *testing.T) {
 		t.Errorf("Reset touched fields it does not walk: hidden %d ByType[2] %d", s.hidden.Load(), s.ByType[2].Load())
 	}
 }
+
+// A tag gives a counter its whole nstat name, or marks a gauge, which
+// Reset leaves.
+func TestTags(t *testing.T) {
+	var st struct {
+		Plain atomic.Uint64
+		Ext   atomic.Uint64 `nstat:"TcpExtTCPThing"`
+		Level atomic.Uint64 `nstat:",gauge"`
+	}
+	got := Of(&st)
+	want := []Counter{
+		{Name: "Plain", Value: &st.Plain},
+		{Name: "TcpExtTCPThing", Value: &st.Ext, Full: true},
+		{Name: "Level", Value: &st.Level, Gauge: true},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Of: %+v, want %+v", got, want)
+	}
+	for _, c := range got {
+		c.Value.Store(5)
+	}
+	Reset(&st)
+	if st.Plain.Load() != 0 || st.Ext.Load() != 0 || st.Level.Load() != 5 {
+		t.Errorf("after Reset: %d %d %d, want 0 0 5", st.Plain.Load(), st.Ext.Load(), st.Level.Load())
+	}
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every demo in this folder on the simulated LAN (no root needed) and
 # checks its output against NAME.expected, after masking what changes from
-# run to run (times, RTTs, ages, and the ICMP checksums and hex dumps that
-# ping's timestamp changes). UPDATE=1 rewrites the expected files.
+# run to run (times, RTTs, ages, the ICMP checksums and hex dumps that
+# ping's timestamp changes, TCP's ephemeral ports and timestamp values).
+# UPDATE=1 rewrites the expected files.
 #
 #   scripts/demos/run.sh [NAME...]      TAPIP=path/to/tapip (default ./tapip)
 set -euo pipefail
@@ -22,6 +23,8 @@ mask() {
 		-e 's/^( +[0-9a-f]{4}  )[0-9a-f ]{48} +\|.*\|$/\1(hex: ping data holds a timestamp)/' \
 		-e '/^[ 0-9]{2}  /s/  [0-9]+\.[0-9]{3} ms/  X ms/g' \
 		-e 's/^(udp  -> -      UDP )[0-9]+( > 33[45][0-9]{2}: length 32)$/\1PORT\2/' \
+		-e 's/TS val [0-9]+ ecr [0-9]+/TS val X ecr X/' \
+		-e 's/(TCP |> |10\.0\.0\.1:)(49[0-9]{3}|5[0-9]{4}|6[0-5][0-9]{3})\b/\1PORT/g' \
 		-e 's/[[:space:]]+$//'
 }
 
