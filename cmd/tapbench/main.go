@@ -65,6 +65,7 @@ type options struct {
 	runs, flows                   int
 	windows                       []int
 	scenarios, targets            []string
+	tcpScenarios                  []string // tcp-rx, tcp-tx: bulk throughput, no window
 	jsonPath, tapip, profile      string
 	busyPoll                      time.Duration
 }
@@ -73,7 +74,7 @@ func main() {
 	// Helper modes, started by tapbench itself inside a namespace.
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
-		case "-echo-server", "-serve-stack":
+		case "-echo-server", "-serve-stack", "-tcp-sink", "-tcp-send":
 			os.Exit(helper(os.Args[1], os.Args[2:]))
 		}
 	}
@@ -89,9 +90,17 @@ func helper(mode string, args []string) int {
 		return 2
 	}
 	var err error
-	if mode == "-echo-server" {
+	switch mode {
+	case "-echo-server":
 		err = echoServer(*life)
-	} else {
+	case "-tcp-sink":
+		err = tcpSink(*life)
+	case "-tcp-send":
+		if fs.NArg() != 1 {
+			return 2
+		}
+		err = tcpSend(fs.Arg(0), *life)
+	default:
 		err = serveStack(*profile, *life, *spin)
 	}
 	if err != nil {
@@ -108,7 +117,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.runs, "runs", 3, "runs per cell; the table shows their median")
 	fs.IntVar(&o.flows, "flows", 1, "flows the requests take turns on: UDP source ports, ICMP source addresses")
 	windows := fs.String("windows", "1,64", "requests outstanding (comma-separated)")
-	scenarios := fs.String("scenarios", strings.Join([]string{scICMPEcho, scUDPEcho, scUDPClosed}, ","), "what to send")
+	scenarios := fs.String("scenarios", strings.Join([]string{scICMPEcho, scUDPEcho, scUDPClosed, scTCPRx, scTCPTx}, ","), "what to send")
 	targets := fs.String("targets", strings.Join(allTargets, ","), "whom to measure")
 	fs.DurationVar(&o.lossTimeout, "loss-timeout", 200*time.Millisecond, "a request unanswered this long is lost and replaced")
 	fs.DurationVar(&o.warmup, "warmup", 200*time.Millisecond, "unmeasured load before each run (ARP, caches)")
@@ -135,9 +144,13 @@ func parseFlags(args []string) (options, error) {
 		}
 		o.windows = append(o.windows, w)
 	}
-	o.scenarios = strings.Split(*scenarios, ",")
-	for _, s := range o.scenarios {
-		if s != scICMPEcho && s != scUDPEcho && s != scUDPClosed {
+	for _, s := range strings.Split(*scenarios, ",") {
+		switch s {
+		case scICMPEcho, scUDPEcho, scUDPClosed:
+			o.scenarios = append(o.scenarios, s)
+		case scTCPRx, scTCPTx:
+			o.tcpScenarios = append(o.tcpScenarios, s)
+		default:
 			return o, fmt.Errorf("-scenarios: unknown %q", s)
 		}
 	}
@@ -211,6 +224,7 @@ func bench(o options, stop *atomic.Bool) error {
 		return profileRun(o, topo, self, stop)
 	}
 	var results []result
+	var tcpResults []tcpResult
 	for _, tname := range o.targets {
 		var t target
 		switch {
@@ -222,18 +236,23 @@ func bench(o options, stop *atomic.Bool) error {
 			t, err = startTapip(tapTarget(topo.client), o.tapip)
 		}
 		if err != nil {
-			printResults(o, order(results, o))
+			printResults(o, order(results, o), tcpResults)
 			return err
 		}
 		rs, err := measureTarget(o, topo, t, stop)
-		t.stop()
 		results = append(results, rs...)
+		if err == nil {
+			var trs []tcpResult
+			trs, err = measureTCP(o, topo, t, self, stop)
+			tcpResults = append(tcpResults, trs...)
+		}
+		t.stop()
 		if err != nil {
-			printResults(o, results)
+			printResults(o, results, tcpResults)
 			return err
 		}
 	}
-	return printResults(o, order(results, o))
+	return printResults(o, order(results, o), tcpResults)
 }
 
 // measureTarget runs every scenario and window against t.
@@ -317,14 +336,18 @@ func order(rs []result, o options) []result {
 	return out
 }
 
-func printResults(o options, rs []result) error {
+func printResults(o options, rs []result, trs []tcpResult) error {
 	rat := ratios(rs)
 	fmt.Print(formatTable(rs))
 	if len(rat) > 0 {
 		fmt.Println()
 		fmt.Print(formatRatios(rat))
 	}
-	rep := report{Time: time.Now().UTC(), Machine: machineInfo(), Results: rs, Ratios: rat,
+	if len(trs) > 0 {
+		fmt.Println()
+		fmt.Print(formatTCP(trs))
+	}
+	rep := report{Time: time.Now().UTC(), Machine: machineInfo(), Results: rs, Ratios: rat, TCP: trs,
 		Settings: map[string]string{
 			"duration": o.duration.String(), "runs": strconv.Itoa(o.runs),
 			"loss_timeout": o.lossTimeout.String(), "warmup": o.warmup.String(),
