@@ -19,9 +19,15 @@ import (
 // kernelListen opens a kernel TCP listener in the test's namespace.
 func kernelListen(t *testing.T, h *tapHost, addr string) net.Listener {
 	t.Helper()
+	return kernelListenIn(t, h.ns, addr)
+}
+
+// kernelListenIn opens a kernel TCP listener in namespace ns.
+func kernelListenIn(t *testing.T, ns, addr string) net.Listener {
+	t.Helper()
 	var ln net.Listener
 	var err error
-	nstest.Do(t, h.ns, func() { ln, err = net.Listen("tcp4", addr) })
+	nstest.Do(t, ns, func() { ln, err = net.Listen("tcp4", addr) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,15 +79,15 @@ func TestTCPNettestConnAgainstKernel(t *testing.T) {
 	})
 }
 
-// lossOnKernelSide drops pct% of the TCP segments the kernel sends and
-// receives (nftables: numgen random), so both directions recover.
-func lossOnKernelSide(t *testing.T, h *tapHost, pct int) {
+// lossOnKernelSide drops pct% of the TCP segments the kernel in ns sends
+// and receives (nftables: numgen random), so both directions recover.
+func lossOnKernelSide(t *testing.T, ns string, pct int) {
 	t.Helper()
 	if _, err := exec.LookPath("nft"); err != nil {
 		nstest.Unavailable(t, "needs nft(8) (apt-get install nftables, or make deps)")
 	}
 	rule := "numgen random mod 100 < " + itoa(pct) + " drop"
-	nstest.Run(t, h.ns, "nft", "add table inet loss; "+
+	nstest.Run(t, ns, "nft", "add table inet loss; "+
 		"add chain inet loss in { type filter hook input priority 0 ; } ; "+
 		"add chain inet loss out { type filter hook output priority 0 ; } ; "+
 		"add rule inet loss in meta l4proto tcp "+rule+" ; "+
@@ -91,7 +97,7 @@ func lossOnKernelSide(t *testing.T, h *tapHost, pct int) {
 func testKernelTransfers(t *testing.T, lossPct, size int) {
 	h := newTapHost(t)
 	if lossPct > 0 {
-		lossOnKernelSide(t, h, lossPct)
+		lossOnKernelSide(t, h.ns, lossPct)
 	}
 	t.Run("stack connects", func(t *testing.T) {
 		ln := kernelListen(t, h, "10.0.0.2:7200")
