@@ -39,11 +39,12 @@ run: build
 
 # Tools the tests call: ping and arping (iputils), tcpdump, ip (iproute2),
 # setpriv and script (util-linux), shellcheck, tmux (the terminal tier), nft
-# (nftables: loss on the kernel side in TCP tests). Installed with apt when
-# missing and we are root; otherwise say what is missing.
+# (nftables: loss on the kernel side in TCP tests), python3 (http.server:
+# the kernel side's web server for the shell's curl). Installed with apt
+# when missing and we are root; otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux nft:nftables; do \
+	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux nft:nftables python3:python3; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

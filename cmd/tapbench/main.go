@@ -3,7 +3,7 @@
 // Command tapbench measures gotapip end to end against the Linux kernel.
 //
 //	tapbench [-duration 3s] [-runs 3] [-windows 1,64] [-json FILE]
-//	         [-scenarios icmp-echo,udp-echo,udp-closed]
+//	         [-scenarios icmp-echo,udp-echo,udp-closed,tcp-rx,tcp-tx]
 //	         [-targets kernel,gotapip,gotapip-packet]
 //	         [-flows N] [-tapip BIN] [-profile FILE]
 //
@@ -18,7 +18,9 @@
 // (gotapip-packet). Every run reports replies/s, RTT p50/p99, loss, and CPU per
 // reply of the stack process and of the whole machine (/proc); the table
 // shows the median of the runs and the ratios ours/kernel, and the JSON
-// file keeps every run. Traffic goes only to addresses inside its own
+// file keeps every run. tcp-rx and tcp-tx measure TCP bulk throughput into
+// and out of each target, one connection with the client namespace's kernel
+// (MB/s, CPU per MB; tcpbulk.go). Traffic goes only to addresses inside its own
 // namespaces; every run stops by itself; the namespaces are removed on exit,
 // on error and on Ctrl-C.
 //
