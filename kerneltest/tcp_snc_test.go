@@ -21,43 +21,44 @@ import (
 // a kernel socket in the namespace: snc -c 10.0.0.2:PORT < big.bin to a
 // kernel receiver, and a kernel sender to snc -b 0.0.0.0:PORT > out.bin,
 // SHA-256 equal at both ends. Clean, with 3% loss on the kernel side
-// (nftables, both directions of the kernel's TCP), and with the shell's
-// netem (loss, duplication, reordering) on the frames our stack sends.
+// (nftables, both directions, on a kernel router in front of the kernel
+// peer: lossyKernelPeer), and with the shell's netem (loss, duplication,
+// reordering) on the frames our stack sends.
 
 // sncTimeout bounds one transfer: 50 MB moves in seconds on a quiet
 // machine; a stuck connection fails the test instead of hanging it.
 const sncTimeout = 4 * time.Minute
 
-func TestTCPSncFileTransfers(t *testing.T) { testSncTransfers(t, 50<<20, 0, "") }
+func TestTCPSncFileTransfers(t *testing.T) { testSncTransfers(t, 50<<20, 50<<20, 0, "") }
 
 func TestTCPSncFileTransfersKernelLoss(t *testing.T) {
-	testSncTransfers(t, lossyTransferSize, 3, "")
+	testSncTransfers(t, lossyStackSends, 50<<20, 3, "")
 }
 
 func TestTCPSncFileTransfersNetem(t *testing.T) {
-	testSncTransfers(t, lossyTransferSize, 0, "loss 3% duplicate 2% reorder 5% seed 11")
+	testSncTransfers(t, lossyStackSends, 50<<20, 0, "loss 3% duplicate 2% reorder 5% seed 11")
 }
 
-// lossyTransferSize is the size sent each way under loss. Not 50 MB: our
-// stack as the sender recovers from 3% loss mostly by retransmission
-// timeouts (NewReno without SACK-based recovery; 200 ms minimum RTO), at
-// 0.5-1.4 MB/s here, so 50 MB took 70-90 s with the kernel's loss and
-// 40 s with netem's, for one direction; 16 MB still meets hundreds of
-// losses each way (the kernel, as the sender, moves 50 MB through the
-// same loss in about a second).
-const lossyTransferSize = 16 << 20
+// lossyStackSends is what our stack sends under loss. Not 50 MB: as the
+// sender it recovers from 3% loss mostly by retransmission timeouts
+// (NewReno without SACK-based recovery, 200 ms minimum RTO), at 0.5-1.4
+// MB/s here, so 50 MB took 70-90 s with the kernel's loss and 40 s with
+// netem's; 16 MB still meets hundreds of losses. The kernel, as the
+// sender, moves its 50 MB through the same loss in about a second.
+const lossyStackSends = 16 << 20
 
-// testSncTransfers sends size bytes each way, with lossPct% of the
-// kernel's TCP segments dropped by nftables and netem (a netem command's
-// faults) on our TAP.
-func testSncTransfers(t *testing.T, size, lossPct int, netem string) {
+// testSncTransfers has our stack send sendSize bytes and receive
+// recvSize, one way after the other, with lossPct% of TCP segments
+// dropped each way by a kernel router in front of the kernel peer, and
+// netem (a netem command's faults) on our TAP.
+func testSncTransfers(t *testing.T, sendSize, recvSize, lossPct int, netem string) {
 	ns := tcpNetns(t)
+	kns, kaddr, args := ns, "10.0.0.2", tcpTapArgs // the kernel's side
 	if lossPct > 0 {
-		lossOnKernelSide(t, ns, lossPct)
+		kns, kaddr = lossyKernelPeer(t, ns, lossPct), "10.0.1.2"
+		args = append([]string{"-gw", "10.0.0.2"}, args...)
 	}
 	dir := t.TempDir()
-	in := filepath.Join(dir, "big.bin")
-	sum := stacktest.RandomFile(t, in, size, 1)
 	script := func(snc string) string {
 		if netem == "" {
 			return snc + "; stat"
@@ -69,15 +70,17 @@ func testSncTransfers(t *testing.T, size, lossPct int, netem string) {
 			t.Fatalf("tapip: status %d\nstderr:\n%s", status, p.errOut.String())
 		}
 		if lossPct > 0 || netem != "" {
-			checkRecovered(t, ns, p.out.String(), netem != "")
+			checkRecovered(t, kns, p.out.String(), netem != "")
 		}
 	}
 
 	t.Run("snc -c < file", func(t *testing.T) {
-		ln := kernelListenIn(t, ns, "0.0.0.0:9100")
+		size, in := sendSize, filepath.Join(dir, "send.bin")
+		sum := stacktest.RandomFile(t, in, size, 1)
+		ln := kernelListenIn(t, kns, "0.0.0.0:9100") // before tapip makes the TAP and its address
 		got := make(chan hashed, 1)
 		go func() { got <- hashAccepted(ln) }()
-		p := startTapip(t, ns, append(tcpTapArgs, "-c", script("snc -c 10.0.0.2:9100 < "+in))...)
+		p := startTapip(t, ns, append(args, "-c", script("snc -c "+kaddr+":9100 < "+in))...)
 		var r hashed
 		select {
 		case r = <-got:
@@ -92,9 +95,11 @@ func testSncTransfers(t *testing.T, size, lossPct int, netem string) {
 	})
 
 	t.Run("snc -b > file", func(t *testing.T) {
+		size, in := recvSize, filepath.Join(dir, "recv.bin")
+		sum := stacktest.RandomFile(t, in, size, 2)
 		out := filepath.Join(dir, "out.bin")
-		p := startTapip(t, ns, append(tcpTapArgs, "-c", script("snc -b 0.0.0.0:9200 > "+out))...)
-		c := dialWhenListening(t, ns, "10.0.0.1:9200", p)
+		p := startTapip(t, ns, append(args, "-c", script("snc -b 0.0.0.0:9200 > "+out))...)
+		c := dialWhenListening(t, kns, "10.0.0.1:9200", p)
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(sncTimeout))
 		if err := sendFile(c, in); err != nil {
@@ -150,7 +155,7 @@ func checkRecovered(t *testing.T, ns, out string, netem bool) {
 	t.Helper()
 	ours := statValue(t, out, "TcpRetransSegs")
 	theirs := kernelTCPCounter(t, ns, "RetransSegs")
-	t.Logf("retransmitted: ours %d (%d on timeouts, %d fast retransmits), the kernel's %d",
+	t.Logf("retransmitted: ours %d (%d on timeouts, %d fast retransmits), the kernel's %d (the namespace's total so far)",
 		ours, statValue(t, out, "TcpTimeouts"), statValue(t, out, "TcpFastRetrans"), theirs)
 	if ours+theirs == 0 {
 		t.Errorf("faults on the link and nobody retransmitted (ours %d, the kernel's %d):\n%s", ours, theirs, tail(out))

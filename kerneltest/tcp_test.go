@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/ip"
 	"golang.org/x/net/nettest"
 )
 
@@ -79,29 +83,54 @@ func TestTCPNettestConnAgainstKernel(t *testing.T) {
 	})
 }
 
-// lossOnKernelSide drops pct% of the TCP segments the kernel in ns sends
-// and receives (nftables: numgen random), so both directions recover.
-func lossOnKernelSide(t *testing.T, ns string, pct int) {
+// lossyKernelPeer puts a kernel TCP peer one hop behind ns, the
+// namespace of our TAP: a namespace of its own at 10.0.1.2/24 on a veth
+// to ns (10.0.1.1/24), ns forwarding between the veth and the TAP and
+// dropping pct% of the TCP segments it forwards, each way (nftables:
+// numgen random). A drop there is a loss on the wire for both TCPs. A
+// drop in the peer's own output or egress hook is not: the kernel's TCP
+// sees the local send fail and sends again at once, so its data would
+// never be lost. Our stack needs a route to 10.0.1.0/24 via 10.0.0.2.
+func lossyKernelPeer(t *testing.T, ns string, pct int) string {
 	t.Helper()
 	if _, err := exec.LookPath("nft"); err != nil {
 		nstest.Unavailable(t, "needs nft(8) (apt-get install nftables, or make deps)")
 	}
-	rule := "numgen random mod 100 < " + itoa(pct) + " drop"
+	peer := nstest.NewNetns(t, "gtpeer")
+	vethPair(t, ns, "gtr0", peer, "gtr1")
+	nstest.Run(t, ns, "ip", "addr", "add", "10.0.1.1/24", "dev", "gtr0")
+	nstest.Run(t, peer, "ip", "addr", "add", "10.0.1.2/24", "dev", "gtr1")
+	nstest.Run(t, peer, "ip", "route", "add", "default", "via", "10.0.1.1")
+	nstest.Run(t, ns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
 	nstest.Run(t, ns, "nft", "add table inet loss; "+
-		"add chain inet loss in { type filter hook input priority 0 ; } ; "+
-		"add chain inet loss out { type filter hook output priority 0 ; } ; "+
-		"add rule inet loss in meta l4proto tcp "+rule+" ; "+
-		"add rule inet loss out meta l4proto tcp "+rule)
+		"add chain inet loss forwarded { type filter hook forward priority 0 ; } ; "+
+		"add rule inet loss forwarded meta l4proto tcp numgen random mod 100 < "+itoa(pct)+" counter drop")
+	return peer
+}
+
+// kernelDropped is how many TCP segments lossyKernelPeer's rule dropped.
+func kernelDropped(t *testing.T, ns string) int {
+	t.Helper()
+	m := regexp.MustCompile(`counter packets (\d+)`).FindStringSubmatch(nstest.Run(t, ns, "nft", "list", "table", "inet", "loss"))
+	if m == nil {
+		t.Fatalf("no loss counter in nft's table")
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
 
 func testKernelTransfers(t *testing.T, lossPct, size int) {
 	h := newTapHost(t)
+	k, kaddr := h, "10.0.0.2" // the kernel's side: h.ns, or a peer behind it
 	if lossPct > 0 {
-		lossOnKernelSide(t, h.ns, lossPct)
+		k, kaddr = &tapHost{ns: lossyKernelPeer(t, h.ns, lossPct), stack: h.stack}, "10.0.1.2"
+		if err := h.stack.AddRoute(ip.Route{Prefix: netip.MustParsePrefix("10.0.1.0/24"), Gateway: netip.MustParseAddr("10.0.0.2"), Dev: h.dev}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Run("stack connects", func(t *testing.T) {
-		ln := kernelListen(t, h, "10.0.0.2:7200")
-		ours, theirs := stackDialKernel(t, h, ln)
+		ln := kernelListen(t, k, kaddr+":7200")
+		ours, theirs := stackDialKernel(t, k, ln)
 		defer ours.Close()
 		defer theirs.Close()
 		stacktest.Transfer(t, ours, theirs, size)
@@ -117,7 +146,7 @@ func testKernelTransfers(t *testing.T, lossPct, size int) {
 			c, _ := ln.Accept()
 			accepted <- c
 		}()
-		theirs, err := kernelDial(t, h, "10.0.0.1:7300")
+		theirs, err := kernelDial(t, k, "10.0.0.1:7300")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,8 +158,12 @@ func testKernelTransfers(t *testing.T, lossPct, size int) {
 		defer ours.Close()
 		stacktest.Transfer(t, ours, theirs, size)
 	})
-	if lossPct > 0 && h.stack.TCP.Stats.RetransSegs.Load() == 0 {
-		t.Errorf("%d%% loss and the stack retransmitted nothing", lossPct)
+	if lossPct > 0 {
+		ours, theirs := h.stack.TCP.Stats.RetransSegs.Load(), kernelTCPCounter(t, k.ns, "RetransSegs")
+		t.Logf("nftables dropped %d segments; we retransmitted %d, the kernel %d", kernelDropped(t, h.ns), ours, theirs)
+		if ours == 0 || theirs == 0 {
+			t.Errorf("%d%% loss both ways, and one side retransmitted nothing (ours %d, the kernel's %d)", lossPct, ours, theirs)
+		}
 	}
 }
 
