@@ -18,6 +18,7 @@ import (
 
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 )
 
 // HTTP over the stack's TCP against the kernel's, both ways, through the
@@ -108,7 +109,7 @@ func TestTCPCurlFetchesFromKernelPythonHTTPServer(t *testing.T) {
 	}
 	dir, sums := serveDir(t)
 	srv := exec.Command("ip", "netns", "exec", ns, "python3", "-m", "http.server", "--bind", "0.0.0.0", "--directory", dir, "8001")
-	var srvLog strings.Builder
+	var srvLog syncbuf.Buffer
 	srv.Stdout, srv.Stderr = &srvLog, &srvLog
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
