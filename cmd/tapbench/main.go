@@ -228,33 +228,57 @@ func bench(o options, stop *atomic.Bool) error {
 	var results []result
 	var tcpResults []tcpResult
 	for _, tname := range o.targets {
-		var t target
-		switch {
-		case tname == targetKernel:
-			t = &kernelTarget{ns: topo.server, self: self}
-		case tname == targetPacket:
-			t, err = startTapip(packetTarget(topo.stack), o.tapip)
-		default:
-			t, err = startTapip(tapTarget(topo.client), o.tapip)
-		}
+		rs, trs, err := measureAll(o, topo, tname, self, stop)
+		results, tcpResults = append(results, rs...), append(tcpResults, trs...)
 		if err != nil {
 			printResults(o, order(results, o), tcpResults)
 			return err
 		}
-		rs, err := measureTarget(o, topo, t, stop)
-		results = append(results, rs...)
-		if err == nil {
-			var trs []tcpResult
-			trs, err = measureTCP(o, topo, t, self, stop)
-			tcpResults = append(tcpResults, trs...)
-		}
-		t.stop()
-		if err != nil {
-			printResults(o, results, tcpResults)
-			return err
-		}
 	}
 	return printResults(o, order(results, o), tcpResults)
+}
+
+// startTarget starts the target named tname.
+func startTarget(o options, topo *topology, tname, self string) (target, error) {
+	switch tname {
+	case targetKernel:
+		return &kernelTarget{ns: topo.server, self: self}, nil
+	case targetPacket:
+		return startTapip(packetTarget(topo.stack), o.tapip)
+	}
+	return startTapip(tapTarget(topo.client), o.tapip)
+}
+
+// measureAll runs the request/response scenarios and then the TCP ones
+// against the target named tname, each on a target of its own: tapip's
+// udp listen (udp-echo) holds its script until it ends, so the snc
+// commands of the TCP runs go to a fresh tapip.
+func measureAll(o options, topo *topology, tname, self string, stop *atomic.Bool) ([]result, []tcpResult, error) {
+	var rs []result
+	var trs []tcpResult
+	if len(o.scenarios) > 0 {
+		t, err := startTarget(o, topo, tname, self)
+		if err != nil {
+			return nil, nil, err
+		}
+		rs, err = measureTarget(o, topo, t, stop)
+		t.stop()
+		if err != nil {
+			return rs, nil, err
+		}
+	}
+	if len(o.tcpScenarios) > 0 {
+		t, err := startTarget(o, topo, tname, self)
+		if err != nil {
+			return rs, nil, err
+		}
+		trs, err = measureTCP(o, topo, t, self, stop)
+		t.stop()
+		if err != nil {
+			return rs, trs, err
+		}
+	}
+	return rs, trs, nil
 }
 
 // measureTarget runs every scenario and window against t.
