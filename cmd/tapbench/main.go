@@ -364,13 +364,17 @@ func order(rs []result, o options) []result {
 
 func printResults(o options, rs []result, trs []tcpResult) error {
 	rat := ratios(rs)
-	fmt.Print(formatTable(rs))
+	if len(rs) > 0 {
+		fmt.Print(formatTable(rs))
+	}
 	if len(rat) > 0 {
 		fmt.Println()
 		fmt.Print(formatRatios(rat))
 	}
 	if len(trs) > 0 {
-		fmt.Println()
+		if len(rs) > 0 {
+			fmt.Println()
+		}
 		fmt.Print(formatTCP(trs))
 	}
 	rep := report{Time: time.Now().UTC(), Machine: machineInfo(), Results: rs, Ratios: rat, TCP: trs,
