@@ -41,13 +41,14 @@ run: build
 
 # Tools the tests call: ping and arping (iputils), tcpdump, ip (iproute2),
 # setpriv and script (util-linux), shellcheck, tmux (the terminal tier), nft
-# (nftables: loss on the kernel side in TCP tests), dnsmasq (the name server
-# in the kernel's namespace for host; dnsmasq-base is the program without
+# (nftables: loss on the kernel side in TCP tests), python3 (http.server:
+# the kernel side's web server for the shell's curl), dnsmasq (the DNS and
+# DHCP server in the kernel's namespace; dnsmasq-base is the program without
 # the host-wide service the dnsmasq package starts). Installed with apt
 # when missing and we are root; otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux nft:nftables dnsmasq:dnsmasq-base; do \
+	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux nft:nftables python3:python3 dnsmasq:dnsmasq-base; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

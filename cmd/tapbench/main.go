@@ -3,7 +3,7 @@
 // Command tapbench measures gotapip end to end against the Linux kernel.
 //
 //	tapbench [-duration 3s] [-runs 3] [-windows 1,64] [-json FILE]
-//	         [-scenarios icmp-echo,udp-echo,udp-closed]
+//	         [-scenarios icmp-echo,udp-echo,udp-closed,tcp-rx,tcp-tx]
 //	         [-targets kernel,gotapip,gotapip-packet]
 //	         [-flows N] [-tapip BIN] [-profile FILE]
 //
@@ -18,7 +18,9 @@
 // (gotapip-packet). Every run reports replies/s, RTT p50/p99, loss, and CPU per
 // reply of the stack process and of the whole machine (/proc); the table
 // shows the median of the runs and the ratios ours/kernel, and the JSON
-// file keeps every run. Traffic goes only to addresses inside its own
+// file keeps every run. tcp-rx and tcp-tx measure TCP bulk throughput into
+// and out of each target, one connection with the client namespace's kernel
+// (MB/s, CPU per MB; tcpbulk.go). Traffic goes only to addresses inside its own
 // namespaces; every run stops by itself; the namespaces are removed on exit,
 // on error and on Ctrl-C.
 //
@@ -65,6 +67,7 @@ type options struct {
 	runs, flows                   int
 	windows                       []int
 	scenarios, targets            []string
+	tcpScenarios                  []string // tcp-rx, tcp-tx: bulk throughput, no window
 	jsonPath, tapip, profile      string
 	busyPoll                      time.Duration
 }
@@ -73,7 +76,7 @@ func main() {
 	// Helper modes, started by tapbench itself inside a namespace.
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
-		case "-echo-server", "-serve-stack":
+		case "-echo-server", "-serve-stack", "-tcp-sink", "-tcp-send":
 			os.Exit(helper(os.Args[1], os.Args[2:]))
 		}
 	}
@@ -89,9 +92,17 @@ func helper(mode string, args []string) int {
 		return 2
 	}
 	var err error
-	if mode == "-echo-server" {
+	switch mode {
+	case "-echo-server":
 		err = echoServer(*life)
-	} else {
+	case "-tcp-sink":
+		err = tcpSink(*life)
+	case "-tcp-send":
+		if fs.NArg() != 1 {
+			return 2
+		}
+		err = tcpSend(fs.Arg(0), *life)
+	default:
 		err = serveStack(*profile, *life, *spin)
 	}
 	if err != nil {
@@ -108,7 +119,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.runs, "runs", 3, "runs per cell; the table shows their median")
 	fs.IntVar(&o.flows, "flows", 1, "flows the requests take turns on: UDP source ports, ICMP source addresses")
 	windows := fs.String("windows", "1,64", "requests outstanding (comma-separated)")
-	scenarios := fs.String("scenarios", strings.Join([]string{scICMPEcho, scUDPEcho, scUDPClosed}, ","), "what to send")
+	scenarios := fs.String("scenarios", strings.Join([]string{scICMPEcho, scUDPEcho, scUDPClosed, scTCPRx, scTCPTx}, ","), "what to send")
 	targets := fs.String("targets", strings.Join(allTargets, ","), "whom to measure")
 	fs.DurationVar(&o.lossTimeout, "loss-timeout", 200*time.Millisecond, "a request unanswered this long is lost and replaced")
 	fs.DurationVar(&o.warmup, "warmup", 200*time.Millisecond, "unmeasured load before each run (ARP, caches)")
@@ -135,9 +146,13 @@ func parseFlags(args []string) (options, error) {
 		}
 		o.windows = append(o.windows, w)
 	}
-	o.scenarios = strings.Split(*scenarios, ",")
-	for _, s := range o.scenarios {
-		if s != scICMPEcho && s != scUDPEcho && s != scUDPClosed {
+	for _, s := range strings.Split(*scenarios, ",") {
+		switch s {
+		case scICMPEcho, scUDPEcho, scUDPClosed:
+			o.scenarios = append(o.scenarios, s)
+		case scTCPRx, scTCPTx:
+			o.tcpScenarios = append(o.tcpScenarios, s)
+		default:
 			return o, fmt.Errorf("-scenarios: unknown %q", s)
 		}
 	}
@@ -211,29 +226,59 @@ func bench(o options, stop *atomic.Bool) error {
 		return profileRun(o, topo, self, stop)
 	}
 	var results []result
+	var tcpResults []tcpResult
 	for _, tname := range o.targets {
-		var t target
-		switch {
-		case tname == targetKernel:
-			t = &kernelTarget{ns: topo.server, self: self}
-		case tname == targetPacket:
-			t, err = startTapip(packetTarget(topo.stack), o.tapip)
-		default:
-			t, err = startTapip(tapTarget(topo.client), o.tapip)
-		}
+		rs, trs, err := measureAll(o, topo, tname, self, stop)
+		results, tcpResults = append(results, rs...), append(tcpResults, trs...)
 		if err != nil {
-			printResults(o, order(results, o))
-			return err
-		}
-		rs, err := measureTarget(o, topo, t, stop)
-		t.stop()
-		results = append(results, rs...)
-		if err != nil {
-			printResults(o, results)
+			printResults(o, order(results, o), tcpResults)
 			return err
 		}
 	}
-	return printResults(o, order(results, o))
+	return printResults(o, order(results, o), tcpResults)
+}
+
+// startTarget starts the target named tname.
+func startTarget(o options, topo *topology, tname, self string) (target, error) {
+	switch tname {
+	case targetKernel:
+		return &kernelTarget{ns: topo.server, self: self}, nil
+	case targetPacket:
+		return startTapip(packetTarget(topo.stack), o.tapip)
+	}
+	return startTapip(tapTarget(topo.client), o.tapip)
+}
+
+// measureAll runs the request/response scenarios and then the TCP ones
+// against the target named tname, each on a target of its own: tapip's
+// udp listen (udp-echo) holds its script until it ends, so the snc
+// commands of the TCP runs go to a fresh tapip.
+func measureAll(o options, topo *topology, tname, self string, stop *atomic.Bool) ([]result, []tcpResult, error) {
+	var rs []result
+	var trs []tcpResult
+	if len(o.scenarios) > 0 {
+		t, err := startTarget(o, topo, tname, self)
+		if err != nil {
+			return nil, nil, err
+		}
+		rs, err = measureTarget(o, topo, t, stop)
+		t.stop()
+		if err != nil {
+			return rs, nil, err
+		}
+	}
+	if len(o.tcpScenarios) > 0 {
+		t, err := startTarget(o, topo, tname, self)
+		if err != nil {
+			return rs, nil, err
+		}
+		trs, err = measureTCP(o, topo, t, self, stop)
+		t.stop()
+		if err != nil {
+			return rs, trs, err
+		}
+	}
+	return rs, trs, nil
 }
 
 // measureTarget runs every scenario and window against t.
@@ -317,14 +362,22 @@ func order(rs []result, o options) []result {
 	return out
 }
 
-func printResults(o options, rs []result) error {
+func printResults(o options, rs []result, trs []tcpResult) error {
 	rat := ratios(rs)
-	fmt.Print(formatTable(rs))
+	if len(rs) > 0 {
+		fmt.Print(formatTable(rs))
+	}
 	if len(rat) > 0 {
 		fmt.Println()
 		fmt.Print(formatRatios(rat))
 	}
-	rep := report{Time: time.Now().UTC(), Machine: machineInfo(), Results: rs, Ratios: rat,
+	if len(trs) > 0 {
+		if len(rs) > 0 {
+			fmt.Println()
+		}
+		fmt.Print(formatTCP(trs))
+	}
+	rep := report{Time: time.Now().UTC(), Machine: machineInfo(), Results: rs, Ratios: rat, TCP: trs,
 		Settings: map[string]string{
 			"duration": o.duration.String(), "runs": strconv.Itoa(o.runs),
 			"loss_timeout": o.lossTimeout.String(), "warmup": o.warmup.String(),

@@ -192,4 +192,5 @@ type report struct {
 	Settings map[string]string `json:"settings"`
 	Results  []result          `json:"results"`
 	Ratios   []ratio           `json:"ratios"`
+	TCP      []tcpResult       `json:"tcp,omitempty"`
 }

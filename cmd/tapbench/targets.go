@@ -32,6 +32,7 @@ type kernelTarget struct {
 	ns   string
 	self string
 	echo *exec.Cmd
+	sink *exec.Cmd // tapbench -tcp-sink, once a TCP run needs it
 }
 
 func (k *kernelTarget) name() string  { return "kernel" }
@@ -54,7 +55,10 @@ func (k *kernelTarget) prepare(scenario string) (int, string, error) {
 	return k.echo.Process.Pid, "", nil
 }
 
-func (k *kernelTarget) stop() { stopChild(k.echo) }
+func (k *kernelTarget) stop() {
+	stopChild(k.echo)
+	stopChild(k.sink)
+}
 
 // procTarget is our stack in a child process: the tapip binary fed
 // commands on stdin (held open so it keeps running), over the TAP gtb0 in

@@ -1,10 +1,13 @@
 package stacktest
 
 import (
+	"bufio"
 	"crypto/sha256"
+	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"testing"
 )
 
@@ -20,11 +23,7 @@ func Transfer(t testing.TB, c1, c2 net.Conn, size int) {
 		err error
 	}
 	send := func(c net.Conn, seed uint64, out chan<- result) {
-		data := make([]byte, size)
-		r := rand.New(rand.NewPCG(seed, seed))
-		for i := range data {
-			data[i] = byte(r.Uint32())
-		}
+		data := RandomBytes(size, seed)
 		_, err := c.Write(data)
 		if err == nil {
 			err = c.(interface{ CloseWrite() error }).CloseWrite()
@@ -32,11 +31,8 @@ func Transfer(t testing.TB, c1, c2 net.Conn, size int) {
 		out <- result{sha256.Sum256(data), int64(size), err}
 	}
 	recv := func(c net.Conn, out chan<- result) {
-		h := sha256.New()
-		n, err := io.Copy(h, c)
 		var r result
-		copy(r.sum[:], h.Sum(nil))
-		r.n, r.err = n, err
+		r.sum, r.n, r.err = HashStream(c)
 		out <- r
 	}
 	sent1, sent2, got1, got2 := make(chan result, 1), make(chan result, 1), make(chan result, 1), make(chan result, 1)
@@ -54,4 +50,73 @@ func Transfer(t testing.TB, c1, c2 net.Conn, size int) {
 		t.Fatalf("SHA-256 differ: sent %x and %x, received %x (%d bytes) and %x (%d bytes)",
 			s1.sum, s2.sum, g2.sum, g2.n, g1.sum, g1.n)
 	}
+}
+
+// fillRandom fills b from r, eight bytes a draw.
+func fillRandom(b []byte, r *rand.Rand) {
+	var w [8]byte
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(w[:], r.Uint64())
+		copy(b[i:], w[:])
+	}
+}
+
+// RandomBytes is size pseudo-random bytes, the same for the same seed.
+func RandomBytes(size int, seed uint64) []byte {
+	b := make([]byte, size)
+	fillRandom(b, rand.New(rand.NewPCG(seed, seed)))
+	return b
+}
+
+// RandomFile writes size pseudo-random bytes (seeded) to path, a chunk at
+// a time, and returns their SHA-256.
+func RandomFile(t testing.TB, path string, size int, seed uint64) [32]byte {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	w := bufio.NewWriter(io.MultiWriter(f, h))
+	r := rand.New(rand.NewPCG(seed, seed))
+	chunk := make([]byte, 1<<20)
+	for left := size; left > 0; left -= len(chunk) {
+		chunk = chunk[:min(left, len(chunk))]
+		fillRandom(chunk, r)
+		w.Write(chunk)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}
+
+// HashStream reads r to its end and returns the SHA-256 of what it read
+// and how many bytes; the end of r (EOF) is not an error.
+func HashStream(r io.Reader) (sum [32]byte, n int64, err error) {
+	h := sha256.New()
+	n, err = io.Copy(h, r)
+	copy(sum[:], h.Sum(nil))
+	return sum, n, err
+}
+
+// HashFile is HashStream of the file at path.
+func HashFile(t testing.TB, path string) (sum [32]byte, n int64) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sum, n, err = HashStream(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum, n
 }
