@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/clock"
+	"github.com/gotapip/gotapip/internal/ports"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
 )
@@ -17,6 +18,14 @@ import (
 var (
 	errAddrInUse = syscall.EADDRINUSE
 	errNoBufs    = syscall.ENOBUFS
+)
+
+// The port table's bounds: the ephemeral range of RFC 6335 (as udp's),
+// and how many listeners a stack holds.
+const (
+	EphemeralFirst = 49152
+	EphemeralLast  = 65535
+	MaxListeners   = 4096
 )
 
 // tuple names a connection: our address and port, the peer's.
@@ -31,8 +40,8 @@ type Protocol struct {
 	ip    *ip.Layer
 	pool  *netdev.Pool
 	clock clock.Clock
-	ports PortAllocator
-	epoch time.Time // of the timestamp clock
+	ports *ports.Table[*Listener] // listeners' bindings; connections' ephemeral ports
+	epoch time.Time               // of the timestamp clock
 
 	cfgMu sync.Mutex
 	cfg   atomic.Pointer[Config]
@@ -56,12 +65,9 @@ func New(l *ip.Layer, pool *netdev.Pool, clk clock.Clock, cfg Config) *Protocol 
 		conns: map[tuple]*Conn{}, listeners: map[netip.AddrPort]*Listener{}}
 	p.cfg.Store(&cfg)
 	rand.Read(p.secret[:])
-	p.ports = newRFC6056Ports(p.secret)
+	p.ports = ports.New[*Listener](MaxListeners, EphemeralFirst, EphemeralLast)
 	return p
 }
-
-// SetPorts replaces the ephemeral port chooser (the stack's shared one).
-func (p *Protocol) SetPorts(a PortAllocator) { p.ports = a }
 
 // lookup finds the connection for a segment from remote to local, or the
 // listener on local (specific address first, then the wildcard).
@@ -103,15 +109,12 @@ func (p *Protocol) remove(c *Conn) {
 	p.mu.Unlock()
 }
 
-// tupleFree reports whether no connection uses the tuple and no listener
-// holds local's port (so a connect never takes a listening port).
+// tupleFree reports whether no connection uses the tuple. (That no
+// listener holds the port is the port table's check.)
 func (p *Protocol) tupleFree(local, remote netip.AddrPort) bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.conns[tuple{local, remote}] != nil {
-		return false
-	}
-	return p.listeners[local] == nil && p.listeners[netip.AddrPortFrom(netip.IPv4Unspecified(), local.Port())] == nil
+	return p.conns[tuple{local, remote}] == nil
 }
 
 // reserve counts n bytes of buffer against the stack's bound; it
