@@ -3,7 +3,6 @@ package tcp
 import (
 	"encoding/binary"
 	"net/netip"
-	"syscall"
 
 	"github.com/gotapip/gotapip/ip"
 )
@@ -12,7 +11,8 @@ import (
 // segment we sent. It is checked against the connection first (RFC 5927
 // 4.1: the quoted sequence number must be in SND.UNA..SND.MAX, so a blind
 // attacker cannot reset or slow a connection). Then: unreachable during
-// SYN-SENT fails the connect (ECONNREFUSED, EHOSTUNREACH, ...), as
+// SYN-SENT fails the connect (ECONNREFUSED, EHOSTUNREACH, ...; and a
+// parameter problem, EPROTO: ip.ErrorKind.Errno, shared with udp), as
 // Linux; on an established connection it is a soft error, ignored;
 // fragmentation needed shrinks the MSS to the reported MTU (RFC 1191)
 // and sends the lost segment again at the new size.
@@ -39,7 +39,7 @@ func (p *Protocol) HandleError(from netip.Addr, kind ip.ErrorKind, info int, quo
 		c.shrinkMSS(info)
 		return
 	}
-	errno, hard := errnoOf(kind)
+	errno, hard := kind.Errno()
 	if hard && c.state == SynSent {
 		c.fail(errno)
 	}
@@ -60,20 +60,4 @@ func (c *Conn) shrinkMSS(mtu int) {
 	c.sndNxt = c.sndUna // what went at the old size was dropped on the way
 	c.output()
 	c.notify()
-}
-
-// errnoOf is Linux's icmp_err_convert for TCP: the errno, and whether it
-// ends a connection that is still connecting.
-func errnoOf(k ip.ErrorKind) (syscall.Errno, bool) {
-	switch k {
-	case ip.PortUnreachable:
-		return syscall.ECONNREFUSED, true
-	case ip.ProtoUnreachable:
-		return syscall.ENOPROTOOPT, true
-	case ip.NetUnreachable:
-		return syscall.ENETUNREACH, true
-	case ip.HostUnreachable:
-		return syscall.EHOSTUNREACH, true
-	}
-	return syscall.EHOSTUNREACH, false
 }
