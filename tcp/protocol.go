@@ -152,24 +152,3 @@ func (p *Protocol) challengeAllowed() bool {
 	p.challengeCount++
 	return true
 }
-
-// CloseAll aborts every connection and closes every listener (the stack
-// is closing).
-func (p *Protocol) CloseAll() {
-	p.mu.RLock()
-	var conns []*Conn
-	for _, c := range p.conns {
-		conns = append(conns, c)
-	}
-	var ls []*Listener
-	for _, l := range p.listeners {
-		ls = append(ls, l)
-	}
-	p.mu.RUnlock()
-	for _, l := range ls {
-		l.Close()
-	}
-	for _, c := range conns {
-		c.Abort()
-	}
-}
