@@ -26,7 +26,7 @@ func TestRegistrations(t *testing.T) {
 	for _, g := range s.CounterGroups() {
 		names = append(names, g.Prefix)
 	}
-	want := []string{"Arp", "Ip", "Ip", "Ip", "Icmp", "Udp", "Proto", "lo."}
+	want := []string{"Arp", "Ip", "Ip", "Ip", "Icmp", "Udp", "Tcp", "Proto", "lo."}
 	if len(names) != len(want) {
 		t.Fatalf("groups %v, want %v", names, want)
 	}
@@ -36,8 +36,8 @@ func TestRegistrations(t *testing.T) {
 		}
 	}
 	groups := s.CounterGroups()
-	if groups[6].Stats != any(&stats) {
-		t.Errorf("group Proto holds %p, want %p", groups[6].Stats, &stats)
+	if groups[7].Stats != any(&stats) {
+		t.Errorf("group Proto holds %p, want %p", groups[7].Stats, &stats)
 	}
 	groups[0].Prefix = "changed" // the caller's copy
 	if s.CounterGroups()[0].Prefix != "Arp" {
