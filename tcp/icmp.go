@@ -13,7 +13,8 @@ import (
 // attacker cannot reset or slow a connection). Then: unreachable during
 // SYN-SENT fails the connect (ECONNREFUSED, EHOSTUNREACH, ...; and a
 // parameter problem, EPROTO: ip.ErrorKind.Errno, shared with udp), as
-// Linux; on an established connection it is a soft error, ignored;
+// Linux; otherwise it is a soft error, kept for the application should
+// the connection time out (EHOSTUNREACH instead of ETIMEDOUT), as Linux;
 // fragmentation needed shrinks the MSS to the reported MTU (RFC 1191)
 // and sends the lost segment again at the new size.
 func (p *Protocol) HandleError(from netip.Addr, kind ip.ErrorKind, info int, quoted ip.Header, transport []byte) {
@@ -42,7 +43,9 @@ func (p *Protocol) HandleError(from netip.Addr, kind ip.ErrorKind, info int, quo
 	errno, hard := kind.Errno()
 	if hard && c.state == SynSent {
 		c.fail(errno)
+		return
 	}
+	c.softErr = errno // reported if the connection times out (Linux's sk_err_soft)
 }
 
 // shrinkMSS applies a fragmentation-needed error reporting mtu.
