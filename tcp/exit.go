@@ -20,16 +20,7 @@ const (
 // application never closed are reset at once: a FIN would tell the peer
 // that all the data was sent. With nothing closing it does not wait.
 func (p *Protocol) CloseAll() {
-	p.mu.RLock()
-	conns := make([]*Conn, 0, len(p.conns))
-	for _, c := range p.conns {
-		conns = append(conns, c)
-	}
-	ls := make([]*Listener, 0, len(p.listeners))
-	for _, l := range p.listeners {
-		ls = append(ls, l)
-	}
-	p.mu.RUnlock()
+	conns, ls := p.snapshot()
 	for _, l := range ls {
 		l.Close()
 	}

@@ -152,3 +152,19 @@ func (p *Protocol) challengeAllowed() bool {
 	p.challengeCount++
 	return true
 }
+
+// snapshot lists the connections and listeners, for a caller that goes
+// through them without the table's lock.
+func (p *Protocol) snapshot() ([]*Conn, []*Listener) {
+	p.mu.RLock()
+	conns := make([]*Conn, 0, len(p.conns))
+	for _, c := range p.conns {
+		conns = append(conns, c)
+	}
+	ls := make([]*Listener, 0, len(p.listeners))
+	for _, l := range p.listeners {
+		ls = append(ls, l)
+	}
+	p.mu.RUnlock()
+	return conns, ls
+}
