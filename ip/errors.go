@@ -2,6 +2,7 @@ package ip
 
 import (
 	"net/netip"
+	"syscall"
 
 	"github.com/gotapip/gotapip/netdev"
 )
@@ -20,6 +21,31 @@ const (
 	ReasmTimeout                          // fragments did not all arrive in time
 	ParamProblem                          // a header field is wrong (info: its offset)
 )
+
+// Errno is the errno Linux's icmp_err_convert gives an error, and whether
+// it is "fatal" (hard): what a transport reports at once (a connected UDP
+// socket without IP_RECVERR, a TCP connect); the soft ones are kept for a
+// later timeout's error. TTL exceeded, fragmentation needed and
+// reassembly timeout are soft. udp and tcp share it.
+func (k ErrorKind) Errno() (errno syscall.Errno, hard bool) {
+	switch k {
+	case TTLExceeded, ReasmTimeout:
+		return syscall.EHOSTUNREACH, false
+	case FragNeeded:
+		return syscall.EMSGSIZE, false
+	case PortUnreachable:
+		return syscall.ECONNREFUSED, true
+	case ProtoUnreachable:
+		return syscall.ENOPROTOOPT, true
+	case NetUnreachable:
+		return syscall.ENETUNREACH, true
+	case HostUnreachable:
+		return syscall.EHOSTUNREACH, true
+	case ParamProblem:
+		return syscall.EPROTO, true
+	}
+	return syscall.EHOSTUNREACH, false
+}
 
 // ErrorReporter sends an ICMP error about a datagram we received (icmp
 // implements it). It does not take ownership of p; p.Network() must be the

@@ -16,6 +16,7 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		c.sendAck()
 		return false
 	}
+	c.softErr = 0 // the peer is reachable after all (as Linux's tcp_ack)
 	wnd := int(h.Window()) << c.sndWScale
 	if c.sackOK {
 		c.takeSACK(ack, o)

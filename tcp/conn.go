@@ -21,6 +21,10 @@ type Conn struct {
 	mu    sync.Mutex
 	state State
 	err   error // why the connection died, for the application (an Errno)
+	// softErr is the last ICMP error that did not end the connection
+	// (Linux's sk_err_soft): a timeout reports it instead of ETIMEDOUT,
+	// and an acceptable ACK clears it.
+	softErr syscall.Errno
 
 	// Send sequence variables (RFC 9293 3.3.1), plus sndMax, the highest
 	// sequence number sent (SND.NXT goes back to SND.UNA after an RTO).
@@ -131,6 +135,17 @@ func (c *Conn) fail(err syscall.Errno) {
 		c.err = err
 	}
 	c.terminate()
+}
+
+// timedOut ends the connection after its retransmissions or probes went
+// unanswered: with the soft error if an ICMP error explained why (a
+// router saying the host is unreachable), else ETIMEDOUT, as Linux.
+func (c *Conn) timedOut() {
+	if c.softErr != 0 {
+		c.fail(c.softErr)
+		return
+	}
+	c.fail(syscall.ETIMEDOUT)
 }
 
 // terminate moves c to CLOSED: timers stopped, out of the table, its

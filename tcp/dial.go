@@ -147,6 +147,7 @@ func (l *Listener) Close() error {
 		return l.opError(net.ErrClosed)
 	}
 	l.closed = true
+	l.p.ports.Unbind(l, l.addr.Port())
 	pending := l.acceptq
 	l.acceptq = nil
 	if l.wake != nil {

@@ -151,22 +151,10 @@ func (h Header) SegLen() int {
 // Verify checks the checksum against the pseudo-header of src and dst.
 // It does not allocate.
 func (h Header) Verify(src, dst netip.Addr) error {
-	if ip.Checksum(h, PseudoSum(src, dst, len(h))) != 0 {
+	if ip.Checksum(h, ip.PseudoSum(src, dst, ip.ProtoTCP, len(h))) != 0 {
 		return fmt.Errorf("tcp: checksum 0x%04x: %w", h.Checksum(), ErrBadChecksum)
 	}
 	return nil
-}
-
-// PseudoSum is the running sum of the IPv4 pseudo-header of a TCP segment
-// of length bytes from src to dst.
-func PseudoSum(src, dst netip.Addr, length int) uint32 {
-	var ph [12]byte
-	s, d := src.As4(), dst.As4()
-	copy(ph[0:4], s[:])
-	copy(ph[4:8], d[:])
-	ph[9] = ip.ProtoTCP
-	binary.BigEndian.PutUint16(ph[10:], uint16(length))
-	return ip.Sum(ph[:], 0)
 }
 
 // Fields are the values of a header to build.
@@ -193,7 +181,7 @@ func (h Header) Encode(f Fields, optLen int) {
 	binary.BigEndian.PutUint16(h[offWindow:], f.Window)
 	binary.BigEndian.PutUint16(h[offChecksum:], 0)
 	binary.BigEndian.PutUint16(h[offUrgent:], f.Urgent)
-	binary.BigEndian.PutUint16(h[offChecksum:], ip.Checksum(h, PseudoSum(f.Src, f.Dst, len(h))))
+	binary.BigEndian.PutUint16(h[offChecksum:], ip.Checksum(h, ip.PseudoSum(f.Src, f.Dst, ip.ProtoTCP, len(h))))
 }
 
 // String prints the segment on one line, tcpdump style, without addresses.

@@ -3,7 +3,6 @@ package tcp
 import (
 	"encoding/binary"
 	"net/netip"
-	"syscall"
 
 	"github.com/gotapip/gotapip/ip"
 )
@@ -12,8 +11,10 @@ import (
 // segment we sent. It is checked against the connection first (RFC 5927
 // 4.1: the quoted sequence number must be in SND.UNA..SND.MAX, so a blind
 // attacker cannot reset or slow a connection). Then: unreachable during
-// SYN-SENT fails the connect (ECONNREFUSED, EHOSTUNREACH, ...), as
-// Linux; on an established connection it is a soft error, ignored;
+// SYN-SENT fails the connect (ECONNREFUSED, EHOSTUNREACH, ...; and a
+// parameter problem, EPROTO: ip.ErrorKind.Errno, shared with udp), as
+// Linux; otherwise it is a soft error, kept for the application should
+// the connection time out (EHOSTUNREACH instead of ETIMEDOUT), as Linux;
 // fragmentation needed shrinks the MSS to the reported MTU (RFC 1191)
 // and sends the lost segment again at the new size.
 func (p *Protocol) HandleError(from netip.Addr, kind ip.ErrorKind, info int, quoted ip.Header, transport []byte) {
@@ -39,10 +40,12 @@ func (p *Protocol) HandleError(from netip.Addr, kind ip.ErrorKind, info int, quo
 		c.shrinkMSS(info)
 		return
 	}
-	errno, hard := errnoOf(kind)
+	errno, hard := kind.Errno()
 	if hard && c.state == SynSent {
 		c.fail(errno)
+		return
 	}
+	c.softErr = errno // reported if the connection times out (Linux's sk_err_soft)
 }
 
 // shrinkMSS applies a fragmentation-needed error reporting mtu.
@@ -60,20 +63,4 @@ func (c *Conn) shrinkMSS(mtu int) {
 	c.sndNxt = c.sndUna // what went at the old size was dropped on the way
 	c.output()
 	c.notify()
-}
-
-// errnoOf is Linux's icmp_err_convert for TCP: the errno, and whether it
-// ends a connection that is still connecting.
-func errnoOf(k ip.ErrorKind) (syscall.Errno, bool) {
-	switch k {
-	case ip.PortUnreachable:
-		return syscall.ECONNREFUSED, true
-	case ip.ProtoUnreachable:
-		return syscall.ENOPROTOOPT, true
-	case ip.NetUnreachable:
-		return syscall.ENETUNREACH, true
-	case ip.HostUnreachable:
-		return syscall.EHOSTUNREACH, true
-	}
-	return syscall.EHOSTUNREACH, false
 }

@@ -26,16 +26,7 @@ type ConnInfo struct {
 // Connections lists the listeners and connections, by local port and
 // address, then peer.
 func (p *Protocol) Connections() []ConnInfo {
-	p.mu.RLock()
-	conns := make([]*Conn, 0, len(p.conns))
-	for _, c := range p.conns {
-		conns = append(conns, c)
-	}
-	ls := make([]*Listener, 0, len(p.listeners))
-	for _, l := range p.listeners {
-		ls = append(ls, l)
-	}
-	p.mu.RUnlock()
+	conns, ls := p.snapshot()
 	out := make([]ConnInfo, 0, len(conns)+len(ls))
 	for _, l := range ls {
 		l.mu.Lock()

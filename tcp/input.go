@@ -72,8 +72,11 @@ func (p *Protocol) deliver(local, remote netip.AddrPort, h Header, o *Options) {
 	p.replyReset(local, remote, h)
 }
 
-// drop counts a segment under counter, tells the tracer why, and frees it.
-func (p *Protocol) drop(pk *netdev.Packet, counter interface{ Add(uint64) uint64 }, reason string) {
+// drop counts a segment under counter, tells the tracer why, and frees it:
+// netdev.Tracer.DropPacket's work, but TCP's events go through its own
+// hook (SetTrace, which carries connections' state changes too and which
+// the stack bridges to its Tracer), so the trace step is TCP's.
+func (p *Protocol) drop(pk *netdev.Packet, counter netdev.Counter, reason string) {
 	counter.Add(1)
 	if p.tracing() {
 		p.emit(TraceEvent{Kind: TraceDrop, Segment: Header(pk.Data()), Reason: reason})

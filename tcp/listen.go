@@ -1,9 +1,12 @@
 package tcp
 
 import (
+	"errors"
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/gotapip/gotapip/internal/ports"
 )
 
 // Listener is a passive open: a port that accepts connections, with a
@@ -134,37 +137,25 @@ func (l *Listener) childGone(c *Conn) {
 
 // Listen opens a listener on addr (the unspecified address for every
 // local address; port 0 for an ephemeral one) with an accept queue of
-// backlog connections.
+// backlog connections. The binding rules are the shared port table's
+// (internal/ports): one listener per port on the wildcard, or one per
+// address.
 func (p *Protocol) Listen(addr netip.AddrPort, backlog int) (*Listener, error) {
 	if backlog <= 0 {
 		backlog = 4096 // Linux's somaxconn
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if addr.Port() == 0 {
-		port, ok := p.ports.Ephemeral(addr.Addr(), netip.AddrPort{}, func(port uint16) bool {
-			return !p.listenConflictLocked(netip.AddrPortFrom(addr.Addr(), port))
-		})
-		if !ok {
-			return nil, errAddrInUse
-		}
-		addr = netip.AddrPortFrom(addr.Addr(), port)
-	} else if p.listenConflictLocked(addr) {
+	l := &Listener{p: p, backlog: backlog}
+	_, err := p.ports.Bind(l, addr.Addr(), addr.Port(), netip.AddrPort{}, func(port uint16) {
+		l.addr = netip.AddrPortFrom(addr.Addr(), port)
+	})
+	switch {
+	case errors.Is(err, ports.ErrTableFull):
+		return nil, errNoBufs
+	case err != nil:
 		return nil, errAddrInUse
 	}
-	l := &Listener{p: p, addr: addr, backlog: backlog}
-	p.listeners[addr] = l
+	p.mu.Lock()
+	p.listeners[l.addr] = l
+	p.mu.Unlock()
 	return l, nil
-}
-
-// listenConflictLocked reports whether a listener already holds addr's
-// port on the same address or on the wildcard (or addr is the wildcard
-// and any listener holds the port).
-func (p *Protocol) listenConflictLocked(addr netip.AddrPort) bool {
-	for a := range p.listeners {
-		if a.Port() == addr.Port() && (a.Addr() == addr.Addr() || a.Addr().IsUnspecified() || addr.Addr().IsUnspecified()) {
-			return true
-		}
-	}
-	return false
 }

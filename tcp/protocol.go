@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/clock"
+	"github.com/gotapip/gotapip/internal/ports"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
 )
@@ -17,6 +18,14 @@ import (
 var (
 	errAddrInUse = syscall.EADDRINUSE
 	errNoBufs    = syscall.ENOBUFS
+)
+
+// The port table's bounds: the ephemeral range of RFC 6335 (as udp's),
+// and how many listeners a stack holds.
+const (
+	EphemeralFirst = 49152
+	EphemeralLast  = 65535
+	MaxListeners   = 4096
 )
 
 // tuple names a connection: our address and port, the peer's.
@@ -32,8 +41,8 @@ type Protocol struct {
 	ip    *ip.Layer
 	pool  *netdev.Pool
 	clock clock.Clock
-	ports PortAllocator
-	epoch time.Time // of the timestamp clock
+	ports *ports.Table[*Listener] // listeners' bindings; connections' ephemeral ports
+	epoch time.Time               // of the timestamp clock
 
 	cfgMu sync.Mutex
 	cfg   atomic.Pointer[Config]
@@ -57,12 +66,9 @@ func New(l *ip.Layer, pool *netdev.Pool, clk clock.Clock, cfg Config) *Protocol 
 		conns: map[tuple]*Conn{}, listeners: map[netip.AddrPort]*Listener{}}
 	p.cfg.Store(&cfg)
 	rand.Read(p.secret[:])
-	p.ports = newRFC6056Ports(p.secret)
+	p.ports = ports.New[*Listener](MaxListeners, EphemeralFirst, EphemeralLast)
 	return p
 }
-
-// SetPorts replaces the ephemeral port chooser (the stack's shared one).
-func (p *Protocol) SetPorts(a PortAllocator) { p.ports = a }
 
 // lookup finds the connection for a segment from remote to local, or the
 // listener on local (specific address first, then the wildcard).
@@ -104,15 +110,12 @@ func (p *Protocol) remove(c *Conn) {
 	p.mu.Unlock()
 }
 
-// tupleFree reports whether no connection uses the tuple and no listener
-// holds local's port (so a connect never takes a listening port).
+// tupleFree reports whether no connection uses the tuple. (That no
+// listener holds the port is the port table's check.)
 func (p *Protocol) tupleFree(local, remote netip.AddrPort) bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.conns[tuple{local, remote}] != nil {
-		return false
-	}
-	return p.listeners[local] == nil && p.listeners[netip.AddrPortFrom(netip.IPv4Unspecified(), local.Port())] == nil
+	return p.conns[tuple{local, remote}] == nil
 }
 
 // reserve counts n bytes of buffer against the stack's bound; it
@@ -151,23 +154,18 @@ func (p *Protocol) challengeAllowed() bool {
 	return true
 }
 
-// CloseAll aborts every connection and closes every listener (the stack
-// is closing).
-func (p *Protocol) CloseAll() {
+// snapshot lists the connections and listeners, for a caller that goes
+// through them without the table's lock.
+func (p *Protocol) snapshot() ([]*Conn, []*Listener) {
 	p.mu.RLock()
-	var conns []*Conn
+	conns := make([]*Conn, 0, len(p.conns))
 	for _, c := range p.conns {
 		conns = append(conns, c)
 	}
-	var ls []*Listener
+	ls := make([]*Listener, 0, len(p.listeners))
 	for _, l := range p.listeners {
 		ls = append(ls, l)
 	}
 	p.mu.RUnlock()
-	for _, l := range ls {
-		l.Close()
-	}
-	for _, c := range conns {
-		c.Abort()
-	}
+	return conns, ls
 }

@@ -189,7 +189,11 @@ func (c *Conn) queueFIN() {
 
 // Abort resets the connection at once (SO_LINGER 0): RST to the peer,
 // ECONNABORTED to blocked calls.
-func (c *Conn) Abort() {
+func (c *Conn) Abort() { c.abort(false) }
+
+// abort is Abort; exiting sends the reset a peer accepts with no one left
+// here to answer its challenge ACK (resetAtExit).
+func (c *Conn) abort(exiting bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.appClosed = true
@@ -197,7 +201,11 @@ func (c *Conn) Abort() {
 		c.freeBuffers()
 		return
 	}
-	if c.state != SynSent && c.state != TimeWait {
+	switch {
+	case c.state == SynSent || c.state == TimeWait:
+	case exiting:
+		c.resetAtExit()
+	default:
 		c.sendReset()
 	}
 	c.fail(syscall.ECONNABORTED)

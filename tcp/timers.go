@@ -1,7 +1,6 @@
 package tcp
 
 import (
-	"syscall"
 	"time"
 
 	"github.com/gotapip/gotapip/clock"
@@ -109,7 +108,7 @@ func (c *Conn) onRtx() {
 	}
 	if c.retries > limit {
 		c.p.Stats.AbortOnTimeout.Add(1)
-		c.fail(syscall.ETIMEDOUT)
+		c.timedOut()
 		return
 	}
 	c.p.Stats.Timeouts.Add(1)
@@ -195,7 +194,7 @@ func (c *Conn) onKeep() {
 		return
 	}
 	if c.keepProbes >= cfg.KeepaliveProbes {
-		c.fail(syscall.ETIMEDOUT)
+		c.timedOut()
 		return
 	}
 	c.keepProbes++

@@ -31,30 +31,6 @@ func (e *ICMPError) Error() string {
 
 func (e *ICMPError) Unwrap() error { return e.Errno }
 
-// errnoOf maps an error to the errno Linux's icmp_err_convert gives it,
-// and says whether it is "fatal" (hard): only those reach a connected
-// socket without SetRecvErrors. TTL exceeded, fragmentation needed and
-// reassembly timeout are soft.
-func errnoOf(k ip.ErrorKind) (errno syscall.Errno, hard bool) {
-	switch k {
-	case ip.TTLExceeded, ip.ReasmTimeout:
-		return syscall.EHOSTUNREACH, false
-	case ip.FragNeeded:
-		return syscall.EMSGSIZE, false
-	case ip.PortUnreachable:
-		return syscall.ECONNREFUSED, true
-	case ip.ProtoUnreachable:
-		return syscall.ENOPROTOOPT, true
-	case ip.NetUnreachable:
-		return syscall.ENETUNREACH, true
-	case ip.HostUnreachable:
-		return syscall.EHOSTUNREACH, true
-	case ip.ParamProblem:
-		return syscall.EPROTO, true
-	}
-	return syscall.EHOSTUNREACH, false
-}
-
 func kindName(k ip.ErrorKind) string {
 	switch k {
 	case ip.PortUnreachable:
@@ -94,7 +70,7 @@ func (u *Protocol) HandleError(from netip.Addr, kind ip.ErrorKind, info int, quo
 	if s == nil {
 		return
 	}
-	errno, hard := errnoOf(kind)
+	errno, hard := kind.Errno()
 	e := &ICMPError{From: from, Kind: kind, Info: info, Remote: remote, Errno: errno}
 	if s.recvErrors.Load() {
 		qe := *e

@@ -80,6 +80,21 @@ func (t *Table[S]) Bind(owner S, addr netip.Addr, port uint16, remote netip.Addr
 	return port, nil
 }
 
+// Ephemeral chooses an ephemeral port, by the same algorithm as Bind, for
+// an owner that does not bind it alone: a TCP connection, which shares its
+// local port with any other connection to a different peer (the 4-tuple
+// is what must be unique). The port is one no binding holds and that
+// suitable (the caller's rule: no connection of its own has this 4-tuple)
+// accepts; suitable runs under the table's lock. Nothing is bound.
+func (t *Table[S]) Ephemeral(local netip.Addr, remote netip.AddrPort, suitable func(port uint16) bool) (uint16, bool) {
+	if local.IsValid() && local.IsUnspecified() {
+		local = netip.Addr{}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.eph.Choose(local, remote, func(p uint16) bool { return len(t.byPort[p]) == 0 && suitable(p) })
+}
+
 // conflicts reports whether binding addr:port would clash with a binding
 // already there: same address, or either side the wildcard.
 func (t *Table[S]) conflicts(addr netip.Addr, port uint16) bool {

@@ -144,3 +144,31 @@ func TestNoAllocs(t *testing.T) {
 		t.Errorf("Visit: %v allocations, found %p, want 0 and %p", allocs, found, owner)
 	}
 }
+
+// Ephemeral (TCP's connections): the port comes from the same algorithm-3
+// sequence, skips every bound port and every port the caller refuses, and
+// binds nothing, so the next call for another peer may return it again.
+func TestEphemeralShared(t *testing.T) {
+	tab := New[int](10, 1000, 1003)
+	for i, p := range []uint16{1000, 1001} {
+		if _, err := tab.Bind(i, any4, p, netip.AddrPort{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peer := netip.MustParseAddrPort("10.0.0.2:80")
+	taken := map[uint16]bool{1002: true} // a connection to peer holds 1002
+	p, ok := tab.Ephemeral(a1, peer, func(p uint16) bool { return !taken[p] })
+	if !ok || p != 1003 {
+		t.Fatalf("Ephemeral with 1000-1001 bound and 1002 refused: %d %v, want 1003", p, ok)
+	}
+	if n := tab.Len(); n != 2 {
+		t.Errorf("Ephemeral bound something: Len %d, want 2", n)
+	}
+	other := netip.MustParseAddrPort("10.0.0.3:80")
+	if q, ok := tab.Ephemeral(a1, other, func(uint16) bool { return true }); !ok || q < 1002 {
+		t.Errorf("another peer: %d %v, want 1002 or 1003 (unbound ports reused across peers)", q, ok)
+	}
+	if _, ok := tab.Ephemeral(netip.IPv4Unspecified(), peer, func(uint16) bool { return false }); ok {
+		t.Error("Ephemeral found a port the caller refuses")
+	}
+}
