@@ -44,9 +44,9 @@ func run(args []string) int {
 	}
 	s := stack.New(stack.Config{})
 	defer s.Close()
-	var sh *shell.Shell
-	s.SetNotice(func(line string) { // a device removed under us: above the prompt, or on stderr
-		if sh != nil {
+	var noticeTo atomic.Pointer[shell.Shell] // set once the shell exists
+	s.SetNotice(func(line string) {          // a device removed under us: above the prompt, or on stderr
+		if sh := noticeTo.Load(); sh != nil {
 			sh.Notice(line)
 			return
 		}
@@ -58,10 +58,14 @@ func run(args []string) int {
 		return 1
 	}
 	if lan != nil {
-		defer lan.Close()
+		defer func() { // the stack first, so its closing connections hear the sim hosts to the end
+			s.Close()
+			lan.Close()
+		}()
 	}
 	interactive := o.commands == "" && isatty.IsTerminal(os.Stdin.Fd())
-	sh = shell.New(s, os.Stdout, os.Stderr)
+	sh := shell.New(s, os.Stdout, os.Stderr)
+	noticeTo.Store(sh)
 	var signalled atomic.Int32
 	go closeOnSignal(s, sh, &signalled)
 	if o.commands != "" {
