@@ -98,7 +98,8 @@ func (sh *Shell) Close() error {
 	return err
 }
 
-// stopBackground ends the debug watch and the capture, if running. The Run
+// stopBackground ends the debug watch and the capture, if running, and
+// releases the DHCP leases. The Run
 // methods call it when they return.
 func (sh *Shell) stopBackground() {
 	sh.bg.Lock()
@@ -107,4 +108,5 @@ func (sh *Shell) stopBackground() {
 	if sh.capture != nil {
 		sh.stopCaptureLocked()
 	}
+	sh.releaseLeasesLocked() // cmd_dhclient.go
 }

@@ -28,6 +28,7 @@ func commandTable() []*Command {
 		udpCommand,
 		sncCommand,
 		curlCommand,
+		dhclientCommand,
 		httpdCommand,
 		helpCommand,
 		clearCommand,

@@ -47,10 +47,11 @@ type Stack struct {
 	mu   sync.Mutex
 	devs []*netdev.NetDev
 
-	noticeFn atomic.Pointer[func(string)] // SetNotice
-	regMu    sync.Mutex                   // guards the registrations (copy on write)
-	groups   []CounterGroup               // stat's groups, bottom-up
-	jobs     []tickJob                    // Tick's periodic jobs
+	noticeFn    atomic.Pointer[func(string)] // SetNotice
+	nameservers atomic.Pointer[[]netip.Addr] // SetNameservers
+	regMu       sync.Mutex                   // guards the registrations (copy on write)
+	groups      []CounterGroup               // stat's groups, bottom-up
+	jobs        []tickJob                    // Tick's periodic jobs
 
 	stopTimer chan struct{}
 	timerDone chan struct{}
