@@ -32,7 +32,8 @@ func (l Lease) Expire() time.Time { return l.Start.Add(l.Duration) }
 // applied is what the client put into the stack, to take out again.
 type applied struct {
 	addr   netip.Prefix
-	routes []ip.Route
+	want   []ip.Route // the lease's routes, to see a renewal change them
+	routes []ip.Route // of want, those added (not there before)
 	dns    []netip.Addr
 }
 
@@ -48,9 +49,9 @@ func (c *Client) bind() {
 		return
 	}
 	wait := c.lease.Renew().Sub(c.clock.Now())
+	c.arm(wait) // before Start returns: a test's clock may move at once
 	c.logf("bound to %v -- renewal in %d seconds.", c.lease.Addr.Addr(), int(wait.Round(time.Second)/time.Second))
 	c.report(nil)
-	c.arm(wait)
 }
 
 // configure applies the lease: the address and its subnet route, the
@@ -59,7 +60,7 @@ func (c *Client) bind() {
 // stack refuses (one there already) is told and skipped.
 func (c *Client) configure() {
 	want := c.lease.Addr
-	if c.applied.addr == want && slices.Equal(c.applied.dns, c.lease.DNS) && slices.Equal(c.applied.routes, c.routes()) {
+	if c.applied.addr == want && slices.Equal(c.applied.dns, c.lease.DNS) && slices.Equal(c.applied.want, c.routes()) {
 		return
 	}
 	c.unconfigure()
@@ -68,9 +69,9 @@ func (c *Client) configure() {
 		c.logf("dhclient: %s: address %v: %v", c.dev.Name(), want, err)
 		return
 	}
-	c.applied.addr = want
+	c.applied.addr, c.applied.want = want, c.routes()
 	have := s.IP.Routes.List()
-	for _, r := range c.routes() {
+	for _, r := range c.applied.want {
 		if slices.Contains(have, r) {
 			continue // there already (tapip -gw): not ours to take out
 		}

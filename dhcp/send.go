@@ -60,20 +60,20 @@ func (c *Client) sendDiscover() {
 	wait := Backoff(c.attempt, c.m.rand)
 	c.logf("DHCPDISCOVER on %s to 255.255.255.255 port 67 interval %d", c.dev.Name(), int(wait.Round(time.Second)/time.Second))
 	c.m.Stats.OutDiscovers.Add(1)
-	c.broadcast(c.build(Discover, netip.Addr{}, nil), netip.IPv4Unspecified())
 	c.arm(wait)
+	c.broadcast(c.build(Discover, netip.Addr{}, nil), netip.IPv4Unspecified())
 }
 
 // sendRequest asks for the offered address (SELECTING).
 func (c *Client) sendRequest() {
+	c.sentAt = c.clock.Now()
+	c.arm(Backoff(c.attempt, c.m.rand)) // armed before the line: tests move their clock on it
 	c.logf("DHCPREQUEST for %v on %s to 255.255.255.255 port 67", c.offered, c.dev.Name())
 	c.m.Stats.OutRequests.Add(1)
-	c.sentAt = c.clock.Now()
 	c.broadcast(c.build(Request, netip.Addr{}, func(b *Builder) {
 		b.AddAddrs(OptRequestedIP, c.offered)
 		b.AddAddrs(OptServerID, c.server)
 	}), netip.IPv4Unspecified())
-	c.arm(Backoff(c.attempt, c.m.rand))
 }
 
 // sendRenew asks the lease's server to extend it (RENEWING, at T1).
@@ -82,35 +82,35 @@ func (c *Client) sendRenew() {
 		c.xid, c.begun, c.explained = c.m.rand.Uint32(), c.clock.Now(), map[string]bool{}
 	}
 	addr := c.lease.Addr.Addr()
+	c.sentAt = c.clock.Now()
+	c.arm(halfway(c.lease.Rebind().Sub(c.sentAt)))
+	c.publish()
 	c.logf("DHCPREQUEST for %v on %s to %v port 67", addr, c.dev.Name(), c.lease.Server)
 	c.m.Stats.OutRequests.Add(1)
-	c.sentAt = c.clock.Now()
 	c.unicast(c.build(Request, addr, nil), c.lease.Server)
-	c.publish()
-	c.arm(halfway(c.lease.Start.Add(c.lease.T2).Sub(c.clock.Now())))
 }
 
 // sendRebind asks any server to extend the lease (REBINDING, at T2).
 func (c *Client) sendRebind() {
 	addr := c.lease.Addr.Addr()
+	c.sentAt = c.clock.Now()
+	c.arm(halfway(c.lease.Expire().Sub(c.sentAt)))
+	c.publish()
 	c.logf("DHCPREQUEST for %v on %s to 255.255.255.255 port 67", addr, c.dev.Name())
 	c.m.Stats.OutRequests.Add(1)
-	c.sentAt = c.clock.Now()
 	c.broadcast(c.build(Request, addr, nil), addr)
-	c.publish()
-	c.arm(halfway(c.lease.Start.Add(c.lease.Duration).Sub(c.clock.Now())))
 }
 
 // renewTimeout retransmits while renewing or rebinding, moves on to
 // rebinding at T2, and lets the lease go when it ends.
 func (c *Client) renewTimeout() {
 	now := c.clock.Now()
-	switch end := c.lease.Start.Add(c.lease.Duration); {
-	case !now.Before(end):
+	switch {
+	case !now.Before(c.lease.Expire()):
 		c.logf("dhclient: lease of %v on %s expired", c.lease.Addr.Addr(), c.dev.Name())
 		c.unconfigure()
 		c.restart(fmt.Errorf("dhclient: %s: lease expired", c.dev.Name()))
-	case c.state == stateRenewing && !now.Before(c.lease.Start.Add(c.lease.T2)):
+	case c.state == stateRenewing && !now.Before(c.lease.Rebind()):
 		c.state, c.attempt = stateRebinding, 0
 		c.sendRebind()
 	case c.state == stateRenewing:
