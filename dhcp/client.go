@@ -268,6 +268,7 @@ func (c *Client) stop(req stopRequest) {
 	}
 	if req.release && c.holdsLease() {
 		c.sendRelease()
+		c.awaitNeighbour(c.lease.Server)
 	}
 	c.finish(errors.New("dhclient: stopped"))
 }
@@ -283,4 +284,21 @@ func (c *Client) publish() {
 	c.snapshot = c.lease
 	c.snapshot.State = c.state.String()
 	c.mu.Unlock()
+}
+
+// awaitNeighbour waits, a second at most, until the next hop to dst is
+// resolved: a RELEASE waiting for ARP would be lost if the address it
+// comes from went first (the ARP reply would find no address to match).
+func (c *Client) awaitNeighbour(dst netip.Addr) {
+	r, ok := c.m.stack.IP.Routes.Lookup(dst)
+	if !ok {
+		return
+	}
+	hop := r.NextHop(dst)
+	for range 200 {
+		if _, ok := c.m.stack.ARP.Lookup(hop); ok {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
