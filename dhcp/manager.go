@@ -191,13 +191,7 @@ func (m *Manager) Release(dev *netdev.NetDev, log func(string)) error {
 
 // Close releases every lease and closes the socket (the shell exiting).
 func (m *Manager) Close(log func(string)) {
-	m.mu.Lock()
-	clients := make([]*Client, 0, len(m.clients))
-	for _, c := range m.clients {
-		clients = append(clients, c)
-	}
-	m.mu.Unlock()
-	for _, c := range clients {
+	for _, c := range m.all() {
 		c.halt(true, log)
 	}
 }
@@ -282,6 +276,10 @@ func (m *Manager) dispatch(b []byte) {
 		m.Stats.InMalformed.Add(1)
 		if c != nil {
 			c.tell("malformed", err.Error())
+			break
+		}
+		for _, c := range m.all() { // too short to say whose: every client hears why
+			c.tell("malformed", err.Error())
 		}
 	case msg.Op() != OpReply:
 		m.Stats.InNotReply.Add(1)
@@ -293,6 +291,16 @@ func (m *Manager) dispatch(b []byte) {
 			m.Stats.InQueueFull.Add(1)
 		}
 	}
+}
+
+func (m *Manager) all() []*Client {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*Client, 0, len(m.clients))
+	for _, c := range m.clients {
+		out = append(out, c)
+	}
+	return out
 }
 
 func (m *Manager) clientFor(mac netdev.MAC) *Client {
