@@ -22,6 +22,7 @@ FUZZ_TARGETS := \
 	./shell:FuzzDiagram \
 	./stack:FuzzReceive \
 	./udp:FuzzUDPParse \
+	./dhcp:FuzzParse \
 	./tcp:FuzzHeaderParse \
 	./tcp:FuzzOptions \
 	./tcp:FuzzSeq
@@ -39,11 +40,13 @@ run: build
 
 # Tools the tests call: ping and arping (iputils), tcpdump, ip (iproute2),
 # setpriv and script (util-linux), shellcheck, tmux (the terminal tier), nft
-# (nftables: loss on the kernel side in TCP tests). Installed with apt when
+# (nftables: loss on the kernel side in TCP tests), dnsmasq (dnsmasq-base:
+# the binary without the system service; the DHCP server of the DHCP
+# kernel test). Installed with apt when
 # missing and we are root; otherwise say what is missing.
 deps:
 	@missing=""; \
-	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux nft:nftables; do \
+	for c in ping:iputils-ping arping:iputils-arping tcpdump:tcpdump ip:iproute2 setpriv:util-linux script:util-linux shellcheck:shellcheck tmux:tmux nft:nftables dnsmasq:dnsmasq-base; do \
 		command -v $${c%%:*} >/dev/null || missing="$$missing $${c#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
