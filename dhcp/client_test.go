@@ -1,6 +1,7 @@
 package dhcp_test
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"slices"
@@ -218,5 +219,24 @@ func TestClasslessRoutesPreferred(t *testing.T) {
 	}
 	if hasRoute(l, "0.0.0.0/0", "10.0.0.254") {
 		t.Error("the router option was used beside option 121")
+	}
+}
+
+// TestDeviceRemoved: a client whose device goes stops and lists no lease.
+func TestDeviceRemoved(t *testing.T) {
+	l := newLab(t, noProbe)
+	l.simServer(sim.DHCPConfig{})
+	if err := <-l.start(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(l.m.Leases()); n != 1 {
+		t.Fatalf("%d leases, want 1", n)
+	}
+	l.client.RemoveDevice(l.dev)
+	if leases := l.m.Leases(); len(leases) != 0 {
+		t.Errorf("leases %+v after the device went, want none", leases)
+	}
+	if _, err := l.m.Start(context.Background(), l.dev, nil); err == nil {
+		t.Error("Start on a removed device succeeded")
 	}
 }

@@ -120,6 +120,9 @@ func (m *Manager) Start(ctx context.Context, dev *netdev.NetDev, fg func(string)
 	if dev.IsLoopback() {
 		return Lease{}, fmt.Errorf("dhclient: %s: DHCP needs an Ethernet device, not loopback", dev.Name())
 	}
+	if !m.hasDevice(dev) {
+		return Lease{}, fmt.Errorf("dhclient: %s: the device was removed (ifconfig lists the devices)", dev.Name())
+	}
 	m.mu.Lock()
 	if m.clients[dev] != nil {
 		m.mu.Unlock()
@@ -209,8 +212,14 @@ func (m *Manager) forget(c *Client) {
 	}
 }
 
-// Leases lists the clients' leases by device name.
+// Leases lists the clients' leases by device name. Clients whose device
+// was removed are stopped first (they would notice at their next timer).
 func (m *Manager) Leases() []Lease {
+	for _, c := range m.all() {
+		if !m.hasDevice(c.dev) {
+			c.halt(false, nil)
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]Lease, 0, len(m.clients))
