@@ -11,6 +11,7 @@ import (
 	"github.com/gotapip/gotapip/arp"
 	"github.com/gotapip/gotapip/clock"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/udp"
 )
 
 // state is where a client is in RFC 2131's figure 5, plus the RFC 5227
@@ -54,6 +55,7 @@ type received struct {
 type Client struct {
 	m     *Manager
 	dev   *netdev.NetDev
+	sock  *udp.Socket // the manager's, open while this client runs
 	clock clock.Clock
 	log   atomic.Pointer[func(string)] // the foreground's, then the background's
 
@@ -93,8 +95,8 @@ type stopRequest struct {
 	done    chan struct{}
 }
 
-func newClient(m *Manager, dev *netdev.NetDev, fg func(string)) *Client {
-	c := &Client{m: m, dev: dev, clock: m.cfg.Clock, in: make(chan received, inQueueLen),
+func newClient(m *Manager, dev *netdev.NetDev, sock *udp.Socket, fg func(string)) *Client {
+	c := &Client{m: m, dev: dev, sock: sock, clock: m.cfg.Clock, in: make(chan received, inQueueLen),
 		wake: make(chan struct{}, 1), stopc: make(chan stopRequest), done: make(chan struct{}),
 		result: make(chan error, 1), foreground: true}
 	c.log.Store(&fg)

@@ -38,7 +38,7 @@ func (c *Client) build(t MessageType, ciaddr netip.Addr, opts func(*Builder)) []
 // broadcast sends msg to 255.255.255.255:67 out of the device, from src
 // (0.0.0.0 before we hold an address, RFC 2131 4.1).
 func (c *Client) broadcast(msg []byte, src netip.Addr) bool {
-	if _, err := c.m.sock.SendOn(c.dev, msg, src, broadcastTo); err != nil {
+	if _, err := c.sock.SendOn(c.dev, msg, src, broadcastTo); err != nil {
 		c.m.Stats.OutErrors.Add(1)
 		c.logf("dhclient: send on %s: %v", c.dev.Name(), err)
 		return false
@@ -48,7 +48,7 @@ func (c *Client) broadcast(msg []byte, src netip.Addr) bool {
 
 // unicast sends msg to the server through the routing table.
 func (c *Client) unicast(msg []byte, server netip.Addr) bool {
-	if _, err := c.m.sock.SendTo(msg, netip.AddrPortFrom(server, ServerPort)); err != nil {
+	if _, err := c.sock.SendTo(msg, netip.AddrPortFrom(server, ServerPort)); err != nil {
 		c.m.Stats.OutErrors.Add(1)
 		c.logf("dhclient: send to %v: %v", server, err)
 		return false
