@@ -29,7 +29,7 @@ func TestConflictProbe(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, Config{})
-			p, err := h.cache.NewConflictProbe(target)
+			p, err := h.cache.NewConflictProbe(h.dev, target)
 			if err != nil {
 				t.Fatal(err)
 			}

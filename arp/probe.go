@@ -26,7 +26,8 @@ type Probe struct {
 	c        *Cache
 	target   netip.Addr
 	answers  chan Answer
-	conflict bool // NewConflictProbe: hears any host using target
+	conflict bool           // NewConflictProbe: hears any host using target
+	dev      *netdev.NetDev // NewConflictProbe: on this device only
 }
 
 // probes is the table of running probes, keyed by target address.
@@ -37,15 +38,19 @@ type probes struct {
 }
 
 // NewProbe starts listening for ARP packets from target. Close it when done.
-func (c *Cache) NewProbe(target netip.Addr) (*Probe, error) { return c.newProbe(target, false) }
+func (c *Cache) NewProbe(target netip.Addr) (*Probe, error) { return c.newProbe(target, nil) }
 
-// NewConflictProbe starts listening for another host using target, as RFC
-// 5227 2.1.1 has an address prober do: any ARP packet whose sender IP is
-// target, or another host's probe for target (sender IP 0.0.0.0), whatever
-// address it was sent to. Send probes with SendProbe; Close it when done.
-func (c *Cache) NewConflictProbe(target netip.Addr) (*Probe, error) { return c.newProbe(target, true) }
+// NewConflictProbe starts listening on dev for another host using target,
+// as RFC 5227 2.1.1 has an address prober do: any ARP packet whose sender
+// IP is target, or another host's probe for target (sender IP 0.0.0.0),
+// whatever address it was sent to. Send probes with SendProbe; Close it
+// when done.
+func (c *Cache) NewConflictProbe(dev *netdev.NetDev, target netip.Addr) (*Probe, error) {
+	return c.newProbe(target, dev)
+}
 
-func (c *Cache) newProbe(target netip.Addr, conflict bool) (*Probe, error) {
+// newProbe adds a probe: arping's if dev is nil, else a conflict probe.
+func (c *Cache) newProbe(target netip.Addr, dev *netdev.NetDev) (*Probe, error) {
 	c.probes.mu.Lock()
 	defer c.probes.mu.Unlock()
 	if c.probes.n >= MaxProbes {
@@ -54,7 +59,7 @@ func (c *Cache) newProbe(target netip.Addr, conflict bool) (*Probe, error) {
 	if c.probes.byIP == nil {
 		c.probes.byIP = map[netip.Addr][]*Probe{}
 	}
-	p := &Probe{c: c, target: target, answers: make(chan Answer, 16), conflict: conflict}
+	p := &Probe{c: c, target: target, answers: make(chan Answer, 16), conflict: dev != nil, dev: dev}
 	c.probes.byIP[target] = append(c.probes.byIP[target], p)
 	c.probes.n++
 	return p, nil
@@ -93,12 +98,12 @@ func (p *Probe) Close() {
 
 // notify hands an ARP packet from spa to the probes listening for it:
 // arping's (conflict false) hear what is sent to us, conflict probes
-// whatever uses their address.
-func (t *probes) notify(spa netip.Addr, a Answer, conflict bool) {
+// whatever uses their address on their device.
+func (t *probes) notify(dev *netdev.NetDev, spa netip.Addr, a Answer, conflict bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, p := range t.byIP[spa] {
-		if p.conflict != conflict {
+		if p.conflict != conflict || (conflict && p.dev != dev) {
 			continue
 		}
 		select {

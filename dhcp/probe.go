@@ -17,7 +17,7 @@ func (c *Client) startProbe() {
 		c.bind()
 		return
 	}
-	p, err := c.m.stack.ARP.NewConflictProbe(c.lease.Addr.Addr())
+	p, err := c.m.stack.ARP.NewConflictProbe(c.dev, c.lease.Addr.Addr())
 	if err != nil {
 		c.logf("dhclient: %s: no ARP probe of %v (%v): using it unchecked", c.dev.Name(), c.lease.Addr.Addr(), err)
 		c.bind()
