@@ -23,6 +23,7 @@ FUZZ_TARGETS := \
 	./stack:FuzzReceive \
 	./udp:FuzzUDPParse \
 	./sim:FuzzDNSServerAnswer \
+	./dhcp:FuzzParse \
 	./tcp:FuzzHeaderParse \
 	./tcp:FuzzOptions \
 	./tcp:FuzzSeq \

@@ -36,8 +36,14 @@ func (c *Cache) Input(p *netdev.Packet) {
 	}
 	c.Tracer.Trace(netdev.LayerARP, netdev.TraceIn, dev, h)
 	ours := dev.Addr().IsValid() && tpa == dev.Addr().Addr()
+	answer := Answer{MAC: sha, Broadcast: p.Type != netdev.PacketHost}
 	if ours {
-		c.probes.notify(spa, Answer{MAC: sha, Broadcast: p.Type != netdev.PacketHost})
+		c.probes.notify(dev, spa, answer, false)
+	}
+	if spa.IsUnspecified() { // another host's probe (RFC 5227 2.1.1)
+		c.probes.notify(dev, tpa, answer, true)
+	} else {
+		c.probes.notify(dev, spa, answer, true)
 	}
 	if dev.Addr().IsValid() && spa == dev.Addr().Addr() {
 		c.Stats.InConflicts.Add(1) // someone claims our address (RFC 5227): never learn it

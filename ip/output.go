@@ -40,6 +40,26 @@ func (l *Layer) Output(p *netdev.Packet, src, dst netip.Addr, proto uint8, opt O
 			return err
 		}
 	}
+	return l.encodeAndTransmit(p, dev, nextHop, src, dst, proto, opt)
+}
+
+// OutputOn is Output out of dev, without the routing table: the next hop
+// is dst itself, and src is used as given, 0.0.0.0 included. A DHCP client
+// broadcasts so before its device has an address (RFC 2131 4.1: source
+// 0.0.0.0), and a DHCP server answers so on the device a request came in
+// by. It owns p.
+func (l *Layer) OutputOn(dev *netdev.NetDev, p *netdev.Packet, src, dst netip.Addr, proto uint8, opt Options) error {
+	l.Stats.OutRequests.Add(1)
+	if !src.Is4() || !dst.Is4() {
+		p.Free()
+		return fmt.Errorf("ip: send on %s from %v to %v: want IPv4 addresses", dev.Name(), src, dst)
+	}
+	return l.encodeAndTransmit(p, dev, dst, src, dst, proto, opt)
+}
+
+// encodeAndTransmit prepends the IPv4 header from src to dst and sends p
+// out of dev towards nextHop.
+func (l *Layer) encodeAndTransmit(p *netdev.Packet, dev *netdev.NetDev, nextHop, src, dst netip.Addr, proto uint8, opt Options) error {
 	if opt.TTL == 0 {
 		opt.TTL = DefaultTTL
 	}

@@ -104,7 +104,8 @@ func (sh *Shell) Close() error {
 }
 
 // stopBackground ends the background jobs, the debug watch and the
-// capture, if running. The Run methods call it when they return.
+// capture, if running, and releases the DHCP leases. The Run methods call
+// it when they return.
 func (sh *Shell) stopBackground() {
 	sh.stopJobs()
 	sh.bg.Lock()
@@ -113,4 +114,5 @@ func (sh *Shell) stopBackground() {
 	if sh.capture != nil {
 		sh.stopCaptureLocked()
 	}
+	sh.releaseLeasesLocked() // cmd_dhclient.go
 }

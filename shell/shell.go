@@ -13,6 +13,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/gotapip/gotapip/capture"
+	"github.com/gotapip/gotapip/dhcp"
 	"github.com/gotapip/gotapip/stack"
 )
 
@@ -87,6 +88,7 @@ type shared struct {
 	bg      sync.Mutex       // guards what commands leave running in the background:
 	debug   *debugPrinter    // the running debug watch, if any
 	capture *capture.Capture // the running capture, if any
+	dhcp    *dhcp.Manager    // the DHCP clients, once dhclient ran
 
 	jobs jobTable // the commands run with & (jobs.go)
 }

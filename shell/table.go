@@ -31,6 +31,7 @@ func commandTable() []*Command {
 		ssCommand,
 		sncCommand,
 		curlCommand,
+		dhclientCommand,
 		httpdCommand,
 		jobsCommand,
 		killCommand,

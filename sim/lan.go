@@ -98,6 +98,10 @@ func Start(s *stack.Stack, name string, addr netip.Prefix, mtu int) (*netdev.Net
 		lan.Close()
 		return nil, nil, err
 	}
+	if err := lan.startDHCP(); err != nil { // dhcpd.go: dhclient sim0
+		lan.Close()
+		return nil, nil, err
+	}
 	dev, err := s.AddDevice(lan.Switch.NewPort(), netdev.Config{Name: name, MAC: stack.MACFor(addr.Addr()), MTU: mtu}, addr)
 	if err != nil {
 		lan.Close()

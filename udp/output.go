@@ -39,7 +39,25 @@ func (s *Socket) SendTo(b []byte, to netip.AddrPort) (int, error) {
 			return 0, fmt.Errorf("udp: send to %v: %w", to, err)
 		}
 	}
-	return s.u.output(b, netip.AddrPortFrom(src, s.local.Port()), to, s.options())
+	return s.u.output(b, netip.AddrPortFrom(src, s.local.Port()), to, s.options(), nil)
+}
+
+// SendOn sends b as one datagram from src (0.0.0.0 allowed) and the
+// socket's bound port, out of dev to `to`, bypassing the routing table
+// (ip.OutputOn): what a DHCP client needs before its device has an address
+// (RFC 2131 4.1), and a DHCP server to broadcast its answer on the device
+// the request came in by. The socket must be bound.
+func (s *Socket) SendOn(dev *netdev.NetDev, b []byte, src netip.Addr, to netip.AddrPort) (int, error) {
+	if !to.Addr().Is4() || to.Port() == 0 || !src.Is4() {
+		return 0, fmt.Errorf("udp: send on %s from %v to %v: want IPv4 addresses and a port from 1 to 65535", dev.Name(), src, to)
+	}
+	if s.closed.Load() {
+		return 0, s.errClosed("send")
+	}
+	if !s.bound.Load() {
+		return 0, fmt.Errorf("udp: send on %s: the socket is not bound (Bind it to the port to send from)", dev.Name())
+	}
+	return s.u.output(b, netip.AddrPortFrom(src, s.local.Port()), to, s.options(), dev)
 }
 
 // Send sends b to the connected peer, from the source address chosen at
@@ -55,15 +73,15 @@ func (s *Socket) Send(b []byte) (int, error) {
 	if s.closed.Load() {
 		return 0, s.errClosed("send")
 	}
-	return s.u.output(b, netip.AddrPortFrom(src, port), remote, s.options())
+	return s.u.output(b, netip.AddrPortFrom(src, port), remote, s.options(), nil)
 }
 
 // options are the IP options of the socket's datagrams.
 func (s *Socket) options() ip.Options { return ip.Options{TTL: uint8(s.ttl.Load())} }
 
 // output builds the datagram from src to dst around a copy of b and hands
-// it to IP.
-func (u *Protocol) output(b []byte, src, dst netip.AddrPort, opt ip.Options) (int, error) {
+// it to IP: routed, or out of dev if dev is not nil.
+func (u *Protocol) output(b []byte, src, dst netip.AddrPort, opt ip.Options, dev *netdev.NetDev) (int, error) {
 	if len(b) > MaxPayload {
 		return 0, fmt.Errorf("udp: %d bytes to %v: %w (at most %d in one datagram)", len(b), dst, ip.ErrMsgSize, MaxPayload)
 	}
@@ -72,7 +90,13 @@ func (u *Protocol) output(b []byte, src, dst netip.AddrPort, opt ip.Options) (in
 	copy(h.Payload(), b)
 	h.Encode(Fields{SrcPort: src.Port(), DstPort: dst.Port(), Src: src.Addr(), Dst: dst.Addr()})
 	u.Tracer.Trace(netdev.LayerUDP, netdev.TraceOut, nil, h)
-	if err := u.ip.Output(p, src.Addr(), dst.Addr(), ip.ProtoUDP, opt); err != nil {
+	var err error
+	if dev != nil {
+		err = u.ip.OutputOn(dev, p, src.Addr(), dst.Addr(), ip.ProtoUDP, opt)
+	} else {
+		err = u.ip.Output(p, src.Addr(), dst.Addr(), ip.ProtoUDP, opt)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("udp: send to %v: %w", dst, err)
 	}
 	u.Stats.OutDatagrams.Add(1)
