@@ -106,6 +106,9 @@ func TestInteractiveSncThenSIGTERM(t *testing.T) {
 	s.keys("snc -u -c 10.0.0.2:7", "Enter")
 	s.keys("hello", "Enter")
 	s.keys("C-c")
+	// Ctrl-C flushes what was typed with it, as a terminal's does: the
+	// next command is typed at the prompt that follows.
+	s.waitMatch(`\^C\s*\n\[net shell\]:`)
 	s.keys("udp -s", "Enter")
 	s.waitFor("1 packets sent")
 	// The line sent is not a command: history keeps the commands only.
