@@ -65,9 +65,12 @@ func (sh *Shell) completions(before []string, word string) []string {
 		for f := range flags {
 			all = append(all, f)
 		}
+	case devFirst(c.Usage) && len(before) == 1:
+		// "netem IFACE loss P%": the device comes first, its words after.
+		all = sh.deviceNames()
 	default:
 		all = keywords
-		if wantsDev {
+		if wantsDev && !devFirst(c.Usage) {
 			all = append(all, sh.deviceNames()...)
 		}
 		if c.Words != nil {
@@ -97,6 +100,13 @@ func usageWords(usage string) (flags map[string]string, keywords []string, wants
 		}
 	}
 	return flags, keywords, wantsDev
+}
+
+// devFirst says whether a Usage line starts with the device
+// ("[IFACE [loss P%] ...]"): then only devices come first, and only the
+// keywords after one.
+func devFirst(usage string) bool {
+	return strings.HasPrefix(strings.TrimLeft(usage, "["), "IFACE")
 }
 
 func (sh *Shell) deviceNames() []string {

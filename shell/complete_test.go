@@ -20,6 +20,11 @@ func TestCompletion(t *testing.T) {
 		{"arpcache add 10.0.0.9 02:00:00:00:00:09 dev v", "arpcache add 10.0.0.9 02:00:00:00:00:09 dev veth0 "},
 		{"arping -I v", "arping -I veth0 "},
 		{"ifconfig v", "ifconfig veth0 "},
+		{"ifconfig veth0 m", "ifconfig veth0 mtu "},
+		{"netem c", "netem c"}, // a device first, not a fault
+		{"netem veth0 l", "netem veth0 loss "},
+		{"netem veth0 o", "netem veth0 off "},
+		{"netem veth0 v", "netem veth0 v"}, // a fault, not a device
 		{"ping -W", "ping -W "},
 		{"debug ic", "debug icmp "},
 		{"debug of", "debug off "},
