@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -143,7 +145,8 @@ func hostWithin(t *testing.T, sh *shell.Shell, out *syncbuf.Buffer, limit time.D
 	}
 }
 
-// ping, traceroute and curl take names, resolved through the sim's DNS.
+// ping, traceroute, curl, snc and udp send take names, resolved through
+// the sim's DNS.
 func TestNamesForPingTracerouteCurl(t *testing.T) {
 	sh, out, lan := simShell(t)
 	if err := sh.Execute(context.Background(), "resolv 10.0.0.254"); err != nil {
@@ -158,6 +161,10 @@ func TestNamesForPingTracerouteCurl(t *testing.T) {
 	})}
 	go srv.Serve(ln)
 	defer srv.Close()
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("echo me\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		line string
 		want *regexp.Regexp
@@ -165,6 +172,8 @@ func TestNamesForPingTracerouteCurl(t *testing.T) {
 		{"ping -c 1 host.sim", regexp.MustCompile(`(?s)^PING host\.sim \(10\.0\.0\.2\) 56\(84\) bytes of data\.\n64 bytes from 10\.0\.0\.2: icmp_seq=1 .*--- host\.sim ping statistics ---\n1 packets transmitted, 1 received`)},
 		{"traceroute -q 1 far.sim", regexp.MustCompile(`^traceroute to far\.sim \(10\.0\.1\.2\), 30 hops max, 60 byte packets\n 1  10\.0\.0\.254 .*\n 2  10\.0\.1\.2 `)},
 		{"curl http://far.sim:8080/", regexp.MustCompile(`^hello from far, Host far\.sim:8080\n$`)},
+		{"udp send -r far.sim:7 far away", regexp.MustCompile(`^sent 8 bytes to 10\.0\.1\.2:7\n10\.0\.1\.2:7 length 8: far away\n$`)},
+		{"snc -c host.sim:7 < " + in, regexp.MustCompile(`^echo me\n$`)},
 	}
 	for _, c := range cases {
 		out.Reset()
@@ -180,6 +189,8 @@ func TestNamesForPingTracerouteCurl(t *testing.T) {
 		{"ping -c 1 nosuch.sim", "ping: nosuch.sim: Name or service not known"},
 		{"traceroute nosuch.sim", "traceroute: nosuch.sim: Name or service not known"},
 		{"curl http://nosuch.sim/", "curl: (6) Could not resolve host: nosuch.sim"},
+		{"snc -c nosuch.sim:7", "snc: -c nosuch.sim: Name or service not known"},
+		{"udp send nosuch.sim:7 hi", "udp: nosuch.sim: Name or service not known"},
 	}
 	for _, c := range errs {
 		if err := sh.Execute(context.Background(), c.line); err == nil || err.Error() != c.want {
