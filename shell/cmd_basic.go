@@ -22,7 +22,7 @@ var helpCommand = &Command{
 			if !ok {
 				return fmt.Errorf("%s: unknown command (help lists them)", args[0])
 			}
-			fmt.Fprintf(sh.Out, "usage: %s %s\n%s\n", c.Name, c.Usage, c.Brief)
+			fmt.Fprintf(sh.Out, "usage: %s\n%s\n", c.usageLine(), c.Brief)
 			if c.Help != "" {
 				fmt.Fprintf(sh.Out, "\n%s\n", c.Help)
 			}

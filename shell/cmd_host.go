@@ -30,6 +30,11 @@ answers for host.sim, router.sim and far.sim.`,
 var rcodeNames = map[int]string{1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
 func runHost(ctx context.Context, sh *Shell, args []string) error {
+	o, err := parseOpts(args, "")
+	if err != nil {
+		return err // host -t A: no options here
+	}
+	args = o.args
 	if len(args) < 1 || len(args) > 2 {
 		return usage("give a name, and optionally the server to ask")
 	}

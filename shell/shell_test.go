@@ -102,11 +102,13 @@ func TestNonsenseGetsClearErrors(t *testing.T) {
 		{"traceroute 192.168.77.1", "traceroute: connect: Network is unreachable", false},
 		{"sleep forever", "sleep: forever: invalid time interval (give seconds from 0 to 3600)", true},
 		{"clear now", "clear: takes no arguments", true},
+		{"jobs -l", "jobs: no arguments (it lists every job)", true},
+		{"host -t A host.sim", "host: invalid option -- 't'", true},
 		{strings.Repeat("a ", 100), "a: too many arguments (100, at most 64)", false},
 	}
 	usageOf := map[string]string{}
 	for _, c := range l.sh.Commands() {
-		usageOf[c.Name] = "usage: " + c.Name + " " + c.Usage
+		usageOf[c.Name] = strings.TrimSpace("usage: " + c.Name + " " + c.Usage)
 	}
 	for _, c := range cases {
 		t.Run(c.line[:min(len(c.line), 30)], func(t *testing.T) {
