@@ -101,6 +101,21 @@ func TestKeyReaderCtrlC(t *testing.T) {
 	}
 }
 
+// A Ctrl-C read with the Enter before it is for the command that line
+// starts: the line goes to the editor, the Ctrl-C and what follows do not.
+func TestKeyReaderCtrlCAfterEnter(t *testing.T) {
+	k := &keyReader{r: strings.NewReader("sleep 5\recho x\x03def")}
+	buf := make([]byte, 64)
+	n, err := k.Read(buf)
+	if err != nil || string(buf[:n]) != "sleep 5\r" || !k.commandCtrlC.Load() || k.interrupted.Load() {
+		t.Errorf("read %q, %v (for the command %v, at the prompt %v), want %q (true, false)",
+			buf[:n], err, k.commandCtrlC.Load(), k.interrupted.Load(), "sleep 5\r")
+	}
+	if n, err := k.Read(buf); n != 0 || err != io.EOF {
+		t.Errorf("after Ctrl-C: %q, %v; want nothing, EOF", buf[:n], err)
+	}
+}
+
 // History keeps a line once (typed again, it moves to the end), drops
 // blank lines, keeps at most historyLimit, and reads back what it saved.
 func TestHistory(t *testing.T) {

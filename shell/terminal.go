@@ -209,6 +209,10 @@ type keyReader struct {
 	pending     []byte
 	ctrlCNext   bool // a Ctrl-C follows pending
 	interrupted atomic.Bool
+	// commandCtrlC is a Ctrl-C read with the Enter before it (keys come
+	// fast, pasted or over a slow link): it is for the command that Enter
+	// starts, which the tty's SIGINT cannot reach since raw mode read it.
+	commandCtrlC atomic.Bool
 }
 
 func (k *keyReader) Read(p []byte) (int, error) {
@@ -226,8 +230,15 @@ func (k *keyReader) Read(p []byte) (int, error) {
 		}
 		buf = buf[:n]
 		if i := bytes.IndexByte(buf, 0x03); i >= 0 { // Ctrl-C
-			k.ctrlCNext = true
-			buf = append(buf[:i:i], 0x05) // Ctrl-E; what follows is dropped, as a terminal's ^C flushes input
+			if j := bytes.IndexAny(buf[:i], "\r\n"); j >= 0 {
+				// Typed after Enter, as a tty's ^C it stops the command
+				// that line starts, and drops what follows.
+				buf = buf[:j+1]
+				k.commandCtrlC.Store(true)
+			} else {
+				k.ctrlCNext = true
+				buf = append(buf[:i:i], 0x05) // Ctrl-E; what follows is dropped, as a terminal's ^C flushes input
+			}
 		}
 		k.pending = buf
 	}
