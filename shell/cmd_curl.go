@@ -21,13 +21,14 @@ var curlCommand = &Command{
 	Name:  "curl",
 	Usage: "[-o FILE] [-m SECONDS] [-I] URL",
 	Brief: "fetch a URL over the stack's TCP (Go's net/http client)",
-	Help: `Fetches URL (http://HOST[:PORT]/PATH; HOST an IPv4 address, or a name
-the stack's name servers resolve: resolv) and writes the body out, whatever the status, as curl does
-without -f. -o FILE writes it to FILE instead; -I asks with HEAD and prints
-the status line and headers. -m SECONDS bounds the whole transfer. Redirects
-are not followed (curl without -L). Errors carry curl's numbers: (7) could
-not connect, (6) could not resolve the name, (28) timed out (-m, or the connect), (52) empty reply, (56)
-receive failure. Ctrl-C stops the transfer.`,
+	Help: `Fetches URL (http://HOST[:PORT]/PATH; HOST an IPv4 address, or a name the
+stack's name servers resolve: resolv) and writes the body out, whatever the
+status, as curl does without -f. -o FILE writes it to FILE instead; -I asks
+with HEAD and prints the status line and headers. -m SECONDS bounds the
+whole transfer. Redirects are not followed (curl without -L). Errors carry
+curl's numbers: (7) could not connect, (6) could not resolve the name, (28)
+timed out (-m, or the connect), (52) empty reply, (56) receive failure.
+Ctrl-C stops the transfer.`,
 	Run: runCurl,
 }
 

@@ -105,11 +105,11 @@ var resolvCommand = &Command{
 	Name:  "resolv",
 	Usage: "[-d] [SERVER...]",
 	Brief: "show or set the name servers, as resolv.conf's nameserver lines",
-	Help: `With no argument, prints the name servers host, ping, traceroute, curl,
-snc -c and udp send ask, one "nameserver ADDR" line each, as /etc/resolv.conf has them. With
-SERVERs (IPv4 addresses, at most 3, asked in order), sets them; -d
-removes them all. tapip -dns IP sets one at start; on the simulated LAN
-the router, 10.0.0.254, is the default.`,
+	Help: `With no argument, prints the name servers host, ping, traceroute,
+curl, snc -c and udp send ask, one "nameserver ADDR" line each, as
+/etc/resolv.conf has them. With SERVERs (IPv4 addresses, at most 3, asked
+in order), sets them; -d removes them all. tapip -dns IP sets one at
+start; on the simulated LAN the router, 10.0.0.254, is the default.`,
 	Run: runResolv,
 }
 

@@ -3,6 +3,7 @@ package shell
 import (
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +26,19 @@ func TestReadmeTableListsEveryCommand(t *testing.T) {
 	for _, c := range sh.Commands() {
 		if !listed[c.Name] {
 			t.Errorf("%s: not in README's command table", c.Name)
+		}
+	}
+}
+
+// help CMD fits a terminal of 80 columns: no line of a command's help is
+// longer (curl's and capture's ran past 100).
+func TestHelpFitsEightyColumns(t *testing.T) {
+	sh, _ := pipeLab(t)
+	for _, c := range sh.Commands() {
+		for _, l := range strings.Split(c.Help, "\n") {
+			if len(l) > 80 {
+				t.Errorf("help %s: a line of %d characters: %q", c.Name, len(l), l)
+			}
 		}
 	}
 }
