@@ -42,6 +42,9 @@ func runHost(ctx context.Context, sh *Shell, args []string) error {
 	if _, err := netip.ParseAddr(name); err == nil {
 		return fmt.Errorf("host: %s is an address (reverse lookups are not supported: give a name)", name)
 	}
+	if why := illegalName(name); why != "" {
+		return fmt.Errorf("host: '%s' is not a legal name (%s)", name, why)
+	}
 	var servers []netip.Addr
 	if len(args) == 2 {
 		server, err := netip.ParseAddr(args[1])
@@ -145,4 +148,26 @@ func runResolv(ctx context.Context, sh *Shell, args []string) error {
 		return fmt.Errorf("resolv: %w", err)
 	}
 	return nil
+}
+
+// illegalName says why name cannot be asked for, as host(1) does before
+// sending anything (RFC 1035 2.3.4: labels of 1 to 63 octets, names of at
+// most 253 characters written out), or "" if it can.
+func illegalName(name string) string {
+	trimmed := strings.TrimSuffix(name, ".")
+	switch {
+	case trimmed == "":
+		return "empty name"
+	case len(trimmed) > 253:
+		return "name too long"
+	}
+	for _, label := range strings.Split(trimmed, ".") {
+		switch {
+		case label == "":
+			return "empty label"
+		case len(label) > 63:
+			return "label too long"
+		}
+	}
+	return ""
 }

@@ -112,6 +112,9 @@ func TestHostErrors(t *testing.T) {
 		{"host a b c", "usage"},
 		{"host 10.0.0.2", "host: 10.0.0.2 is an address (reverse lookups are not supported: give a name)"},
 		{"host host.sim nonsense", "host: couldn't get address for 'nonsense': not found (give the server's IPv4 address)"},
+		{`host ""`, "host: '' is not a legal name (empty name)"},
+		{"host a..sim", "host: 'a..sim' is not a legal name (empty label)"},
+		{"host " + strings.Repeat("a", 64) + ".sim", "is not a legal name (label too long)"},
 	}
 	for _, c := range cases {
 		err := sh.Execute(context.Background(), c.line)
