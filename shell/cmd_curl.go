@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -92,6 +93,11 @@ func curlURL(s string) (*url.URL, error) {
 	}
 	if u.Scheme != "http" {
 		return nil, fmt.Errorf("curl: (1) Protocol %q not supported (this curl speaks http)", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return nil, fmt.Errorf("curl: (3) URL rejected: Port number was not a decimal number between 1 and 65535")
+		}
 	}
 	return u, nil
 }
