@@ -95,6 +95,7 @@ func TestNonsenseGetsClearErrors(t *testing.T) {
 		{"netdev add tap:averyveryverylongname", "netdev: tap:averyveryverylongname: bad interface name (give tap:IFACE, IFACE of 1 to 15 characters)", false},
 		{"netdev del lo", "netdev: lo: the loopback device cannot be removed (del another device)", false},
 		{"arping", "arping: give one IPv4 address", true},
+		{"arping 10.7.0.9", "arping: 10.7.0.9: on no device's subnet (give -I IFACE)", false},
 		{"udp send 10.0.0.2 hi", "udp: 10.0.0.2: not HOST:PORT (give an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7)", false},
 		{"udp send 192.168.77.1:7 hi", "udp: send to 192.168.77.1:7: Network is unreachable", false},
 		{"udp listen 0", "udp: 0: not a port (give one from 1 to 65535, or ADDR:PORT)", false},
