@@ -36,6 +36,13 @@ var helpCommand = &Command{
 		fmt.Fprintln(sh.Out, "\nhelp COMMAND shows its options. Any command takes > FILE, >> FILE, < FILE,\nand & to run in the background (help jobs).")
 		return nil
 	},
+	Words: func(sh *Shell) []string { // Tab completes the command
+		var names []string
+		for _, c := range sh.Commands() {
+			names = append(names, c.Name)
+		}
+		return names
+	},
 }
 
 var clearCommand = &Command{

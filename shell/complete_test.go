@@ -32,6 +32,13 @@ func TestCompletion(t *testing.T) {
 		{"sysctl net.ipv4.tcp_keepalive_i", "sysctl net.ipv4.tcp_keepalive_intvl "},
 		{"ss -", "ss -"}, // several flags: listed
 		{"udp l", "udp listen "},
+		{"udp listen -e", "udp listen -e "},
+		{"udp listen -r", "udp listen -r"}, // send's flag
+		{"udp send -r", "udp send -r "},
+		{"arpcache add 10.0.0.9 02:00:00:00:00:09 d", "arpcache add 10.0.0.9 02:00:00:00:00:09 dev "},
+		{"route add default v", "route add default via "},
+		{"help sn", "help snc "},
+		{"help trace", "help traceroute "},
 		{"frobnicate x", "frobnicate x"},
 		{"echo ", "echo "},
 	}
