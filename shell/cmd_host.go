@@ -101,7 +101,25 @@ func hostFailure(name string, err error) string {
 		}
 		return msg
 	}
+	if de != nil && de.Server != "" { // the query could not go: say why, as host(1)
+		return prefix + fmt.Sprintf(";; communications error to %s: %s\n;; no servers could be reached",
+			strings.Replace(de.Server, ":", "#", 1), sendFailure(de.Err))
+	}
 	return prefix + fmt.Sprintf(";; %s: %v", name, err)
+}
+
+// sendFailure words the end of Go's resolver error text ("read udp
+// ...: read: no route to host"; it keeps no errno) as host(1) words
+// the failure.
+func sendFailure(text string) string {
+	tail := text[strings.LastIndex(text, ": ")+2:]
+	switch tail {
+	case "no route to host":
+		return "host unreachable"
+	case "network is unreachable":
+		return "network unreachable"
+	}
+	return tail
 }
 
 var resolvCommand = &Command{

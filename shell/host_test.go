@@ -122,6 +122,17 @@ func TestHostErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.line, err, c.want)
 		}
 	}
+	// A server no ARP request finds: what host(1) says, not Go's text.
+	for _, set := range []string{"net.ipv4.neigh.default.mcast_solicit=1", "net.ipv4.neigh.default.retrans_time_ms=100"} {
+		if err := sh.Execute(context.Background(), "sysctl "+set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out.Reset()
+	sh.Execute(context.Background(), "host host.sim 10.0.0.9")
+	if want := ";; communications error to 10.0.0.9#53: host unreachable\n;; no servers could be reached\n"; !strings.HasSuffix(out.String(), want) {
+		t.Errorf("host with an unreachable server: %q, want it to end %q", out, want)
+	}
 	out.Reset()
 	sh.Execute(context.Background(), "host host.sim")
 	if want := ";; no name server to ask (resolv SERVER sets one, or host NAME SERVER asks one)\n"; out.String() != want {
