@@ -178,7 +178,10 @@ func (sh *Shell) RunScript(r io.Reader) error {
 		case err == io.EOF:
 			return last
 		default:
-			last = fmt.Errorf("reading commands: %w (a line is at most %d characters)", err, MaxLineLen)
+			last = fmt.Errorf("reading commands: %w", err)
+			if errors.Is(err, bufio.ErrTooLong) { // not Go's "bufio.Scanner: token too long"
+				last = fmt.Errorf("reading commands: a line is too long (at most %d characters)", MaxLineLen)
+			}
 			sh.Report(last)
 			return last
 		}

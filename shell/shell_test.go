@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -409,5 +410,15 @@ func TestIfconfigFormat(t *testing.T) {
 	l.run(t, "ifconfig lo")
 	if want := "        loop  txqueuelen 1000  (Local Loopback)\n"; !strings.Contains(l.out.String(), want) {
 		t.Errorf("ifconfig lo lacks %q:\n%s", want, l.out)
+	}
+}
+
+// A script line past the limit gets a message in the shell's words.
+func TestScriptLineTooLong(t *testing.T) {
+	l := newLab(t)
+	err := l.sh.RunScript(strings.NewReader("echo " + strings.Repeat("x", shell.MaxLineLen) + "\n"))
+	want := fmt.Sprintf("reading commands: a line is too long (at most %d characters)", shell.MaxLineLen)
+	if err == nil || err.Error() != want || !strings.Contains(l.err.String(), want) {
+		t.Errorf("RunScript: %v, stderr %q; want %q", err, l.err.String(), want)
 	}
 }
