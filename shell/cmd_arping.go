@@ -48,6 +48,9 @@ func runArping(ctx context.Context, sh *Shell, args []string) error {
 		rest = []string{"dev", o.set['I']}
 	}
 	dev, err := sh.deviceFor(target, rest)
+	if err != nil && !o.has('I') {
+		return fmt.Errorf("%v: on no device's subnet (give -I IFACE)", target)
+	}
 	if err != nil {
 		return err
 	}

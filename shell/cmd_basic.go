@@ -22,7 +22,7 @@ var helpCommand = &Command{
 			if !ok {
 				return fmt.Errorf("%s: unknown command (help lists them)", args[0])
 			}
-			fmt.Fprintf(sh.Out, "usage: %s %s\n%s\n", c.Name, c.Usage, c.Brief)
+			fmt.Fprintf(sh.Out, "usage: %s\n%s\n", c.usageLine(), c.Brief)
 			if c.Help != "" {
 				fmt.Fprintf(sh.Out, "\n%s\n", c.Help)
 			}
@@ -35,6 +35,13 @@ var helpCommand = &Command{
 		w.Flush()
 		fmt.Fprintln(sh.Out, "\nhelp COMMAND shows its options. Any command takes > FILE, >> FILE, < FILE,\nand & to run in the background (help jobs).")
 		return nil
+	},
+	Words: func(sh *Shell) []string { // Tab completes the command
+		var names []string
+		for _, c := range sh.Commands() {
+			names = append(names, c.Name)
+		}
+		return names
 	},
 }
 

@@ -13,11 +13,12 @@ var captureCommand = &Command{
 	Name:  "capture",
 	Usage: "[start [-i IFACE] [-s SNAPLEN] [-C FILE_SIZE] FILE | stop]",
 	Brief: "write every frame to a pcap file (tcpdump -r, Wireshark)",
-	Help: `capture start writes every frame received and sent, on all devices or
-on IFACE, to FILE in pcap format, until capture stop (which prints the
-count, as tcpdump does) or until the file reaches FILE_SIZE millions of
-bytes, as tcpdump -C counts them (default 64 MiB); then it stops. -s keeps
-the first SNAPLEN bytes of each frame (default 262144, as tcpdump). With no arguments, says how the running capture is doing.`,
+	Help: `capture start writes every frame received and sent, on all devices or on
+IFACE, to FILE in pcap format, until capture stop (which prints the count,
+as tcpdump does) or until the file reaches FILE_SIZE millions of bytes, as
+tcpdump -C counts them (default 64 MiB); then it stops. -s keeps the first
+SNAPLEN bytes of each frame (default 262144, as tcpdump). With no arguments,
+says how the running capture is doing.`,
 	Run: runCapture,
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,13 +22,14 @@ var curlCommand = &Command{
 	Name:  "curl",
 	Usage: "[-o FILE] [-m SECONDS] [-I] URL",
 	Brief: "fetch a URL over the stack's TCP (Go's net/http client)",
-	Help: `Fetches URL (http://HOST[:PORT]/PATH; HOST an IPv4 address, or a name
-the stack's name servers resolve: resolv) and writes the body out, whatever the status, as curl does
-without -f. -o FILE writes it to FILE instead; -I asks with HEAD and prints
-the status line and headers. -m SECONDS bounds the whole transfer. Redirects
-are not followed (curl without -L). Errors carry curl's numbers: (7) could
-not connect, (6) could not resolve the name, (28) timed out (-m, or the connect), (52) empty reply, (56)
-receive failure. Ctrl-C stops the transfer.`,
+	Help: `Fetches URL (http://HOST[:PORT]/PATH; HOST an IPv4 address, or a name the
+stack's name servers resolve: resolv) and writes the body out, whatever the
+status, as curl does without -f. -o FILE writes it to FILE instead; -I asks
+with HEAD and prints the status line and headers. -m SECONDS bounds the
+whole transfer. Redirects are not followed (curl without -L). Errors carry
+curl's numbers: (7) could not connect, (6) could not resolve the name, (28)
+timed out (-m, or the connect), (52) empty reply, (56) receive failure.
+Ctrl-C stops the transfer.`,
 	Run: runCurl,
 }
 
@@ -91,6 +93,11 @@ func curlURL(s string) (*url.URL, error) {
 	}
 	if u.Scheme != "http" {
 		return nil, fmt.Errorf("curl: (1) Protocol %q not supported (this curl speaks http)", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return nil, fmt.Errorf("curl: (3) URL rejected: Port number was not a decimal number between 1 and 65535")
+		}
 	}
 	return u, nil
 }

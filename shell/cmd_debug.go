@@ -19,16 +19,15 @@ var debugCommand = &Command{
 	Usage: "[-n] [-x] dev|l2|arp|ip|icmp|udp|tcp|all ... | off",
 	Brief: "watch packets cross the layers (tapip's debug)",
 	Help: `Prints one line per packet per selected layer: <- received, -> sent,
-x dropped with the reason; * what a protocol did (tcp: each state
-change, each retransmission and why). tcp's lines are tcpdump's,
-sequence numbers relative to each side's first (-x draws them absolute).
-At the prompt it switches tracing on and returns: the lines keep coming
-above the prompt while you type other
-commands, until debug off (or -c). With no arguments, says what is being
-watched. If the terminal cannot keep up, lines are skipped and counted,
-never the packets. In scripts (stdin not a terminal, or tapip -c) lines
-are written at once, in the order things happened, and debug LAYER waits
-there until Ctrl-C, as tcpdump does; -n returns at once.
+x dropped with the reason; * what a protocol did (tcp: each state change,
+each retransmission and why). tcp's lines are tcpdump's, sequence numbers
+relative to each side's first (-x draws them absolute). At the prompt it
+switches tracing on and returns: the lines keep coming above the prompt
+while you type other commands, until debug off (or -c). With no arguments,
+says what is being watched. If the terminal cannot keep up, lines are
+skipped and counted, never the packets. In scripts (stdin not a terminal,
+or tapip -c) lines are written at once, in the order things happened, and
+debug LAYER waits there until Ctrl-C, as tcpdump does; -n returns at once.
 
 -x draws each packet under its line as well: the layer's header as the
 RFC draws it, with the values filled in (Ethernet, ARP, IPv4, ICMP, UDP,

@@ -30,12 +30,20 @@ answers for host.sim, router.sim and far.sim.`,
 var rcodeNames = map[int]string{1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
 func runHost(ctx context.Context, sh *Shell, args []string) error {
+	o, err := parseOpts(args, "")
+	if err != nil {
+		return err // host -t A: no options here
+	}
+	args = o.args
 	if len(args) < 1 || len(args) > 2 {
 		return usage("give a name, and optionally the server to ask")
 	}
 	name := args[0]
 	if _, err := netip.ParseAddr(name); err == nil {
 		return fmt.Errorf("host: %s is an address (reverse lookups are not supported: give a name)", name)
+	}
+	if why := illegalName(name); why != "" {
+		return fmt.Errorf("host: '%s' is not a legal name (%s)", name, why)
 	}
 	var servers []netip.Addr
 	if len(args) == 2 {
@@ -93,18 +101,36 @@ func hostFailure(name string, err error) string {
 		}
 		return msg
 	}
+	if de != nil && de.Server != "" { // the query could not go: say why, as host(1)
+		return prefix + fmt.Sprintf(";; communications error to %s: %s\n;; no servers could be reached",
+			strings.Replace(de.Server, ":", "#", 1), sendFailure(de.Err))
+	}
 	return prefix + fmt.Sprintf(";; %s: %v", name, err)
+}
+
+// sendFailure words the end of Go's resolver error text ("read udp
+// ...: read: no route to host"; it keeps no errno) as host(1) words
+// the failure.
+func sendFailure(text string) string {
+	tail := text[strings.LastIndex(text, ": ")+2:]
+	switch tail {
+	case "no route to host":
+		return "host unreachable"
+	case "network is unreachable":
+		return "network unreachable"
+	}
+	return tail
 }
 
 var resolvCommand = &Command{
 	Name:  "resolv",
 	Usage: "[-d] [SERVER...]",
 	Brief: "show or set the name servers, as resolv.conf's nameserver lines",
-	Help: `With no argument, prints the name servers host, ping, traceroute and curl
-ask, one "nameserver ADDR" line each, as /etc/resolv.conf has them. With
-SERVERs (IPv4 addresses, at most 3, asked in order), sets them; -d
-removes them all. tapip -dns IP sets one at start; on the simulated LAN
-the router, 10.0.0.254, is the default.`,
+	Help: `With no argument, prints the name servers host, ping, traceroute,
+curl, snc -c and udp send ask, one "nameserver ADDR" line each, as
+/etc/resolv.conf has them. With SERVERs (IPv4 addresses, at most 3, asked
+in order), sets them; -d removes them all. tapip -dns IP sets one at
+start; on the simulated LAN the router, 10.0.0.254, is the default.`,
 	Run: runResolv,
 }
 
@@ -140,4 +166,26 @@ func runResolv(ctx context.Context, sh *Shell, args []string) error {
 		return fmt.Errorf("resolv: %w", err)
 	}
 	return nil
+}
+
+// illegalName says why name cannot be asked for, as host(1) does before
+// sending anything (RFC 1035 2.3.4: labels of 1 to 63 octets, names of at
+// most 253 characters written out), or "" if it can.
+func illegalName(name string) string {
+	trimmed := strings.TrimSuffix(name, ".")
+	switch {
+	case trimmed == "":
+		return "empty name"
+	case len(trimmed) > 253:
+		return "name too long"
+	}
+	for _, label := range strings.Split(trimmed, ".") {
+		switch {
+		case label == "":
+			return "empty label"
+		case len(label) > 63:
+			return "label too long"
+		}
+	}
+	return ""
 }

@@ -19,11 +19,11 @@ var pingCommand = &Command{
 	Brief: "send ICMP echo requests, as iputils ping",
 	Help: `HOST is an IPv4 address, or a name the stack's name servers resolve
 (resolv). Sends an echo request every INTERVAL seconds (default 1) until
-COUNT have been sent or Ctrl-C, then prints the statistics. SIZE is the data length
-(default 56, so 84-byte datagrams). -W is how long to wait for the last
-replies, in seconds (default 10 if none came, else twice the longest RTT
-or the interval, whichever is longer).
--M do sets DF. -q prints only the summary. Fails when no reply came.`,
+COUNT have been sent or Ctrl-C, then prints the statistics. SIZE is the data
+length (default 56, so 84-byte datagrams). -W is how long to wait for the
+last replies, in seconds (default 10 if none came, else twice the longest
+RTT or the interval, whichever is longer). -M do sets DF. -q prints only the
+summary. Fails when no reply came.`,
 	Run: runPing,
 }
 

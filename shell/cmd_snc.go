@@ -15,11 +15,12 @@ var sncCommand = &Command{
 	Name:  "snc",
 	Usage: "[-u] -c HOST:PORT | [-u] [-k] [-e] -b ADDR:PORT",
 	Brief: "tapip's simple netcat: TCP, or UDP with -u",
-	Help: `-c HOST:PORT connects and sends the command's input: the lines typed after
-it (or the script's next lines) until end of input (Ctrl-D), or a file given
-with < FILE, byte for byte. It prints what comes back until the peer closes.
-At the end of the input it half-closes (sends FIN) and still prints what
-arrives until the peer closes; Ctrl-C stops at once.
+	Help: `-c HOST:PORT (HOST an address or a name) connects and sends the command's
+input: the lines typed after it (or the script's next lines) until end of
+input (Ctrl-D), or a file given with < FILE, byte for byte. It prints what
+comes back until the peer closes. At the end of the input it half-closes
+(sends FIN) and still prints what arrives until the peer closes; Ctrl-C
+stops at once.
 
 -b ADDR:PORT waits for a connection on ADDR:PORT (0.0.0.0 for every
 address; port 0 picks one and says which) and prints what arrives until the
@@ -47,7 +48,7 @@ func runSnc(ctx context.Context, sh *Shell, args []string) error {
 	case o.has('u') && (o.has('k') || o.has('e')):
 		return usage("-k and -e are for TCP: leave out -u")
 	case o.has('c'):
-		dst, err := parseHostPort(o.set['c'])
+		dst, err := sh.resolveHostPort(ctx, o.set['c'])
 		if err != nil {
 			return fmt.Errorf("snc: -c %w", err)
 		}

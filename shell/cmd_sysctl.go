@@ -59,7 +59,7 @@ var knobs = []knob{
 
 var sysctlCommand = &Command{
 	Name:  "sysctl",
-	Usage: "[NAME[=VALUE]]",
+	Usage: "[-a] [[-w] NAME[=VALUE]]",
 	Words: func(*Shell) []string { // Tab completes the names
 		names := make([]string, len(knobs))
 		for i, k := range knobs {
@@ -68,14 +68,26 @@ var sysctlCommand = &Command{
 		return append(names, tcp.SysctlNames()...)
 	},
 	Brief: "show or set the stack's tunables (Linux names)",
-	Help: `With no arguments, lists every tunable with its value. NAME=VALUE sets one;
-quote a value with spaces: net.ipv4.tcp_rmem="4096 131072 6291456". The
+	Help: `With no arguments (or -a), lists every tunable with its value. NAME=VALUE
+(or -w NAME=VALUE) sets one; quote a value with spaces:
+net.ipv4.tcp_rmem="4096 131072 6291456". The
 TCP tunables (net.ipv4.tcp_*) take effect for connections made from then
 on, as on Linux.`,
 	Run: runSysctl,
 }
 
 func runSysctl(ctx context.Context, sh *Shell, args []string) error {
+	o, err := parseOpts(args, "aw") // procps' -a and -w, from habit
+	if err != nil {
+		return err
+	}
+	args = o.args
+	switch {
+	case o.has('a') && len(args) > 0:
+		return usage("-a lists every tunable: give it no NAME")
+	case o.has('w') && (len(args) != 1 || !strings.Contains(args[0], "=")):
+		return usage("-w sets a tunable: give NAME=VALUE")
+	}
 	if len(args) == 0 {
 		w := sh.table()
 		for _, k := range knobs {

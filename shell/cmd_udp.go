@@ -105,7 +105,7 @@ func udpSend(ctx context.Context, sh *Shell, args []string) error {
 	if len(o.args) < 2 {
 		return usage("give HOST:PORT and the text to send")
 	}
-	dst, err := parseHostPort(o.args[0])
+	dst, err := sh.resolveHostPort(ctx, o.args[0])
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,11 @@ func (sh *Shell) completions(before []string, word string) []string {
 	if !ok {
 		return nil
 	}
-	flags, keywords, wantsDev := usageWords(c.Usage)
+	usage := c.Usage
+	if len(before) > 1 {
+		usage = usageBranch(usage, before[1])
+	}
+	flags, keywords, wantsDev := usageWords(usage)
 	prev := before[len(before)-1]
 	switch {
 	case prev == "dev" || flags[prev] == "IFACE":
@@ -65,9 +69,12 @@ func (sh *Shell) completions(before []string, word string) []string {
 		for f := range flags {
 			all = append(all, f)
 		}
+	case devFirst(c.Usage) && len(before) == 1:
+		// "netem IFACE loss P%": the device comes first, its words after.
+		all = sh.deviceNames()
 	default:
 		all = keywords
-		if wantsDev {
+		if wantsDev && !devFirst(c.Usage) {
 			all = append(all, sh.deviceNames()...)
 		}
 		if c.Words != nil {
@@ -79,7 +86,7 @@ func (sh *Shell) completions(before []string, word string) []string {
 
 // usageWords reads a Usage line: its flags (with the placeholder of the
 // value each takes, "" for none), its keywords, and whether it names an
-// IFACE.
+// IFACE on its own (not after dev or a flag).
 func usageWords(usage string) (flags map[string]string, keywords []string, wantsDev bool) {
 	flags = map[string]string{}
 	words := strings.Fields(strings.NewReplacer("[", " ", "]", " ", "|", " ").Replace(usage))
@@ -92,11 +99,31 @@ func usageWords(usage string) (flags map[string]string, keywords []string, wants
 			}
 		case usageKeyword.MatchString(w):
 			keywords = append(keywords, w)
-		case w == "IFACE":
-			wantsDev = true
+		case w == "IFACE" && (i == 0 || words[i-1] != "dev" && !usageFlag.MatchString(words[i-1])):
+			wantsDev = true // an IFACE of its own; "dev IFACE", "-I IFACE" follow their word
 		}
 	}
 	return flags, keywords, wantsDev
+}
+
+// usageBranch is the part of a Usage line after its sub-command sub, up to
+// the next " | " ("udp listen -" offers listen's flags, not send's), or
+// the whole line when no branch starts with sub.
+func usageBranch(usage, sub string) string {
+	for _, branch := range strings.Split(usage, " | ") {
+		words := strings.Fields(strings.TrimLeft(branch, "["))
+		if len(words) > 0 && words[0] == sub {
+			return strings.Join(words[1:], " ")
+		}
+	}
+	return usage
+}
+
+// devFirst says whether a Usage line starts with the device
+// ("[IFACE [loss P%] ...]"): then only devices come first, and only the
+// keywords after one.
+func devFirst(usage string) bool {
+	return strings.HasPrefix(strings.TrimLeft(usage, "["), "IFACE")
 }
 
 func (sh *Shell) deviceNames() []string {

@@ -20,6 +20,11 @@ func TestCompletion(t *testing.T) {
 		{"arpcache add 10.0.0.9 02:00:00:00:00:09 dev v", "arpcache add 10.0.0.9 02:00:00:00:00:09 dev veth0 "},
 		{"arping -I v", "arping -I veth0 "},
 		{"ifconfig v", "ifconfig veth0 "},
+		{"ifconfig veth0 m", "ifconfig veth0 mtu "},
+		{"netem c", "netem c"}, // a device first, not a fault
+		{"netem veth0 l", "netem veth0 loss "},
+		{"netem veth0 o", "netem veth0 off "},
+		{"netem veth0 v", "netem veth0 v"}, // a fault, not a device
 		{"ping -W", "ping -W "},
 		{"debug ic", "debug icmp "},
 		{"debug of", "debug off "},
@@ -27,6 +32,13 @@ func TestCompletion(t *testing.T) {
 		{"sysctl net.ipv4.tcp_keepalive_i", "sysctl net.ipv4.tcp_keepalive_intvl "},
 		{"ss -", "ss -"}, // several flags: listed
 		{"udp l", "udp listen "},
+		{"udp listen -e", "udp listen -e "},
+		{"udp listen -r", "udp listen -r"}, // send's flag
+		{"udp send -r", "udp send -r "},
+		{"arpcache add 10.0.0.9 02:00:00:00:00:09 d", "arpcache add 10.0.0.9 02:00:00:00:00:09 dev "},
+		{"route add default v", "route add default via "},
+		{"help sn", "help snc "},
+		{"help trace", "help traceroute "},
 		{"frobnicate x", "frobnicate x"},
 		{"echo ", "echo "},
 	}

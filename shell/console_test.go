@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -98,6 +99,35 @@ func TestKeyReaderCtrlC(t *testing.T) {
 	}
 	if n, err := k.Read(buf); n != 0 || err != io.EOF {
 		t.Errorf("after Ctrl-C: %q, %v; want nothing, EOF", buf[:n], err)
+	}
+}
+
+// A Ctrl-C read with the Enter before it is for the command that line
+// starts: the line goes to the editor, the Ctrl-C and what follows do not.
+func TestKeyReaderCtrlCAfterEnter(t *testing.T) {
+	var command atomic.Bool
+	command.Store(true)
+	k := &keyReader{r: strings.NewReader("sleep 5\recho x\x03def"), command: &command}
+	buf := make([]byte, 64)
+	n, err := k.Read(buf)
+	if err != nil || string(buf[:n]) != "sleep 5\r" || !k.commandCtrlC.Load() || k.interrupted.Load() {
+		t.Errorf("read %q, %v (for the command %v, at the prompt %v), want %q (true, false)",
+			buf[:n], err, k.commandCtrlC.Load(), k.interrupted.Load(), "sleep 5\r")
+	}
+	if n, err := k.Read(buf); n != 0 || err != io.EOF {
+		t.Errorf("after Ctrl-C: %q, %v; want nothing, EOF", buf[:n], err)
+	}
+}
+
+// A line snc -c reads keeps the Ctrl-C after it, as before: it ends
+// snc's reading.
+func TestKeyReaderCtrlCAfterEnterForSnc(t *testing.T) {
+	var command atomic.Bool // false: not a command line
+	k := &keyReader{r: strings.NewReader("abc\r\x03def"), command: &command}
+	buf := make([]byte, 64)
+	n, _ := k.Read(buf)
+	if string(buf[:n]) != "abc\r\x05" || k.commandCtrlC.Load() {
+		t.Errorf("read %q (for a command %v), want %q (false)", buf[:n], k.commandCtrlC.Load(), "abc\r\x05")
 	}
 }
 

@@ -126,6 +126,8 @@ func TestCurlErrors(t *testing.T) {
 		{"curl https://127.0.0.1/", `curl: \(1\) Protocol "https" not supported`},
 		{"curl http://example.org/", `^curl: \(6\) Could not resolve host: example\.org`},
 		{"curl http://", `^curl: \(3\) URL rejected`},
+		{"curl http://127.0.0.1:99999/", `^curl: \(3\) URL rejected: Port number was not a decimal number between 1 and 65535$`},
+		{"curl http://127.0.0.1:0/", `^curl: \(3\) URL rejected: Port number`},
 		{"curl -o /nonexistent/f http://" + answers + "/", `^curl: \(23\) Failure writing output to destination: /nonexistent/f: no such file or directory$`},
 		{"curl", "give one URL"},
 		{"curl -m x http://127.0.0.1/", "curl: -m x: invalid argument (give seconds from 0.001 to 86400)"},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -110,12 +112,26 @@ func TestHostErrors(t *testing.T) {
 		{"host a b c", "usage"},
 		{"host 10.0.0.2", "host: 10.0.0.2 is an address (reverse lookups are not supported: give a name)"},
 		{"host host.sim nonsense", "host: couldn't get address for 'nonsense': not found (give the server's IPv4 address)"},
+		{`host ""`, "host: '' is not a legal name (empty name)"},
+		{"host a..sim", "host: 'a..sim' is not a legal name (empty label)"},
+		{"host " + strings.Repeat("a", 64) + ".sim", "is not a legal name (label too long)"},
 	}
 	for _, c := range cases {
 		err := sh.Execute(context.Background(), c.line)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.line, err, c.want)
 		}
+	}
+	// A server no ARP request finds: what host(1) says, not Go's text.
+	for _, set := range []string{"net.ipv4.neigh.default.mcast_solicit=1", "net.ipv4.neigh.default.retrans_time_ms=100"} {
+		if err := sh.Execute(context.Background(), "sysctl "+set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out.Reset()
+	sh.Execute(context.Background(), "host host.sim 10.0.0.9")
+	if want := ";; communications error to 10.0.0.9#53: host unreachable\n;; no servers could be reached\n"; !strings.HasSuffix(out.String(), want) {
+		t.Errorf("host with an unreachable server: %q, want it to end %q", out, want)
 	}
 	out.Reset()
 	sh.Execute(context.Background(), "host host.sim")
@@ -143,7 +159,8 @@ func hostWithin(t *testing.T, sh *shell.Shell, out *syncbuf.Buffer, limit time.D
 	}
 }
 
-// ping, traceroute and curl take names, resolved through the sim's DNS.
+// ping, traceroute, curl, snc and udp send take names, resolved through
+// the sim's DNS.
 func TestNamesForPingTracerouteCurl(t *testing.T) {
 	sh, out, lan := simShell(t)
 	if err := sh.Execute(context.Background(), "resolv 10.0.0.254"); err != nil {
@@ -158,6 +175,10 @@ func TestNamesForPingTracerouteCurl(t *testing.T) {
 	})}
 	go srv.Serve(ln)
 	defer srv.Close()
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("echo me\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		line string
 		want *regexp.Regexp
@@ -165,6 +186,8 @@ func TestNamesForPingTracerouteCurl(t *testing.T) {
 		{"ping -c 1 host.sim", regexp.MustCompile(`(?s)^PING host\.sim \(10\.0\.0\.2\) 56\(84\) bytes of data\.\n64 bytes from 10\.0\.0\.2: icmp_seq=1 .*--- host\.sim ping statistics ---\n1 packets transmitted, 1 received`)},
 		{"traceroute -q 1 far.sim", regexp.MustCompile(`^traceroute to far\.sim \(10\.0\.1\.2\), 30 hops max, 60 byte packets\n 1  10\.0\.0\.254 .*\n 2  10\.0\.1\.2 `)},
 		{"curl http://far.sim:8080/", regexp.MustCompile(`^hello from far, Host far\.sim:8080\n$`)},
+		{"udp send -r far.sim:7 far away", regexp.MustCompile(`^sent 8 bytes to 10\.0\.1\.2:7\n10\.0\.1\.2:7 length 8: far away\n$`)},
+		{"snc -c host.sim:7 < " + in, regexp.MustCompile(`^echo me\n$`)},
 	}
 	for _, c := range cases {
 		out.Reset()
@@ -180,6 +203,8 @@ func TestNamesForPingTracerouteCurl(t *testing.T) {
 		{"ping -c 1 nosuch.sim", "ping: nosuch.sim: Name or service not known"},
 		{"traceroute nosuch.sim", "traceroute: nosuch.sim: Name or service not known"},
 		{"curl http://nosuch.sim/", "curl: (6) Could not resolve host: nosuch.sim"},
+		{"snc -c nosuch.sim:7", "snc: -c nosuch.sim: Name or service not known"},
+		{"udp send nosuch.sim:7 hi", "udp: nosuch.sim: Name or service not known"},
 	}
 	for _, c := range errs {
 		if err := sh.Execute(context.Background(), c.line); err == nil || err.Error() != c.want {

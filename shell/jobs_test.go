@@ -152,7 +152,7 @@ func TestJobBadLines(t *testing.T) {
 		{"nosuch &", "nosuch: unknown command (help lists them)"},
 		{"kill", "kill: name the job to stop, like %1 (jobs lists them)\nusage: kill %N [%N...]"},
 		{"kill 1234", "command failed"},
-		{"wait %1", "wait: no arguments (it waits for every job; kill %N stops one)\nusage: wait "},
+		{"wait %1", "wait: no arguments (it waits for every job; kill %N stops one)\nusage: wait"},
 	} {
 		err := l.sh.Execute(t.Context(), tc.line)
 		if err == nil || err.Error() != tc.want {

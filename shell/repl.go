@@ -28,6 +28,9 @@ type interrupter struct {
 	interrupted bool
 	onInterrupt func()
 	stop        func()
+	// early, if set, says whether a Ctrl-C came before the command
+	// started (typed with its Enter): the command is stopped at once.
+	early func() bool
 }
 
 func newInterrupter(onInterrupt func()) *interrupter {
@@ -67,6 +70,10 @@ func (in *interrupter) run(sh *Shell, line string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	in.mu.Lock()
 	in.cancel, in.interrupted = cancel, false
+	if in.early != nil && in.early() {
+		in.interrupted = true
+		cancel()
+	}
 	in.mu.Unlock()
 	err := sh.Execute(ctx, line)
 	in.mu.Lock()
@@ -108,6 +115,7 @@ func (sh *Shell) RunInteractive(historyFile string) error {
 	sh.loopInput.Store(src)
 	defer sh.loopInput.Store(nil)
 	in := newInterrupter(nil)
+	in.early = func() bool { return tm.keys.commandCtrlC.Swap(false) }
 	defer in.stop()
 	return sh.interact(src, in, prompt, func() { sh.flushDebug(); con.endCommand() })
 }
@@ -170,7 +178,10 @@ func (sh *Shell) RunScript(r io.Reader) error {
 		case err == io.EOF:
 			return last
 		default:
-			last = fmt.Errorf("reading commands: %w (a line is at most %d characters)", err, MaxLineLen)
+			last = fmt.Errorf("reading commands: %w", err)
+			if errors.Is(err, bufio.ErrTooLong) { // not Go's "bufio.Scanner: token too long"
+				last = fmt.Errorf("reading commands: a line is too long (at most %d characters)", MaxLineLen)
+			}
 			sh.Report(last)
 			return last
 		}

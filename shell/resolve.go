@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 
 	"github.com/gotapip/gotapip/stack"
 )
@@ -46,4 +47,23 @@ func resolveError(host string, err error) error {
 		return fmt.Errorf("%s: Temporary failure in name resolution (%s)", host, le.Ignored())
 	}
 	return fmt.Errorf("%s: Temporary failure in name resolution", host)
+}
+
+// resolveHostPort turns a command's HOST:PORT, HOST an IPv4 address or a
+// name, into an address and port; a malformed one gets parseHostPort's
+// message, a name that does not resolve resolveHost's.
+func (sh *Shell) resolveHostPort(ctx context.Context, s string) (netip.AddrPort, error) {
+	host, port, err := net.SplitHostPort(s)
+	if _, perr := netip.ParseAddr(host); err != nil || perr == nil || host == "" {
+		return parseHostPort(s)
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || p == 0 {
+		return parseHostPort(s)
+	}
+	a, err := sh.resolveHost(ctx, host)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(a, uint16(p)), nil
 }

@@ -149,12 +149,17 @@ func (sh *Shell) Execute(ctx context.Context, line string) error {
 	return sh.run(ctx, c, args[1:], redir)
 }
 
+// usageLine is the command and its arguments ("jobs" when it takes none).
+func (c *Command) usageLine() string {
+	return strings.TrimSpace(c.Name + " " + c.Usage)
+}
+
 // run runs c, with < > >> applied (redirect.go); a usage error gets the
 // command's usage line.
 func (sh *Shell) run(ctx context.Context, c *Command, args []string, redir redirects) error {
 	err := redir.run(ctx, sh, c, args)
 	if errors.Is(err, ErrUsage) {
-		return fmt.Errorf("%w\nusage: %s %s", err, c.Name, c.Usage)
+		return fmt.Errorf("%w\nusage: %s", err, c.usageLine())
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -95,6 +96,7 @@ func TestNonsenseGetsClearErrors(t *testing.T) {
 		{"netdev add tap:averyveryverylongname", "netdev: tap:averyveryverylongname: bad interface name (give tap:IFACE, IFACE of 1 to 15 characters)", false},
 		{"netdev del lo", "netdev: lo: the loopback device cannot be removed (del another device)", false},
 		{"arping", "arping: give one IPv4 address", true},
+		{"arping 10.7.0.9", "arping: 10.7.0.9: on no device's subnet (give -I IFACE)", false},
 		{"udp send 10.0.0.2 hi", "udp: 10.0.0.2: not HOST:PORT (give an IPv4 address and a port from 1 to 65535, like 10.0.0.2:7)", false},
 		{"udp send 192.168.77.1:7 hi", "udp: send to 192.168.77.1:7: Network is unreachable", false},
 		{"udp listen 0", "udp: 0: not a port (give one from 1 to 65535, or ADDR:PORT)", false},
@@ -102,11 +104,13 @@ func TestNonsenseGetsClearErrors(t *testing.T) {
 		{"traceroute 192.168.77.1", "traceroute: connect: Network is unreachable", false},
 		{"sleep forever", "sleep: forever: invalid time interval (give seconds from 0 to 3600)", true},
 		{"clear now", "clear: takes no arguments", true},
+		{"jobs -l", "jobs: no arguments (it lists every job)", true},
+		{"host -t A host.sim", "host: invalid option -- 't'", true},
 		{strings.Repeat("a ", 100), "a: too many arguments (100, at most 64)", false},
 	}
 	usageOf := map[string]string{}
 	for _, c := range l.sh.Commands() {
-		usageOf[c.Name] = "usage: " + c.Name + " " + c.Usage
+		usageOf[c.Name] = strings.TrimSpace("usage: " + c.Name + " " + c.Usage)
 	}
 	for _, c := range cases {
 		t.Run(c.line[:min(len(c.line), 30)], func(t *testing.T) {
@@ -406,5 +410,15 @@ func TestIfconfigFormat(t *testing.T) {
 	l.run(t, "ifconfig lo")
 	if want := "        loop  txqueuelen 1000  (Local Loopback)\n"; !strings.Contains(l.out.String(), want) {
 		t.Errorf("ifconfig lo lacks %q:\n%s", want, l.out)
+	}
+}
+
+// A script line past the limit gets a message in the shell's words.
+func TestScriptLineTooLong(t *testing.T) {
+	l := newLab(t)
+	err := l.sh.RunScript(strings.NewReader("echo " + strings.Repeat("x", shell.MaxLineLen) + "\n"))
+	want := fmt.Sprintf("reading commands: a line is too long (at most %d characters)", shell.MaxLineLen)
+	if err == nil || err.Error() != want || !strings.Contains(l.err.String(), want) {
+		t.Errorf("RunScript: %v, stderr %q; want %q", err, l.err.String(), want)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // them: TestCompletion).
 func TestSysctlTCP(t *testing.T) {
 	l := newTCPShell(t)
-	l.sh.Execute(t.Context(), "sysctl")
+	l.sh.Execute(t.Context(), "sysctl -a")
 	for _, want := range []string{
 		"net.ipv4.tcp_syn_retries = 6 ", "net.ipv4.tcp_retries2 = 15 ", "net.ipv4.tcp_sack = 1 ",
 		"net.ipv4.tcp_timestamps = 1 ", "net.ipv4.tcp_window_scaling = 1 ", "net.ipv4.tcp_syncookies = 1 ",
@@ -33,6 +33,11 @@ func TestSysctlTCP(t *testing.T) {
 		{"sysctl net.ipv4.tcp_wmem=1", "", "sysctl: net.ipv4.tcp_wmem: invalid value 1 (want three sizes in bytes (min default max))"},
 		{"sysctl net.ipv4.tcp_rmem=1 2 3", "", "sysctl: give one NAME or NAME=VALUE at a time"},
 		{"sysctl net.ipv4.tcp_nonsense=1", "", "sysctl: cannot stat /proc/sys/net/ipv4/tcp_nonsense: No such file or directory"},
+		// procps' -w and -a, from habit (-a was looked up as /proc/sys/-a).
+		{"sysctl -w net.ipv4.tcp_syn_retries=4", "net.ipv4.tcp_syn_retries = 4\n", ""},
+		{"sysctl -w net.ipv4.tcp_syn_retries", "", "sysctl: -w sets a tunable: give NAME=VALUE\nusage: sysctl"},
+		{"sysctl -a net.ipv4.tcp_sack", "", "sysctl: -a lists every tunable: give it no NAME\nusage: sysctl"},
+		{"sysctl -x", "", "sysctl: invalid option -- 'x'"},
 	}
 	for _, c := range cases {
 		l.out.Reset()

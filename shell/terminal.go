@@ -45,6 +45,7 @@ func openTerminal(in, out *os.File, history *history, complete func(string, int,
 		return nil, err
 	}
 	tm := &terminal{fd: fd, out: out, modes: modes, keys: &keyReader{r: in}, history: history, complete: complete}
+	tm.keys.command = &tm.command
 	tm.stopWin = tm.followSize(int(out.Fd()))
 	tm.editor = tm.newEditor()
 	if err := tm.commandMode(); err != nil {
@@ -209,6 +210,13 @@ type keyReader struct {
 	pending     []byte
 	ctrlCNext   bool // a Ctrl-C follows pending
 	interrupted atomic.Bool
+	// commandCtrlC is a Ctrl-C read with the Enter before it (keys come
+	// fast, pasted or over a slow link): it is for the command that Enter
+	// starts, which the tty's SIGINT cannot reach since raw mode read it.
+	commandCtrlC atomic.Bool
+	// command is the terminal's: the line read is a command's. A line
+	// snc -c reads keeps the Ctrl-C after it: it stops snc itself.
+	command *atomic.Bool
 }
 
 func (k *keyReader) Read(p []byte) (int, error) {
@@ -226,8 +234,15 @@ func (k *keyReader) Read(p []byte) (int, error) {
 		}
 		buf = buf[:n]
 		if i := bytes.IndexByte(buf, 0x03); i >= 0 { // Ctrl-C
-			k.ctrlCNext = true
-			buf = append(buf[:i:i], 0x05) // Ctrl-E; what follows is dropped, as a terminal's ^C flushes input
+			if j := bytes.IndexAny(buf[:i], "\r\n"); j >= 0 && k.command != nil && k.command.Load() {
+				// Typed after Enter, as a tty's ^C it stops the command
+				// that line starts, and drops what follows.
+				buf = buf[:j+1]
+				k.commandCtrlC.Store(true)
+			} else {
+				k.ctrlCNext = true
+				buf = append(buf[:i:i], 0x05) // Ctrl-E; what follows is dropped, as a terminal's ^C flushes input
+			}
 		}
 		k.pending = buf
 	}

@@ -87,6 +87,10 @@ func parseFlags(args []string) (options, error) {
 	if err := v.check(&o); err != nil {
 		return o, err
 	}
+	if peerGiven && o.spec.Kind == "sim" && o.dev.Peer.IsValid() {
+		// Other kinds are refused when opened; the sim is not opened so.
+		return o, fmt.Errorf("-peer %s: only a TAP has a kernel side to address (leave -peer out with -dev sim)", v.peer)
+	}
 	if !peerGiven && o.spec.Kind != "tap" {
 		o.dev.Peer = netip.Prefix{} // the default peer is a TAP's kernel side; other kinds refuse one given
 	}

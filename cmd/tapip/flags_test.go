@@ -22,6 +22,7 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"-dev", "tap:"}, "-dev tap:: bad interface name (give tap:IFACE, IFACE of 1 to 15 characters)"},
 		{[]string{"-dev", "sim:x"}, "-dev sim:x: sim takes no interface (give sim)"},
 		{[]string{"-addr", "10.0.0.1"}, "-addr 10.0.0.1: not an IPv4 address with prefix (give one like 10.0.0.1/24)"},
+		{[]string{"-dev", "sim", "-peer", "10.0.0.5/24"}, "-peer 10.0.0.5/24: only a TAP has a kernel side to address (leave -peer out with -dev sim)"},
 		{[]string{"-peer", "x"}, "-peer x: not an IPv4 address with prefix (give one like 10.0.0.2/24, or none)"},
 		{[]string{"-hwaddr", "zz:zz"}, "-hwaddr zz:zz: not a MAC address (give six hex octets like 02:00:0a:00:00:01)"},
 		{[]string{"-gw", "10.0.0"}, "-gw 10.0.0: not an IPv4 address (give one like 10.0.0.254)"},

@@ -240,3 +240,15 @@ func TestTerminalBackgroundJob(t *testing.T) {
 	s.keys("curl http://10.0.0.1:8080/", "Enter")
 	s.waitFor("curl: (7) Failed to connect to 10.0.0.1 port 8080: Connection refused")
 }
+
+// Ctrl-C typed with the Enter before it (pasted, or keys batched by a slow
+// link) stops the command that line starts, as a tty's ^C would; before,
+// raw mode read it with the line and kept it for the next prompt, so the
+// command ran on.
+func TestTerminalCtrlCRightAfterEnter(t *testing.T) {
+	s := simSession(t, "", "-no-color")
+	s.keys("sleep 100", "Enter", "C-c")
+	s.keys("echo after", "Enter")
+	screen := s.waitMatch(`(?m)^after\n\[net shell\]: ?$`)
+	promptLines(t, screen, "sleep 100", "echo after")
+}
