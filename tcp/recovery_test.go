@@ -1,0 +1,146 @@
+package tcp
+
+import (
+	"bytes"
+	"testing"
+)
+
+// The sender's loss recovery, driven by a scripted peer on the fake
+// clock that never advances: whatever is repaired here is repaired by
+// ACKs, not by the retransmission timer.
+
+// drain returns every segment TCP sent and the test has not read.
+func (n *testNet) drain() []Header {
+	var out []Header
+	for {
+		select {
+		case h := <-n.out:
+			out = append(out, h)
+		default:
+			return out
+		}
+	}
+}
+
+// sackAck injects an ACK of ack from the peer with SACK blocks for the
+// given segments' sequence ranges [segs[i], segs[j]).
+func (p *peer) sackAck(ack Seq, blocks ...SACKBlock) {
+	o := &Options{NumSACK: len(blocks)}
+	copy(o.SACK[:], blocks)
+	if p.ts {
+		p.tsVal++
+		o.HasTimestamp, o.TSVal, o.TSEcr = true, p.tsVal, p.tsEcr
+	}
+	p.n.inject(p.addr, p.to, Fields{Seq: p.nxt, Ack: ack, Flags: FlagACK, Window: p.wnd}, o, nil)
+}
+
+// sendSegments writes k full segments and reads the ten of IW10, returning
+// the sequence number of segment i as seg(i).
+func sendSegments(t *testing.T, n *testNet, c *Conn, k int) func(int) Seq {
+	t.Helper()
+	c.Write(bytes.Repeat([]byte("r"), k*1448))
+	sent := n.drain()
+	if len(sent) != 10 {
+		t.Fatalf("%d segments in the initial window, want 10", len(sent))
+	}
+	base := sent[0].Seq()
+	return func(i int) Seq { return base.Add(i * 1448) }
+}
+
+// seqsOf lists the sequence numbers of segments carrying data.
+func seqsOf(segs []Header) []Seq {
+	var out []Seq
+	for _, h := range segs {
+		if len(h.Payload()) > 0 {
+			out = append(out, h.Seq())
+		}
+	}
+	return out
+}
+
+// Limited transmit (RFC 3042), without SACK: the first two duplicate
+// ACKs each send one new segment, the third retransmits the head.
+func TestLimitedTransmit(t *testing.T) {
+	n := newTestNet(t, nil)
+	opts := synOptions(1)
+	opts.SACKPermitted = false
+	c, pr := n.accept(opts)
+	seg := sendSegments(t, n, c, 20)
+	pr.ack = seg(0) // segment 0 lost
+	for i, want := range []Seq{seg(10), seg(11), seg(0)} {
+		pr.send(FlagACK, "")
+		if got := seqsOf(n.drain()); len(got) != 1 || got[0] != want {
+			t.Fatalf("duplicate ACK %d: sent %v, want one segment at %d", i+1, got, uint32(want))
+		}
+	}
+	if got := n.p.Stats.RenoRecovery.Load(); got != 1 {
+		t.Errorf("RenoRecovery %d, want 1", got)
+	}
+	if c.Info().Recovery != "newreno" {
+		t.Errorf("recovery %q, want newreno", c.Info().Recovery)
+	}
+}
+
+// Two losses in one window with SACK (RFC 6675): both holes are
+// retransmitted on ACKs alone, each once, and the full ACK ends
+// recovery without an RTO.
+func TestSACKRecoveryTwoLosses(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	seg := sendSegments(t, n, c, 20)
+	var sent []Header
+	// segments 0 and 4 lost: 1-3 arrive, then 5-9 and what limited transmit sent
+	for _, top := range []int{2, 3, 4} {
+		pr.sackAck(seg(0), SACKBlock{seg(1), seg(top)})
+		sent = append(sent, n.drain()...)
+	}
+	for top := 6; top <= 12; top++ {
+		pr.sackAck(seg(0), SACKBlock{seg(5), seg(top)}, SACKBlock{seg(1), seg(4)})
+		sent = append(sent, n.drain()...)
+	}
+	count := map[Seq]int{}
+	for _, s := range seqsOf(sent) {
+		count[s]++
+	}
+	if count[seg(0)] != 1 || count[seg(4)] != 1 {
+		t.Fatalf("retransmissions of segments 0 and 4: %d and %d, want 1 each (sent %v)", count[seg(0)], count[seg(4)], seqsOf(sent))
+	}
+	if !c.cc.inRecovery || !c.cc.sack {
+		t.Fatal("not in SACK recovery")
+	}
+	pr.sackAck(seg(4), SACKBlock{seg(5), seg(12)}) // the first hole filled: partial
+	pr.sackAck(seg(12))                            // the second: past the recovery point
+	if c.cc.inRecovery {
+		t.Error("still in recovery after the full ACK")
+	}
+	st := &n.p.Stats
+	if st.Timeouts.Load() != 0 || st.SackRecovery.Load() != 1 || st.FastRetrans.Load() != 2 {
+		t.Errorf("TCPTimeouts %d, TCPSackRecovery %d, TCPFastRetrans %d; want 0, 1, 2",
+			st.Timeouts.Load(), st.SackRecovery.Load(), st.FastRetrans.Load())
+	}
+	if c.Info().Recovery != "sack" {
+		t.Errorf("recovery %q, want sack", c.Info().Recovery)
+	}
+}
+
+// A lost tail with SACK: nothing past it can SACK it, so the rescue
+// retransmission (RFC 6675 4 rule 4) sends it on the ACKs of recovery,
+// without waiting for the RTO.
+func TestSACKRescueRetransmission(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	seg := sendSegments(t, n, c, 10) // all of it in flight: no new data to send
+	var sent []Header
+	for top := 2; top <= 9; top++ { // 0 and 9 lost
+		pr.sackAck(seg(0), SACKBlock{seg(1), seg(top)})
+		sent = append(sent, n.drain()...)
+	}
+	got := seqsOf(sent)
+	if len(got) != 2 || got[0] != seg(0) || got[1] != seg(9) {
+		t.Fatalf("sent %v, want segment 0 (fast retransmit) then 9 (rescue)", got)
+	}
+	pr.sackAck(seg(10))
+	if c.cc.inRecovery || n.p.Stats.Timeouts.Load() != 0 || c.Info().SendQ != 0 {
+		t.Errorf("after the last ACK: in recovery %v, TCPTimeouts %d, Send-Q %d", c.cc.inRecovery, n.p.Stats.Timeouts.Load(), c.Info().SendQ)
+	}
+}
