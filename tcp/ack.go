@@ -18,7 +18,7 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	}
 	c.softErr = 0 // the peer is reachable after all (as Linux's tcp_ack)
 	wnd := int(h.Window()) << c.sndWScale
-	newSACK := 0
+	newSACK, una, sacked := 0, c.sndUna, c.sackedIn(c.sndUna, c.sndMax)
 	if c.sackOK {
 		newSACK = c.takeSACK(ack, o)
 	}
@@ -26,6 +26,9 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		c.newAck(ack, o)
 	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, wnd, newSACK) {
 		c.dupAck()
+	}
+	if c.sackRecovering() { // RFC 6937's DeliveredData: SND.UNA's advance and the change in SACKed bytes
+		c.prrAck(c.sndUna.Sub(una) + c.sackedIn(c.sndUna, c.sndMax) - sacked)
 	}
 	if c.sndWl1.LT(h.Seq()) || (c.sndWl1 == h.Seq() && c.sndWl2.LEQ(ack)) {
 		if c.sndWnd == 0 && wnd > 0 {

@@ -118,6 +118,9 @@ func (c *Conn) send(seq Seq, flags Flags, n int) error {
 		c.segmentOptions(&o, n)
 		f.Window = c.window()
 	}
+	if c.sackRecovering() {
+		c.cc.prr.out += n // RFC 6937's prr_out
+	}
 	if f.Flags&FlagACK != 0 {
 		c.lastAckSent = c.rcvNxt
 		c.ackPending, c.ackNow = 0, false

@@ -67,6 +67,7 @@ func (c *Conn) enterSACKRecovery(reason string) {
 	c.p.Stats.SackRecovery.Add(1)
 	c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax)
 	c.cc.cwnd, c.cc.sack, c.cc.rescue = c.cc.ssthresh, true, false
+	c.cc.prr = prr{recoverFS: c.inFlight()}
 	c.cc.highRxt = c.sndUna.Add(c.retransmitHead(reason))
 }
 
@@ -122,6 +123,33 @@ func (c *Conn) rescueRetransmit() bool {
 	}
 	c.cc.rescue = true
 	return c.resend(start, end.Sub(start), "SACK recovery: rescue") > 0
+}
+
+// prr is RFC 6937's state for Proportional Rate Reduction: what the
+// peer received and what we sent since recovery began, and the flight
+// then (RecoverFS).
+type prr struct {
+	delivered, out, recoverFS int
+}
+
+// prrAck is RFC 6937 3 on an ACK during SACK recovery (the one starting
+// it too): cwnd becomes pipe + sndcnt. While pipe is above ssthresh,
+// sending follows delivery in the ratio ssthresh/RecoverFS, so the
+// window comes down to ssthresh smoothly instead of in a silence of
+// half a window; below it, slow-start reduction bound (PRR-SSRB) brings
+// pipe back up by at most what was delivered plus one MSS per ACK.
+func (c *Conn) prrAck(delivered int) {
+	p, ssthresh := &c.cc.prr, c.cc.ssthresh
+	p.delivered += delivered
+	pipe := c.pipe()
+	var sndcnt int
+	if pipe > ssthresh {
+		num := int64(p.delivered)*int64(ssthresh) + int64(max(p.recoverFS, 1)) - 1 // ceil
+		sndcnt = int(num/int64(max(p.recoverFS, 1))) - p.out
+	} else {
+		sndcnt = min(ssthresh-pipe, max(p.delivered-p.out, delivered)+c.mss)
+	}
+	c.cc.cwnd = pipe + max(sndcnt, 0)
 }
 
 // recoveryName is the loss recovery the connection uses, for ss.

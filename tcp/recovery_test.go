@@ -144,3 +144,43 @@ func TestSACKRescueRetransmission(t *testing.T) {
 		t.Errorf("after the last ACK: in recovery %v, TCPTimeouts %d, Send-Q %d", c.cc.inRecovery, n.p.Stats.Timeouts.Load(), c.Info().SendQ)
 	}
 }
+
+// Proportional Rate Reduction (RFC 6937): with a window of 20 segments
+// and one loss, ssthresh is half the flight, so while pipe stays above
+// it one segment goes for every two delivered, from the start of
+// recovery, rather than nothing for half a window and then one per ACK
+// (RFC 6675 alone: ACKs 12, 13, ...); once pipe is down to ssthresh,
+// one per ACK.
+func TestSACKRecoveryPRR(t *testing.T) {
+	n := newTestNet(t, func(c *Config) { c.Wmem[1] = 1 << 20 })
+	c, pr := n.accept(synOptions(1))
+	seg := sendSegments(t, n, c, 60)
+	for i := 1; i <= 10; i++ { // slow start: cwnd 10 -> 20 segments, 20 in flight (10-29)
+		pr.sackAck(seg(i))
+	}
+	if got := len(seqsOf(n.drain())); got != 20 || c.cc.cwnd != 20*1448 {
+		t.Fatalf("%d segments, cwnd %d after slow start; want 20 and 20 segments", got, c.cc.cwnd/1448)
+	}
+	// segment 10 lost; 11.. arrive: limited transmit sends 30 and 31, the third enters recovery
+	var sentAt []int // the ACKs (by SACKed segment count) that let a new segment go
+	for k := 1; k <= 18; k++ {
+		pr.sackAck(seg(10), SACKBlock{seg(11), seg(11 + k)})
+		for _, s := range seqsOf(n.drain()) {
+			if s.GEQ(seg(30)) {
+				sentAt = append(sentAt, k)
+			}
+		}
+	}
+	want := []int{1, 2, 6, 8, 10, 12, 14, 17, 18}
+	if len(sentAt) != len(want) {
+		t.Fatalf("new segments went on ACKs %v, want %v", sentAt, want)
+	}
+	for i := range want {
+		if sentAt[i] != want[i] {
+			t.Fatalf("new segments went on ACKs %v, want %v", sentAt, want)
+		}
+	}
+	if n.p.Stats.FastRetrans.Load() != 1 || n.p.Stats.Timeouts.Load() != 0 {
+		t.Errorf("TCPFastRetrans %d, TCPTimeouts %d; want 1, 0", n.p.Stats.FastRetrans.Load(), n.p.Stats.Timeouts.Load())
+	}
+}
