@@ -27,6 +27,9 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, wnd, newSACK) {
 		c.dupAck()
 	}
+	if c.sackRecovering() {
+		c.lostRetransmit()
+	}
 	if c.sackRecovering() { // RFC 6937's DeliveredData: SND.UNA's advance and the change in SACKed bytes
 		c.prrAck(c.sndUna.Sub(una) + c.sackedIn(c.sndUna, c.sndMax) - sacked)
 	}

@@ -280,6 +280,9 @@ func (c *Conn) resend(seq Seq, n int, reason string) int {
 	if c.cc.inRecovery {
 		c.p.Stats.FastRetrans.Add(1) // as Linux: every retransmission in fast recovery
 	}
+	if c.sackRecovering() {
+		c.cc.rxt.note(seq, seq.Add(max(n, 1)), c.sndMax)
+	}
 	c.traceEvent(TraceRetransmit, reason)
 	c.send(seq, flags, n)
 	if flags&FlagFIN != 0 {

@@ -68,6 +68,7 @@ func (c *Conn) enterSACKRecovery(reason string) {
 	c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax)
 	c.cc.cwnd, c.cc.sack, c.cc.rescue = c.cc.ssthresh, true, false
 	c.cc.prr = prr{recoverFS: c.inFlight()}
+	c.cc.rxt.n = 0
 	c.cc.highRxt = c.sndUna.Add(c.retransmitHead(reason))
 }
 

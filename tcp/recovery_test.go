@@ -184,3 +184,42 @@ func TestSACKRecoveryPRR(t *testing.T) {
 		t.Errorf("TCPFastRetrans %d, TCPTimeouts %d; want 1, 0", n.p.Stats.FastRetrans.Load(), n.p.Stats.Timeouts.Load())
 	}
 }
+
+// A lost retransmission: the head's fast retransmit is lost too. Once
+// the peer SACKs data first sent after it, the head goes a third time,
+// on that ACK, not on the RTO (TCPLostRetransmit).
+func TestSACKRecoveryLostRetransmission(t *testing.T) {
+	n := newTestNet(t, func(c *Config) { c.Wmem[1] = 1 << 20 })
+	c, pr := n.accept(synOptions(1))
+	seg := sendSegments(t, n, c, 40)
+	heads := 0
+	count := func() {
+		for _, s := range seqsOf(n.drain()) {
+			if s == seg(0) {
+				heads++
+			}
+		}
+	}
+	// segment 0 lost; 1-9 and the two of limited transmit (10, 11) arrive
+	for top := 2; top <= 12; top++ {
+		pr.sackAck(seg(0), SACKBlock{seg(1), seg(top)})
+		count()
+		if heads > 1 {
+			t.Fatalf("the head went again before anything sent after its retransmission was SACKed (at %d)", top)
+		}
+	}
+	if heads != 1 || c.sndMax.LEQ(seg(12)) {
+		t.Fatalf("head retransmitted %d times, SND.MAX %d: want once, and new data sent in recovery", heads, uint32(c.sndMax))
+	}
+	// the retransmission was lost; segment 12, sent after it, arrives
+	pr.sackAck(seg(0), SACKBlock{seg(1), seg(13)})
+	count()
+	if heads != 2 || n.p.Stats.LostRetransmit.Load() != 1 {
+		t.Fatalf("head sent %d times, TCPLostRetransmit %d after data sent later was SACKed; want 2, 1", heads, n.p.Stats.LostRetransmit.Load())
+	}
+	pr.sackAck(seg(0), SACKBlock{seg(1), seg(14)}) // no news about the head: not again
+	count()
+	if heads != 2 || n.p.Stats.Timeouts.Load() != 0 {
+		t.Errorf("head sent %d times, TCPTimeouts %d; want 2, 0", heads, n.p.Stats.Timeouts.Load())
+	}
+}

@@ -65,6 +65,7 @@ type newReno struct {
 	highRxt        Seq  // RFC 6675's HighRxt, as the end of what was retransmitted
 	rescue         bool // the rescue retransmission of this recovery went
 	prr            prr  // the reduction during SACK recovery (recovery.go)
+	rxt            retransmits
 }
 
 // initialWindow is RFC 6928's IW10: min(10*MSS, max(2*MSS, 14600)).
