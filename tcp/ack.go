@@ -24,7 +24,7 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	}
 	if ack.GT(c.sndUna) {
 		c.newAck(ack, o)
-	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, wnd, newSACK) {
+	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, o, wnd, newSACK) {
 		c.dupAck()
 	}
 	if c.sackRecovering() {
@@ -138,16 +138,24 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 }
 
 // isDupAck is the definition of a duplicate ACK for an ACK of SND.UNA
-// with data outstanding: RFC 5681 2's (no data, no FIN, the window
-// unchanged), or one that SACKs new data (RFC 6675 2, whatever the
-// window: a Linux receiver's window moves while it holds a hole).
-func (c *Conn) isDupAck(h Header, wnd, newSACK int) bool {
-	return newSACK > 0 || len(h.Payload()) == 0 && h.Flags()&FlagFIN == 0 && wnd == c.sndWnd
+// with data outstanding: one that SACKs new data (RFC 6675 2, whatever
+// the window: a Linux receiver's window moves while it holds a hole),
+// or, carrying no SACK blocks at all, RFC 5681 2's (no data, no FIN, the
+// window unchanged). An ACK whose blocks say nothing new (a D-SACK of a
+// segment sent twice) is not one.
+func (c *Conn) isDupAck(h Header, o *Options, wnd, newSACK int) bool {
+	if newSACK > 0 {
+		return true
+	}
+	return o.NumSACK == 0 && len(h.Payload()) == 0 && h.Flags()&FlagFIN == 0 && wnd == c.sndWnd
 }
 
 // mayRecover: fast recovery starts only once everything sent before the
-// last recovery or RTO is acknowledged (RFC 6582 3.2 step 2, RFC 6675 5.1).
-func (c *Conn) mayRecover() bool { return c.sndUna.Add(-1).GEQ(c.cc.recover) }
+// last recovery or RTO is acknowledged (RFC 6582 3.2 step 2: the ACK
+// covers "recover", the highest sequence number then sent, which is our
+// recover - 1; RFC 6675 5.1). An ACK of exactly SND.MAX of then counts:
+// a loss just after the recovery point must not wait for the RTO.
+func (c *Conn) mayRecover() bool { return c.sndUna.GEQ(c.cc.recover) }
 
 // dupAck counts a duplicate ACK. The first two let new data go (limited
 // transmit, RFC 3042: output). With SACK, DupThresh of them or a lost

@@ -223,3 +223,38 @@ func TestSACKRecoveryLostRetransmission(t *testing.T) {
 		t.Errorf("head sent %d times, TCPTimeouts %d; want 2, 0", heads, n.p.Stats.Timeouts.Load())
 	}
 }
+
+// A loss just past the recovery point: once the ACK reaches it (SND.UNA
+// = the SND.MAX of the last recovery's start, as Linux's high_seq), three
+// duplicate ACKs start a new recovery. Before, the ACK had to pass it
+// by a byte, and a loss of the very next segment waited for the RTO.
+func TestSACKRecoveryRightAfterRecoveryPoint(t *testing.T) {
+	n := newTestNet(t, func(c *Config) { c.Wmem[1] = 1 << 20 })
+	c, pr := n.accept(synOptions(1))
+	seg := sendSegments(t, n, c, 10)
+	for top := 2; top <= 10; top++ { // segment 0 lost
+		pr.sackAck(seg(0), SACKBlock{seg(1), seg(top)})
+	}
+	pr.sackAck(seg(10)) // the full ACK, exactly at the recovery point
+	if c.cc.inRecovery || c.cc.recover != seg(10) {
+		t.Fatalf("in recovery %v, recovery point %d; want ended at %d", c.cc.inRecovery, uint32(c.cc.recover), uint32(seg(10)))
+	}
+	n.drain()
+	c.Write(bytes.Repeat([]byte("r"), 10*1448))
+	var sent []Seq
+	for top := 12; top <= 14; top++ { // segment 10 lost, 11.. arrive
+		sent = append(sent, seqsOf(n.drain())...)
+		pr.sackAck(seg(10), SACKBlock{seg(11), seg(top)})
+	}
+	sent = append(sent, seqsOf(n.drain())...)
+	again := 0
+	for _, s := range sent {
+		if s == seg(10) {
+			again++
+		}
+	}
+	if again != 2 || n.p.Stats.SackRecovery.Load() != 2 || n.p.Stats.Timeouts.Load() != 0 {
+		t.Errorf("segment 10 sent %d times, TCPSackRecovery %d, TCPTimeouts %d; want 2, 2, 0 (sent %v)",
+			again, n.p.Stats.SackRecovery.Load(), n.p.Stats.Timeouts.Load(), sent)
+	}
+}
