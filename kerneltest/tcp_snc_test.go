@@ -156,7 +156,7 @@ func checkRecovered(t *testing.T, ns, out string, netem bool) {
 	ours := statValue(t, out, "TcpRetransSegs")
 	theirs := kernelTCPCounter(t, ns, "RetransSegs")
 	t.Logf("retransmitted: ours %d (%d on timeouts, %d fast retransmits), the kernel's %d (the namespace's total so far)",
-		ours, statValue(t, out, "TcpTimeouts"), statValue(t, out, "TcpFastRetrans"), theirs)
+		ours, statValue(t, out, "TcpExtTCPTimeouts"), statValue(t, out, "TcpExtTCPFastRetrans"), theirs)
 	if ours+theirs == 0 {
 		t.Errorf("faults on the link and nobody retransmitted (ours %d, the kernel's %d):\n%s", ours, theirs, tail(out))
 	}
