@@ -133,7 +133,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 	if c.inFlight() == 0 {
 		c.stopRtx()
 	} else {
-		c.armRtx()
+		c.armRtxOrProbe()
 	}
 }
 

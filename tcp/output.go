@@ -221,7 +221,7 @@ func (c *Conn) output() {
 		}
 		c.sndMax = MaxSeq(c.sndMax, c.sndNxt)
 		if c.rtxWhen.IsZero() || c.persist {
-			c.armRtx()
+			c.armRtxOrProbe()
 		}
 		if fin {
 			break

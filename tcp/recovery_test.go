@@ -3,6 +3,7 @@ package tcp
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // The sender's loss recovery, driven by a scripted peer on the fake
@@ -256,5 +257,32 @@ func TestSACKRecoveryRightAfterRecoveryPoint(t *testing.T) {
 	if again != 2 || n.p.Stats.SackRecovery.Load() != 2 || n.p.Stats.Timeouts.Load() != 0 {
 		t.Errorf("segment 10 sent %d times, TCPSackRecovery %d, TCPTimeouts %d; want 2, 2, 0 (sent %v)",
 			again, n.p.Stats.SackRecovery.Load(), n.p.Stats.Timeouts.Load(), sent)
+	}
+}
+
+// A lost last segment (RFC 8985 TLP): no ACK would come to start fast
+// recovery, so after the probe timeout (here its 10 ms floor: the fake
+// clock measured an RTT of 0) the last segment goes again, long before
+// the 200 ms RTO, and its ACK completes the transfer. Two segments are
+// out when the timer is armed (segment 8 arrives, its ACK is lost):
+// with one, the probe waits for a delayed ACK too and the RTO is as soon.
+func TestTailLossProbe(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	seg := sendSegments(t, n, c, 10)
+	pr.sackAck(seg(8)) // 0-7 acknowledged (an RTT sample); 8's ACK and 9 lost
+	n.none()
+	n.clk.Advance(minPTO - time.Millisecond)
+	n.none()
+	n.clk.Advance(time.Millisecond)
+	if h := n.next(); h.Seq() != seg(9) || len(h.Payload()) != 1448 {
+		t.Fatalf("at the probe timeout sent %s, want segment 9 again", h)
+	}
+	pr.sackAck(seg(10))
+	n.clk.Advance(MinRTO)
+	n.none()
+	st := &n.p.Stats
+	if st.LossProbes.Load() != 1 || st.Timeouts.Load() != 0 || c.Info().SendQ != 0 {
+		t.Errorf("TCPLossProbes %d, TCPTimeouts %d, Send-Q %d; want 1, 0, 0", st.LossProbes.Load(), st.Timeouts.Load(), c.Info().SendQ)
 	}
 }
