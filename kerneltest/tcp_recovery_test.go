@@ -38,9 +38,10 @@ func TestTCPSenderRecoveryKernelLoss(t *testing.T) {
 		t.Fatalf("the kernel received %d bytes (%v), SHA-256 %x; snc sent %d, %x", r.n, r.err, r.sum, size, sum)
 	}
 	out := p.out.String()
-	t.Logf("8 MB through 3%% loss in %v: %d retransmitted, %d RTOs, %d fast retransmits, %d recoveries, %d lost retransmissions",
+	t.Logf("8 MB through 3%% loss in %v: %d retransmitted, %d RTOs, %d fast retransmits, %d recoveries, %d lost retransmissions, %d loss probes",
 		took.Round(10*time.Millisecond), statValue(t, out, "TcpRetransSegs"), statValue(t, out, "TcpExtTCPTimeouts"),
-		statValue(t, out, "TcpExtTCPFastRetrans"), statValue(t, out, "TcpExtTCPSackRecovery"), statValue(t, out, "TcpExtTCPLostRetransmit"))
+		statValue(t, out, "TcpExtTCPFastRetrans"), statValue(t, out, "TcpExtTCPSackRecovery"), statValue(t, out, "TcpExtTCPLostRetransmit"),
+		statValue(t, out, "TcpExtTCPLossProbes"))
 	if statValue(t, out, "TcpRetransSegs") == 0 {
 		t.Errorf("3%% loss and nothing retransmitted:\n%s", tail(out))
 	}
