@@ -39,12 +39,12 @@ func TestTCPSncFileTransfersNetem(t *testing.T) {
 	testSncTransfers(t, lossyStackSends, 50<<20, 0, "loss 3% duplicate 2% reorder 5% seed 11")
 }
 
-// lossyStackSends is what our stack sends under loss. Not 50 MB: as the
-// sender it recovers from 3% loss mostly by retransmission timeouts
-// (NewReno without SACK-based recovery, 200 ms minimum RTO), at 0.5-1.4
-// MB/s here, so 50 MB took 70-90 s with the kernel's loss and 40 s with
-// netem's; 16 MB still meets hundreds of losses. The kernel, as the
-// sender, moves its 50 MB through the same loss in about a second.
+// lossyStackSends is what our stack sends under loss. Not 50 MB: with
+// NewReno alone it recovered mostly by timeouts and 50 MB took 70-90 s;
+// with SACK recovery (doc/tcp.md) 16 MB takes about 7 s through the
+// kernel's loss, still some RTOs. 16 MB meets hundreds of losses. The
+// kernel, as the sender, moves its 50 MB through the same loss in about
+// a second.
 const lossyStackSends = 16 << 20
 
 // testSncTransfers has our stack send sendSize bytes and receive

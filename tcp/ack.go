@@ -18,13 +18,20 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	}
 	c.softErr = 0 // the peer is reachable after all (as Linux's tcp_ack)
 	wnd := int(h.Window()) << c.sndWScale
+	newSACK, una, sacked := 0, c.sndUna, c.sackedIn(c.sndUna, c.sndMax)
 	if c.sackOK {
-		c.takeSACK(ack, o)
+		newSACK = c.takeSACK(ack, o)
 	}
 	if ack.GT(c.sndUna) {
 		c.newAck(ack, o)
-	} else if ack == c.sndUna && len(h.Payload()) == 0 && h.Flags()&FlagFIN == 0 && wnd == c.sndWnd && c.inFlight() > 0 {
-		c.dupAck() // RFC 5681 2's definition of a duplicate ACK
+	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, o, wnd, newSACK) {
+		c.dupAck()
+	}
+	if c.sackRecovering() {
+		c.lostRetransmit()
+	}
+	if c.sackRecovering() { // RFC 6937's DeliveredData: SND.UNA's advance and the change in SACKed bytes
+		c.prrAck(c.sndUna.Sub(una) + c.sackedIn(c.sndUna, c.sndMax) - sacked)
 	}
 	if c.sndWl1.LT(h.Seq()) || (c.sndWl1 == h.Seq() && c.sndWl2.LEQ(ack)) {
 		if c.sndWnd == 0 && wnd > 0 {
@@ -112,6 +119,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 	case c.cc.inRecovery && ack.GEQ(c.cc.recover): // full ACK (RFC 6582 3.2 step 3)
 		c.cc.cwnd = min(c.cc.ssthresh, max(c.inFlight(), c.mss)+c.mss)
 		c.cc.inRecovery = false
+	case c.cc.inRecovery && c.cc.sack: // partial ACK: output sends what the pipe allows
 	case c.cc.inRecovery: // partial ACK: the next hole, at once
 		c.retransmitHead("NewReno partial ACK")
 		c.cc.cwnd = max(c.cc.cwnd-acked+c.mss, c.mss)
@@ -119,22 +127,50 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.cc.onAck(acked, c.mss)
 	}
 	c.cc.dupAcks = 0
+	if c.sackOK && !c.cc.inRecovery && c.mayRecover() && c.lostEdge().GT(c.sndUna) {
+		c.enterSACKRecovery("SACK: the head is lost") // IsLost(HighACK+1)
+	}
 	if c.inFlight() == 0 {
 		c.stopRtx()
 	} else {
-		c.armRtx()
+		c.armRtxOrProbe()
 	}
 }
 
-// dupAck counts a duplicate ACK: the third starts fast retransmit and
-// NewReno recovery (RFC 6582 3.2), later ones inflate the window.
+// isDupAck is the definition of a duplicate ACK for an ACK of SND.UNA
+// with data outstanding: one that SACKs new data (RFC 6675 2, whatever
+// the window: a Linux receiver's window moves while it holds a hole),
+// or, carrying no SACK blocks at all, RFC 5681 2's (no data, no FIN, the
+// window unchanged). An ACK whose blocks say nothing new (a D-SACK of a
+// segment sent twice) is not one.
+func (c *Conn) isDupAck(h Header, o *Options, wnd, newSACK int) bool {
+	if newSACK > 0 {
+		return true
+	}
+	return o.NumSACK == 0 && len(h.Payload()) == 0 && h.Flags()&FlagFIN == 0 && wnd == c.sndWnd
+}
+
+// mayRecover: fast recovery starts only once everything sent before the
+// last recovery or RTO is acknowledged (RFC 6582 3.2 step 2: the ACK
+// covers "recover", the highest sequence number then sent, which is our
+// recover - 1; RFC 6675 5.1). An ACK of exactly SND.MAX of then counts:
+// a loss just after the recovery point must not wait for the RTO.
+func (c *Conn) mayRecover() bool { return c.sndUna.GEQ(c.cc.recover) }
+
+// dupAck counts a duplicate ACK. The first two let new data go (limited
+// transmit, RFC 3042: output). With SACK, DupThresh of them or a lost
+// head start RFC 6675 recovery (recovery.go); without, the third starts
+// NewReno (RFC 6582 3.2), and later ones inflate the window.
 func (c *Conn) dupAck() {
 	c.cc.dupAcks++
 	switch {
-	case c.cc.inRecovery:
+	case c.cc.inRecovery && !c.cc.sack:
 		c.cc.cwnd += c.mss
-	case c.cc.dupAcks == 3 && c.sndUna.Add(-1).GEQ(c.cc.recover):
-		c.p.Stats.FastRetrans.Add(1)
+	case c.cc.inRecovery || !c.mayRecover():
+	case c.sackOK && (c.cc.dupAcks >= dupThresh || c.lostEdge().GT(c.sndUna)):
+		c.enterSACKRecovery("SACK: duplicate ACKs")
+	case !c.sackOK && c.cc.dupAcks == dupThresh:
+		c.p.Stats.RenoRecovery.Add(1)
 		c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax)
 		c.retransmitHead("3 duplicate ACKs")
 	}
@@ -250,12 +286,18 @@ func (c *Conn) finArrives() {
 }
 
 // takeSACK records the peer's SACK blocks (RFC 2018) that lie within
-// what we sent past the ACK; retransmissions then skip them. Blocks that
-// make no sense are ignored, and a full scoreboard keeps what it has.
-func (c *Conn) takeSACK(ack Seq, o *Options) {
+// what we sent past the ACK (the scoreboard of recovery.go) and returns
+// how many bytes they newly SACK. Blocks that make no sense are ignored,
+// and a full scoreboard keeps what it has.
+func (c *Conn) takeSACK(ack Seq, o *Options) int {
+	newly := 0
 	for _, b := range o.SACK[:o.NumSACK] {
 		if b.Left.LT(b.Right) && b.Left.GEQ(ack) && b.Right.LEQ(c.sndMax) {
-			c.sacked.add(b.Left, b.Right)
+			before := c.sackedIn(b.Left, b.Right)
+			if c.sacked.add(b.Left, b.Right) {
+				newly += b.Right.Sub(b.Left) - before
+			}
 		}
 	}
+	return newly
 }

@@ -80,6 +80,9 @@ type Conn struct {
 	rtxTimer, delackTimer, keepTimer clock.Timer
 	rtxWhen, delackWhen, keepWhen    time.Time
 	persist                          bool // rtxTimer is the persist timer
+	probe                            bool // rtxTimer is the tail loss probe's (tlp.go)
+	tlpOut                           bool // a probe went at tlpHigh (SND.MAX then): no other until it is acknowledged
+	tlpHigh                          Seq
 	persistBackoff                   int
 
 	wake          chan struct{} // closed on any change a blocked caller waits for

@@ -126,11 +126,14 @@ func TestPAWSAndSegmentsWithoutTimestamps(t *testing.T) {
 	}
 }
 
-// Three duplicate ACKs: the missing segment goes again at once; a
-// partial ACK sends the next hole (NewReno); the full ACK ends recovery.
+// Without SACK, three duplicate ACKs: the missing segment goes again at
+// once; a partial ACK sends the next hole (NewReno); the full ACK ends
+// recovery.
 func TestFastRetransmitNewReno(t *testing.T) {
 	n := newTestNet(t, nil)
-	c, pr := n.accept(synOptions(1))
+	opts := synOptions(1)
+	opts.SACKPermitted = false
+	c, pr := n.accept(opts)
 	c.Write(bytes.Repeat([]byte("x"), 10*1448))
 	var segs []Header
 	for i := range 10 { // IW10

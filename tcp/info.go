@@ -20,7 +20,8 @@ type ConnInfo struct {
 	RcvWScale        uint8
 	WScaleOK, SACK   bool
 	Timestamps       bool
-	Retransmits      int // consecutive RTOs now
+	Retransmits      int    // consecutive RTOs now
+	Recovery         string // how losses are repaired: "sack" (RFC 6675) or "newreno" (RFC 6582)
 }
 
 // Connections lists the listeners and connections, by local port and
@@ -60,5 +61,6 @@ func (c *Conn) Info() ConnInfo {
 		Cwnd: c.cc.cwnd / mss, Ssthresh: min(c.cc.ssthresh/mss, 1<<20),
 		MSS: c.mss, RcvMSS: c.rcvMSS, SndWScale: c.sndWScale, RcvWScale: c.rcvWScale,
 		WScaleOK: c.wsOK, SACK: c.sackOK, Timestamps: c.tsOK, Retransmits: c.retries,
+		Recovery: c.recoveryName(),
 	}
 }

@@ -118,6 +118,9 @@ func (c *Conn) send(seq Seq, flags Flags, n int) error {
 		c.segmentOptions(&o, n)
 		f.Window = c.window()
 	}
+	if c.sackRecovering() {
+		c.cc.prr.out += n // RFC 6937's prr_out
+	}
 	if f.Flags&FlagACK != 0 {
 		c.lastAckSent = c.rcvNxt
 		c.ackPending, c.ackNow = 0, false
@@ -171,6 +174,14 @@ func (c *Conn) output() {
 		return
 	}
 	for {
+		if c.sackRecovering() {
+			if c.cc.cwnd-c.pipe() < c.mss {
+				break
+			}
+			if c.recoverySegment(c.newDataAllowed()) {
+				continue
+			}
+		}
 		limit := c.mss
 		if c.sndNxt.LT(c.sndMax) && c.sacked.n > 0 { // resending: skip what the peer holds
 			next, left, ok := c.sacked.after(c.sndNxt)
@@ -180,7 +191,7 @@ func (c *Conn) output() {
 			}
 		}
 		avail := c.unsent()
-		win := c.sndUna.Add(min(c.sndWnd, c.cc.cwnd)).Sub(c.sndNxt)
+		win := c.sendWindow()
 		n := max(0, min(avail, limit, win))
 		fin := c.finQueued && n == avail && c.sndNxt.Add(n) == c.finSeq
 		if n == 0 && !fin {
@@ -210,7 +221,7 @@ func (c *Conn) output() {
 		}
 		c.sndMax = MaxSeq(c.sndMax, c.sndNxt)
 		if c.rtxWhen.IsZero() || c.persist {
-			c.armRtx()
+			c.armRtxOrProbe()
 		}
 		if fin {
 			break
@@ -221,22 +232,61 @@ func (c *Conn) output() {
 	}
 }
 
+// sendWindow is how much may go from SND.NXT: the peer's window and the
+// congestion window; in SACK recovery, cwnd - pipe (RFC 6675 5); on the
+// first two duplicate ACKs, a segment more each (limited transmit, RFC
+// 3042: cwnd itself stays).
+func (c *Conn) sendWindow() int {
+	rwnd := c.sndUna.Add(c.sndWnd).Sub(c.sndNxt)
+	switch {
+	case c.sackRecovering():
+		return min(rwnd, c.cc.cwnd-c.pipe())
+	case !c.cc.inRecovery && c.cc.dupAcks < dupThresh && c.sndNxt == c.sndMax:
+		return min(rwnd, c.sndUna.Add(c.cc.cwnd+c.cc.dupAcks*c.mss).Sub(c.sndNxt))
+	}
+	return c.sndUna.Add(min(c.sndWnd, c.cc.cwnd)).Sub(c.sndNxt)
+}
+
+// newDataAllowed reports whether RFC 6675's NextSeg rule 2 applies: data
+// (or our FIN) not yet sent, and room in the peer's window.
+func (c *Conn) newDataAllowed() bool {
+	pending := c.unsent() > 0 || c.finQueued && c.sndMax.LEQ(c.finSeq)
+	return pending && c.sndUna.Add(c.sndWnd).GT(c.sndNxt)
+}
+
 // retransmitHead sends the first unacknowledged segment again (fast
-// retransmit, a NewReno partial ACK, a smaller MSS), leaving SND.NXT.
-func (c *Conn) retransmitHead(reason string) {
-	n := min(c.snd.len()-c.sndUna.Sub(c.sndBase), c.mss, c.sndMax.Sub(c.sndUna))
+// retransmit, a NewReno partial ACK, a smaller MSS), leaving SND.NXT. It
+// returns the sequence space sent.
+func (c *Conn) retransmitHead(reason string) int {
+	n := c.mss
 	if _, left, ok := c.sacked.after(c.sndUna); ok {
 		n = min(n, left.Sub(c.sndUna)) // up to what the peer already holds
 	}
-	n = max(n, 0)
+	return c.resend(c.sndUna, n, reason)
+}
+
+// resend sends up to n bytes at seq again (with our FIN if it is the
+// last of them), leaving SND.NXT, and returns the sequence space sent.
+func (c *Conn) resend(seq Seq, n int, reason string) int {
+	n = max(min(n, c.snd.len()-seq.Sub(c.sndBase), c.sndMax.Sub(seq)), 0)
 	flags := Flags(0)
-	if c.finQueued && c.sndUna.Add(n) == c.finSeq && c.sndMax.GT(c.finSeq) {
+	if c.finQueued && seq.Add(n) == c.finSeq && c.sndMax.GT(c.finSeq) {
 		flags |= FlagFIN
 	}
 	if n == 0 && flags == 0 {
-		return
+		return 0
 	}
 	c.rttAt = time.Time{} // Karn: no sample while a segment went twice
+	if c.cc.inRecovery {
+		c.p.Stats.FastRetrans.Add(1) // as Linux: every retransmission in fast recovery
+	}
+	if c.sackRecovering() {
+		c.cc.rxt.note(seq, seq.Add(max(n, 1)), c.sndMax)
+	}
 	c.traceEvent(TraceRetransmit, reason)
-	c.send(c.sndUna, flags, n)
+	c.send(seq, flags, n)
+	if flags&FlagFIN != 0 {
+		return n + 1
+	}
+	return n
 }

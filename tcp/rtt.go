@@ -60,7 +60,12 @@ type newReno struct {
 	caBytes        int // bytes acked towards the next congestion-avoidance step
 	dupAcks        int
 	inRecovery     bool
-	recover        Seq // SND.MAX when recovery began
+	recover        Seq  // SND.MAX when recovery began (RFC 6675's RecoveryPoint)
+	sack           bool // this recovery is RFC 6675's (recovery.go), not NewReno's
+	highRxt        Seq  // RFC 6675's HighRxt, as the end of what was retransmitted
+	rescue         bool // the rescue retransmission of this recovery went
+	prr            prr  // the reduction during SACK recovery (recovery.go)
+	rxt            retransmits
 }
 
 // initialWindow is RFC 6928's IW10: min(10*MSS, max(2*MSS, 14600)).
@@ -89,7 +94,7 @@ func (r *newReno) onAck(acked, mss int) {
 func (r *newReno) enterRecovery(flight, mss int, sndMax Seq) {
 	r.ssthresh = max(flight/2, 2*mss)
 	r.cwnd = r.ssthresh + 3*mss
-	r.inRecovery, r.recover = true, sndMax
+	r.inRecovery, r.recover, r.sack = true, sndMax, false
 }
 
 // onTimeout is RFC 5681 3.1's response to an RTO: one segment, half the

@@ -32,7 +32,11 @@ type Stats struct {
 	ChallengeACKs    atomic.Uint64 `nstat:"TcpExtTCPChallengeACK"`   // RFC 5961 challenge ACKs sent (TCPChallengeACK)
 	PAWSEstab        atomic.Uint64 `nstat:"TcpExtPAWSEstab"`         // segments dropped by PAWS (PAWSEstabRejected)
 	Timeouts         atomic.Uint64 `nstat:"TcpExtTCPTimeouts"`       // retransmission timer expiries (TCPTimeouts)
-	FastRetrans      atomic.Uint64 `nstat:"TcpExtTCPFastRetrans"`    // fast retransmits (TCPFastRetrans)
+	FastRetrans      atomic.Uint64 `nstat:"TcpExtTCPFastRetrans"`    // retransmissions in fast recovery (TCPFastRetrans)
+	RenoRecovery     atomic.Uint64 `nstat:"TcpExtTCPRenoRecovery"`   // NewReno recoveries begun, without SACK (TCPRenoRecovery)
+	SackRecovery     atomic.Uint64 `nstat:"TcpExtTCPSackRecovery"`   // RFC 6675 recoveries begun (TCPSackRecovery)
+	LostRetransmit   atomic.Uint64 `nstat:"TcpExtTCPLostRetransmit"` // retransmissions found lost by SACK and sent again
+	LossProbes       atomic.Uint64 `nstat:"TcpExtTCPLossProbes"`     // tail loss probes sent (RFC 8985 TLP)
 	OFOQueue         atomic.Uint64 `nstat:"TcpExtTCPOFOQueue"`       // segments kept out of order (TCPOFOQueue)
 	OFODrop          atomic.Uint64 `nstat:"TcpExtTCPOFODrop"`        // out-of-order segments with no room (TCPOFODrop)
 	AbortOnTimeout   atomic.Uint64 `nstat:"TcpExtTCPAbortOnTimeout"` // connections given up after retries (TCPAbortOnTimeout)

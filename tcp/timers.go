@@ -48,7 +48,7 @@ func (c *Conn) due(t clock.Timer, when time.Time) bool {
 }
 
 func (c *Conn) armRtx() {
-	c.persist = false
+	c.persist, c.probe = false, false
 	c.startTimer(&c.rtxTimer, &c.rtxWhen, c.rtt.current(), (*Conn).onRtx)
 }
 
@@ -58,7 +58,7 @@ func (c *Conn) armPersist() {
 	c.startTimer(&c.rtxTimer, &c.rtxWhen, d, (*Conn).onRtx)
 }
 
-func (c *Conn) stopRtx() { stopTimer(c.rtxTimer, &c.rtxWhen); c.persist = false }
+func (c *Conn) stopRtx() { stopTimer(c.rtxTimer, &c.rtxWhen); c.persist, c.probe = false, false }
 
 func (c *Conn) armDelack() {
 	if c.delackWhen.IsZero() {
@@ -89,6 +89,11 @@ func (c *Conn) onRtx() {
 		return
 	}
 	c.rtxWhen = time.Time{}
+	if c.probe {
+		c.lossProbe()
+		c.notify()
+		return
+	}
 	if c.persist {
 		c.onPersist()
 		c.notify()
