@@ -6,9 +6,11 @@ import "time"
 // closed finish their close (our data and FIN retransmitted on the RTO,
 // as the kernel keeps an orphaned socket) before it resets them. It is
 // measured on the stack's clock; exitBackstop bounds it in real time too,
-// for a fake clock nobody advances.
+// for a fake clock nobody advances. It is longer than the initial RTO
+// (1 s, before any RTT sample) so that the FIN sent again then has time
+// to be acknowledged.
 const (
-	ExitGrace    = time.Second
+	ExitGrace    = 2 * time.Second
 	exitBackstop = 5 * time.Second
 )
 
