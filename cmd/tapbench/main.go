@@ -1,14 +1,19 @@
 //go:build linux
 
-// Command tapbench measures gotapip end to end against the Linux kernel.
+// Command tapbench measures gotapip end to end against the Linux kernel
+// and gVisor's netstack.
 //
 //	tapbench [-duration 3s] [-runs 3] [-windows 1,64] [-json FILE]
-//	         [-scenarios icmp-echo,udp-echo,udp-closed,tcp-rx,tcp-tx]
-//	         [-targets kernel,gotapip,gotapip-packet]
+//	         [-scenarios icmp-echo,udp-echo,udp-closed,tcp-rx,tcp-tx,
+//	                     tcp-rx-loss,tcp-tx-loss,tcp-tx-reorder,tcp-rr]
+//	         [-targets kernel,gotapip,gotapip-nooffload,gotapip-packet,gvisor]
+//	         [-tcp-duration 10s] [-tcp-runs 1] [-tcp-loss 1] [-tcp-reorder 2]
+//	         [-rr-sizes 1,1024] [-rr-conns 1,64] [-gvisor BIN]
 //	         [-flows N] [-tapip BIN] [-profile FILE]
 //
 // It makes network namespaces of its own (tb-PID-client, tb-PID-server,
-// and tb-PID-stack for gotapip-packet), joined to the client by veth pairs,
+// tb-PID-stack for gotapip-packet, tb-PID-peer for the loss cells), joined
+// to the client by veth pairs,
 // and runs in the client namespace a closed-loop load generator with W
 // requests outstanding: ICMP echo, UDP echo to port 7, and UDP to a closed
 // port (answered by ICMP port unreachable). The targets are the kernel of
@@ -18,9 +23,15 @@
 // (gotapip-packet). Every run reports replies/s, RTT p50/p99, loss, and CPU per
 // reply of the stack process and of the whole machine (/proc); the table
 // shows the median of the runs and the ratios ours/kernel, and the JSON
-// file keeps every run. tcp-rx and tcp-tx measure TCP bulk throughput into
-// and out of each target, one connection with the client namespace's kernel
-// (MB/s, CPU per MB; tcpbulk.go). Traffic goes only to addresses inside its own
+// file keeps every run.
+//
+// The TCP scenarios measure every target, also gotapip-nooffload (tapip
+// -offload=false) and gvisor (gVisor's netstack on a TAP of its own,
+// gvisor.go), against the client namespace's kernel TCP: bulk throughput
+// each way (tcp-rx, tcp-tx; tcpbulk.go), the same through 1% loss or with
+// our sends reordered (impair.go), and request/response like netperf's
+// TCP_RR (tcp-rr; tcprr.go), with ratios to the kernel and to gVisor
+// (tcpreport.go). Traffic goes only to addresses inside its own
 // namespaces; every run stops by itself; the namespaces are removed on exit,
 // on error and on Ctrl-C.
 //
@@ -30,7 +41,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,7 +48,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,12 +61,18 @@ const maxFlows = 64
 
 // The targets, in the order the table shows them.
 const (
-	targetKernel = "kernel"         // the kernel over a veth pair
-	targetTAP    = "gotapip"        // tapip over a TAP
-	targetPacket = "gotapip-packet" // tapip over AF_PACKET on a veth pair
+	targetKernel    = "kernel"            // the kernel over a veth pair
+	targetTAP       = "gotapip"           // tapip over a TAP
+	targetNoOffload = "gotapip-nooffload" // the same, tapip -offload=false
+	targetPacket    = "gotapip-packet"    // tapip over AF_PACKET on a veth pair
+	targetGVisor    = "gvisor"            // gVisor's netstack over a TAP (TCP only)
 )
 
-var allTargets = []string{targetKernel, targetTAP, targetPacket}
+var allTargets = []string{targetKernel, targetTAP, targetNoOffload, targetPacket, targetGVisor}
+
+// tcpOnly are the targets the ICMP and UDP scenarios leave out: offloads
+// do nothing for one-frame requests, and gVisor's program serves TCP only.
+var tcpOnly = []string{targetNoOffload, targetGVisor}
 
 // closedLossTimeout caps the loss timeout of udp-closed.
 const closedLossTimeout = 5 * time.Millisecond
@@ -67,8 +82,12 @@ type options struct {
 	runs, flows                   int
 	windows                       []int
 	scenarios, targets            []string
-	tcpScenarios                  []string // tcp-rx, tcp-tx: bulk throughput, no window
+	tcpScenarios                  []string // bulkScenarios and tcp-rr: no window
+	tcpDuration                   time.Duration
+	tcpRuns, lossPct, reorderPct  int
+	rrSizes, rrConns              []int
 	jsonPath, tapip, profile      string
+	gvisor                        string
 	busyPoll                      time.Duration
 }
 
@@ -76,7 +95,7 @@ func main() {
 	// Helper modes, started by tapbench itself inside a namespace.
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
-		case "-echo-server", "-serve-stack", "-tcp-sink", "-tcp-send":
+		case "-echo-server", "-serve-stack", "-tcp-sink", "-tcp-send", "-tcp-echo":
 			os.Exit(helper(os.Args[1], os.Args[2:]))
 		}
 	}
@@ -97,6 +116,8 @@ func helper(mode string, args []string) int {
 		err = echoServer(*life)
 	case "-tcp-sink":
 		err = tcpSink(*life)
+	case "-tcp-echo":
+		err = tcpEcho(*life)
 	case "-tcp-send":
 		if fs.NArg() != 1 {
 			return 2
@@ -115,12 +136,20 @@ func helper(mode string, args []string) int {
 func parseFlags(args []string) (options, error) {
 	o := options{}
 	fs := flag.NewFlagSet("tapbench", flag.ContinueOnError)
-	fs.DurationVar(&o.duration, "duration", 3*time.Second, "sending time of one run")
-	fs.IntVar(&o.runs, "runs", 3, "runs per cell; the table shows their median")
+	fs.DurationVar(&o.duration, "duration", 3*time.Second, "sending time of one request/response run (ICMP, UDP, tcp-rr)")
+	fs.IntVar(&o.runs, "runs", 3, "runs per request/response cell; the table shows their median")
 	fs.IntVar(&o.flows, "flows", 1, "flows the requests take turns on: UDP source ports, ICMP source addresses")
 	windows := fs.String("windows", "1,64", "requests outstanding (comma-separated)")
-	scenarios := fs.String("scenarios", strings.Join([]string{scICMPEcho, scUDPEcho, scUDPClosed, scTCPRx, scTCPTx}, ","), "what to send")
+	all := append([]string{scICMPEcho, scUDPEcho, scUDPClosed}, append(bulkScenarios, scTCPRR)...)
+	scenarios := fs.String("scenarios", strings.Join(all, ","), "what to send")
 	targets := fs.String("targets", strings.Join(allTargets, ","), "whom to measure")
+	fs.DurationVar(&o.tcpDuration, "tcp-duration", 10*time.Second, "time of one TCP bulk run")
+	fs.IntVar(&o.tcpRuns, "tcp-runs", 1, "runs per TCP bulk cell; the table shows their median")
+	fs.IntVar(&o.lossPct, "tcp-loss", 1, "percent of TCP segments dropped each way in the -loss cells")
+	fs.IntVar(&o.reorderPct, "tcp-reorder", 2, "percent of our frames sent after the next one in tcp-tx-reorder")
+	rrSizes := fs.String("rr-sizes", "1,1024", "tcp-rr request and response sizes in bytes (comma-separated)")
+	rrConns := fs.String("rr-conns", "1,64", "tcp-rr connections, one transaction outstanding on each (comma-separated)")
+	fs.StringVar(&o.gvisor, "gvisor", "bin/gvisor-target", "the gVisor target program (make gvisor-target)")
 	fs.DurationVar(&o.lossTimeout, "loss-timeout", 200*time.Millisecond, "a request unanswered this long is lost and replaced")
 	fs.DurationVar(&o.warmup, "warmup", 200*time.Millisecond, "unmeasured load before each run (ARP, caches)")
 	fs.StringVar(&o.jsonPath, "json", "bench-results/e2e.json", "write the results here")
@@ -136,21 +165,30 @@ func parseFlags(args []string) (options, error) {
 	if o.duration <= 0 || o.duration > 5*time.Minute || o.runs < 1 || o.runs > 50 {
 		return o, errors.New("-duration must be in (0, 5m] and -runs in [1, 50]")
 	}
+	if o.tcpDuration <= 0 || o.tcpDuration > 5*time.Minute || o.tcpRuns < 1 || o.tcpRuns > 50 {
+		return o, errors.New("-tcp-duration must be in (0, 5m] and -tcp-runs in [1, 50]")
+	}
+	if o.lossPct < 1 || o.lossPct > 50 || o.reorderPct < 1 || o.reorderPct > 50 {
+		return o, errors.New("-tcp-loss and -tcp-reorder must be whole percents in [1, 50]")
+	}
 	if o.flows < 1 || o.flows > maxFlows {
 		return o, fmt.Errorf("-flows must be in [1, %d]", maxFlows)
 	}
-	for _, s := range strings.Split(*windows, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || w < 1 || w > 4096 {
-			return o, fmt.Errorf("-windows: %q is not a whole number in [1, 4096]", s)
-		}
-		o.windows = append(o.windows, w)
+	var err error
+	if o.windows, err = parseInts("-windows", *windows, 4096); err != nil {
+		return o, err
+	}
+	if o.rrSizes, err = parseInts("-rr-sizes", *rrSizes, 1<<20); err != nil {
+		return o, err
+	}
+	if o.rrConns, err = parseInts("-rr-conns", *rrConns, 1024); err != nil {
+		return o, err
 	}
 	for _, s := range strings.Split(*scenarios, ",") {
-		switch s {
-		case scICMPEcho, scUDPEcho, scUDPClosed:
+		switch {
+		case s == scICMPEcho || s == scUDPEcho || s == scUDPClosed:
 			o.scenarios = append(o.scenarios, s)
-		case scTCPRx, scTCPTx:
+		case s == scTCPRR || slices.Contains(bulkScenarios, s):
 			o.tcpScenarios = append(o.tcpScenarios, s)
 		default:
 			return o, fmt.Errorf("-scenarios: unknown %q", s)
@@ -163,6 +201,19 @@ func parseFlags(args []string) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+// parseInts parses a comma-separated list of whole numbers in [1, hi].
+func parseInts(name, list string, hi int) ([]int, error) {
+	var out []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > hi {
+			return nil, fmt.Errorf("%s: %q is not a whole number in [1, %d]", name, s, hi)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func run(args []string) int {
@@ -216,7 +267,8 @@ func bench(o options, stop *atomic.Bool) error {
 			return fmt.Errorf("go build ./cmd/tapip (run from the module root, or give -tapip): %v\n%s", err, out)
 		}
 	}
-	topo, err := setupTopology(o.profile == "" && slices.Contains(o.targets, targetPacket))
+	withPeer := slices.ContainsFunc(o.tcpScenarios, func(sc string) bool { return strings.HasSuffix(sc, "-loss") })
+	topo, err := setupTopology(o.profile == "" && slices.Contains(o.targets, targetPacket), o.profile == "" && withPeer)
 	if err != nil {
 		return err
 	}
@@ -225,26 +277,36 @@ func bench(o options, stop *atomic.Bool) error {
 	if o.profile != "" {
 		return profileRun(o, topo, self, stop)
 	}
-	var results []result
-	var tcpResults []tcpResult
+	var all results
 	for _, tname := range o.targets {
-		rs, trs, err := measureAll(o, topo, tname, self, stop)
-		results, tcpResults = append(results, rs...), append(tcpResults, trs...)
+		err := measureAll(o, topo, tname, self, stop, &all)
 		if err != nil {
-			printResults(o, order(results, o), tcpResults)
+			printResults(o, all)
 			return err
 		}
 	}
-	return printResults(o, order(results, o), tcpResults)
+	return printResults(o, all)
 }
 
-// startTarget starts the target named tname.
+// results is everything measured, target by target.
+type results struct {
+	udp  []result    // ICMP and UDP
+	bulk []tcpResult // TCP bulk
+	rr   []rrResult  // TCP request/response
+}
+
+// startTarget starts the target named tname; a naError says why it
+// cannot run.
 func startTarget(o options, topo *topology, tname, self string) (target, error) {
 	switch tname {
 	case targetKernel:
 		return &kernelTarget{ns: topo.server, self: self}, nil
 	case targetPacket:
 		return startTapip(packetTarget(topo.stack), o.tapip)
+	case targetNoOffload:
+		return startTapip(noOffloadTarget(topo.client), o.tapip)
+	case targetGVisor:
+		return newGVisorTarget(o.gvisor, topo.client)
 	}
 	return startTapip(tapTarget(topo.client), o.tapip)
 }
@@ -253,32 +315,66 @@ func startTarget(o options, topo *topology, tname, self string) (target, error) 
 // against the target named tname, each on a target of its own: tapip's
 // udp listen (udp-echo) holds its script until it ends, so the snc
 // commands of the TCP runs go to a fresh tapip.
-func measureAll(o options, topo *topology, tname, self string, stop *atomic.Bool) ([]result, []tcpResult, error) {
-	var rs []result
-	var trs []tcpResult
-	if len(o.scenarios) > 0 {
+func measureAll(o options, topo *topology, tname, self string, stop *atomic.Bool, all *results) error {
+	if len(o.scenarios) > 0 && !slices.Contains(tcpOnly, tname) {
 		t, err := startTarget(o, topo, tname, self)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		rs, err = measureTarget(o, topo, t, stop)
+		rs, err := measureTarget(o, topo, t, stop)
+		all.udp = append(all.udp, rs...)
 		t.stop()
 		if err != nil {
-			return rs, nil, err
+			return err
 		}
 	}
-	if len(o.tcpScenarios) > 0 {
-		t, err := startTarget(o, topo, tname, self)
-		if err != nil {
-			return rs, nil, err
+	if len(o.tcpScenarios) == 0 {
+		return nil
+	}
+	t, err := startTarget(o, topo, tname, self)
+	var na naError
+	if errors.As(err, &na) {
+		all.addNA(o, tname, na.reason)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer t.stop()
+	for _, sc := range o.tcpScenarios {
+		if stop.Load() {
+			return nil
 		}
-		trs, err = measureTCP(o, topo, t, self, stop)
-		t.stop()
+		if sc == scTCPRR {
+			rs, err := measureRR(o, topo, t, self, stop)
+			all.rr = append(all.rr, rs...)
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		r, err := measureBulkCell(o, topo, t, self, sc, stop)
+		all.bulk = append(all.bulk, r)
 		if err != nil {
-			return rs, trs, err
+			return err
 		}
 	}
-	return rs, trs, nil
+	return nil
+}
+
+// addNA records every TCP cell of target tname as n/a for reason.
+func (all *results) addNA(o options, tname, reason string) {
+	for _, sc := range o.tcpScenarios {
+		if sc != scTCPRR {
+			all.bulk = append(all.bulk, tcpResult{Scenario: sc, Target: tname, NA: reason})
+			continue
+		}
+		for _, size := range o.rrSizes {
+			for _, conns := range o.rrConns {
+				all.rr = append(all.rr, rrResult{Target: tname, Size: size, Conns: conns, NA: reason})
+			}
+		}
+	}
 }
 
 // measureTarget runs every scenario and window against t.
@@ -360,58 +456,6 @@ func order(rs []result, o options) []result {
 		}
 	}
 	return out
-}
-
-func printResults(o options, rs []result, trs []tcpResult) error {
-	rat := ratios(rs)
-	if len(rs) > 0 {
-		fmt.Print(formatTable(rs))
-	}
-	if len(rat) > 0 {
-		fmt.Println()
-		fmt.Print(formatRatios(rat))
-	}
-	if len(trs) > 0 {
-		if len(rs) > 0 {
-			fmt.Println()
-		}
-		fmt.Print(formatTCP(trs))
-	}
-	rep := report{Time: time.Now().UTC(), Machine: machineInfo(), Results: rs, Ratios: rat, TCP: trs,
-		Settings: map[string]string{
-			"duration": o.duration.String(), "runs": strconv.Itoa(o.runs),
-			"loss_timeout": o.lossTimeout.String(), "warmup": o.warmup.String(),
-			"payload_bytes": strconv.Itoa(payloadLen), "flows": strconv.Itoa(o.flows),
-		}}
-	data, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(o.jsonPath), 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(o.jsonPath, append(data, '\n'), 0o644); err != nil {
-		return err
-	}
-	fmt.Println("\nwrote", o.jsonPath)
-	return nil
-}
-
-// machineInfo is what a reader needs to compare figures across machines.
-func machineInfo() map[string]string {
-	m := map[string]string{"nproc": strconv.Itoa(runtime.NumCPU()), "go": runtime.Version()}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m["cpu"] = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m["kernel"] = strings.TrimSpace(string(data))
-	}
-	return m
 }
 
 // profileRun loads the in-process harness with ICMP W=64 for one run and

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -75,11 +76,60 @@ func nsExec(ns string, cmd ...string) error {
 
 // nsCommand is an exec.Cmd that runs argv inside ns. ip netns exec execs
 // argv in place, so the child's PID is argv's PID. The child gets SIGTERM
-// if tapbench dies.
+// if tapbench dies, and has a process group of its own: Ctrl-C reaches
+// tapbench only, which stops the child.
 func nsCommand(ns string, argv ...string) *exec.Cmd {
 	c := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
-	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	return c
+}
+
+// nsOutput runs cmd inside ns and returns its output.
+func nsOutput(ns string, cmd ...string) (string, error) {
+	out, err := exec.Command("ip", append([]string{"netns", "exec", ns}, cmd...)...).CombinedOutput()
+	return string(out), err
+}
+
+// child is a process tapbench started, reaped by a goroutine of its own so
+// that an early exit (a flag it does not know) shows at once.
+type child struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func startChild(c *exec.Cmd) (*child, error) {
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	ch := &child{cmd: c, done: make(chan struct{})}
+	go func() { c.Wait(); close(ch.done) }()
+	return ch, nil
+}
+
+func (c *child) pid() int { return c.cmd.Process.Pid }
+
+func (c *child) exited() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop sends SIGTERM, then SIGKILL after 3 s, and waits for the end. A
+// nil child is nothing to stop.
+func (c *child) stop() {
+	if c == nil {
+		return
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(3 * time.Second):
+		c.cmd.Process.Kill()
+		<-c.done
+	}
 }
 
 // inNetns runs f on an OS thread that has joined namespace ns and returns
@@ -132,6 +182,7 @@ func inNetns(ns string, f func() error) error {
 type topology struct {
 	client, server string
 	stack          string // "" when not made
+	peer           string // "" when not made (impair.go)
 	made           []string
 }
 
@@ -158,18 +209,23 @@ func clientDev(dst [4]byte) string {
 		return tapName
 	case ip4(packetStackAddr):
 		return packetClientDev
+	case ip4(gvisorAddr):
+		return gvisorTap
 	}
 	return "tbv0"
 }
 
 // setupTopology makes the namespaces and the veth pairs (the stack
-// namespace only if withPacket). On error what was made is already
-// removed.
-func setupTopology(withPacket bool) (*topology, error) {
+// namespace only if withPacket, the peer namespace only if withPeer). On
+// error what was made is already removed.
+func setupTopology(withPacket, withPeer bool) (*topology, error) {
 	t := &topology{client: netnsName("client"), server: netnsName("server")}
 	err := t.build()
 	if err == nil && withPacket {
 		err = t.buildPacket()
+	}
+	if err == nil && withPeer {
+		err = t.buildPeer()
 	}
 	if err != nil {
 		t.cleanup()

@@ -12,48 +12,76 @@ import (
 	"time"
 )
 
-// The two ends of a TCP run on each target: the kernel target's helper
-// processes in the server namespace, our targets' snc commands.
+// The target's end of a TCP run: the kernel target's helper processes in
+// the server namespace, our targets' snc commands, gVisor's program.
 
 // startTCPSink readies the target to receive on tcpSinkPort and returns
 // the PID charged with its CPU.
-func startTCPSink(t target, topo *topology, self string) (int, error) {
+func startTCPSink(t target, self string) (int, error) {
 	switch t := t.(type) {
 	case *kernelTarget:
 		if t.sink == nil {
-			t.sink = nsCommand(topo.server, self, "-tcp-sink", "-max-life", maxLife.String())
-			t.sink.SysProcAttr.Setpgid = true
-			t.sink.Stderr = os.Stderr
-			if err := t.sink.Start(); err != nil {
-				t.sink = nil
+			var err error
+			if t.sink, err = t.helper("-tcp-sink"); err != nil {
 				return 0, fmt.Errorf("tcp sink: %w", err)
 			}
 		}
-		return t.sink.Process.Pid, nil
+		return t.sink.pid(), nil
 	case *procTarget:
 		_, err := fmt.Fprintf(t.stdin, "snc -b 0.0.0.0:%d > /dev/null\n", tcpSinkPort)
-		return t.cmd.Process.Pid, err
+		return t.proc.pid(), err
+	case *gvisorTarget:
+		return t.run("sink", tcpSinkPort, "")
 	}
 	return 0, errors.New("no TCP sink for this target")
 }
 
 // startTCPSender has the target connect to client:tcpSourcePort and send
 // until the connection ends; stop waits for the sender to be done.
-func startTCPSender(t target, topo *topology, self, client string) (pid int, stop func(), err error) {
+func startTCPSender(t target, self, client string) (pid int, stop func(), err error) {
 	addr := fmt.Sprintf("%s:%d", client, tcpSourcePort)
 	switch t := t.(type) {
 	case *kernelTarget:
-		c := nsCommand(topo.server, self, "-tcp-send", "-max-life", maxLife.String(), addr)
-		c.SysProcAttr.Setpgid = true
-		if err := c.Start(); err != nil {
+		c, err := t.helper("-tcp-send", addr)
+		if err != nil {
 			return 0, nil, fmt.Errorf("tcp sender: %w", err)
 		}
-		return c.Process.Pid, func() { stopChild(c) }, nil
+		return c.pid(), c.stop, nil
 	case *procTarget:
 		_, err := fmt.Fprintf(t.stdin, "snc -c %s < /dev/zero\n", addr)
-		return t.cmd.Process.Pid, func() {}, err
+		return t.proc.pid(), func() {}, err
+	case *gvisorTarget:
+		pid, err := t.run("send", tcpSourcePort, addr)
+		return pid, t.stop, err
 	}
 	return 0, nil, errors.New("no TCP sender for this target")
+}
+
+// startTCPEcho readies the target's echo service on tcpEchoPort (tcprr.go)
+// and returns the PID charged with its CPU.
+func startTCPEcho(t target, self string) (int, error) {
+	switch t := t.(type) {
+	case *kernelTarget:
+		if t.rr == nil {
+			var err error
+			if t.rr, err = t.helper("-tcp-echo"); err != nil {
+				return 0, fmt.Errorf("tcp echo: %w", err)
+			}
+		}
+		return t.rr.pid(), nil
+	case *procTarget:
+		if !t.echoOn {
+			// In the background: the shell stays free for the next commands.
+			if _, err := fmt.Fprintf(t.stdin, "snc -k -e -b 0.0.0.0:%d &\n", tcpEchoPort); err != nil {
+				return 0, err
+			}
+			t.echoOn = true
+		}
+		return t.proc.pid(), nil
+	case *gvisorTarget:
+		return t.run("echo", tcpEchoPort, "")
+	}
+	return 0, errors.New("no TCP echo for this target")
 }
 
 // dialRetry connects from namespace ns, trying again for 10 s while
