@@ -101,17 +101,17 @@ func (i *impairment) addLoss() error {
 	rule := fmt.Sprintf("ip protocol tcp numgen random mod 100 < %d counter drop", i.lossPct)
 	router := strings.Join([]string{
 		"add table ip " + lossTable,
-		"add chain ip " + lossTable + " fwd { type filter hook forward priority 0 ; }",
-		"add rule ip " + lossTable + ` fwd iifname "` + peerRouteDev + `" ` + rule,
-		"add chain ip " + lossTable + " pre { type nat hook prerouting priority -100 ; }",
-		"add rule ip " + lossTable + ` pre iifname != "` + peerRouteDev + `" tcp dport ` + strconv.Itoa(tcpSourcePort) + " dnat to " + peerAddr,
-		"add chain ip " + lossTable + " post { type nat hook postrouting priority 100 ; }",
-		"add rule ip " + lossTable + ` post ip saddr ` + peerAddr + ` oifname != "` + peerRouteDev + `" masquerade`,
+		"add chain ip " + lossTable + " dropping { type filter hook forward priority 0 ; }",
+		"add rule ip " + lossTable + ` dropping iifname "` + peerRouteDev + `" ` + rule,
+		"add chain ip " + lossTable + " prenat { type nat hook prerouting priority -100 ; }",
+		"add rule ip " + lossTable + ` prenat iifname != "` + peerRouteDev + `" tcp dport ` + strconv.Itoa(tcpSourcePort) + " dnat to " + peerAddr,
+		"add chain ip " + lossTable + " postnat { type nat hook postrouting priority 100 ; }",
+		"add rule ip " + lossTable + ` postnat ip saddr ` + peerAddr + ` oifname != "` + peerRouteDev + `" masquerade`,
 	}, " ; ")
 	peer := strings.Join([]string{
 		"add table netdev " + lossTable,
-		"add chain netdev " + lossTable + ` in { type filter hook ingress device "` + peerDev + `" priority 0 ; }`,
-		"add rule netdev " + lossTable + " in " + rule,
+		"add chain netdev " + lossTable + ` dropping { type filter hook ingress device "` + peerDev + `" priority 0 ; }`,
+		"add rule netdev " + lossTable + " dropping " + rule,
 	}, " ; ")
 	if err := nsExec(i.topo.client, "nft", router); err != nil {
 		return fmt.Errorf("loss (is nftables installed? make deps): %w", err)

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -90,48 +89,6 @@ func nsOutput(ns string, cmd ...string) (string, error) {
 	return string(out), err
 }
 
-// child is a process tapbench started, reaped by a goroutine of its own so
-// that an early exit (a flag it does not know) shows at once.
-type child struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-func startChild(c *exec.Cmd) (*child, error) {
-	if err := c.Start(); err != nil {
-		return nil, err
-	}
-	ch := &child{cmd: c, done: make(chan struct{})}
-	go func() { c.Wait(); close(ch.done) }()
-	return ch, nil
-}
-
-func (c *child) pid() int { return c.cmd.Process.Pid }
-
-func (c *child) exited() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop sends SIGTERM, then SIGKILL after 3 s, and waits for the end. A
-// nil child is nothing to stop.
-func (c *child) stop() {
-	if c == nil {
-		return
-	}
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
-	case <-time.After(3 * time.Second):
-		c.cmd.Process.Kill()
-		<-c.done
-	}
-}
-
 // inNetns runs f on an OS thread that has joined namespace ns and returns
 // f's error. Sockets f opens stay in ns for their whole life. If the thread
 // cannot go back to its namespace it stays locked, so the runtime destroys
@@ -171,14 +128,19 @@ func inNetns(ns string, f func() error) error {
 // topology is the namespaces and links of one tapbench run:
 //
 //	client ns: tapbench's sockets; veth tbv0 10.77.1.2/24; TAP gtb0 10.77.0.2/24;
-//	           veth tbv2 10.77.2.2/24 (offloads on, as tbv0)
+//	           veth tbv2 10.77.2.2/24 (offloads on, as tbv0); TAP gvb0
+//	           10.77.3.2/24 (made by the gVisor target, gvisor.go); veth
+//	           tbv9 10.77.9.1/24 toward the peer ns (impair.go)
 //	server ns: veth tbv1 10.77.1.1/24 (the kernel target)
 //	stack ns:  veth tbv3, up, no address (gotapip-packet: tapip -dev packet:tbv3)
+//	peer ns:   veth tbv8 10.77.9.2/24: the kernel's TCP end of the loss cells
 //	our stack: 10.77.0.1 behind gtb0 (made by tapip inside the client ns);
 //	           10.77.2.1 on tbv3 (tapip in the stack ns)
+//	gVisor:    10.77.3.1 behind gvb0 (in the client ns)
 //
 // The stack namespace and the second veth pair exist only when the
-// gotapip-packet target is measured.
+// gotapip-packet target is measured, the peer namespace only when a loss
+// cell is.
 type topology struct {
 	client, server string
 	stack          string // "" when not made

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The target's end of a TCP run: the kernel target's helper processes in
@@ -84,6 +87,34 @@ func startTCPEcho(t target, self string) (int, error) {
 	return 0, errors.New("no TCP echo for this target")
 }
 
+// useCubic makes a kernel socket's congestion control CUBIC, Linux's
+// default, whatever the host chose (this machine: BBR, whose pacing timer
+// fires per segment when a link has no GSO). A namespace cannot take CUBIC
+// as its default unless the host allows it (tcp_allowed_congestion_control);
+// a socket of root's can.
+func useCubic(_, _ string, rc syscall.RawConn) error {
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION, "cubic")
+	})
+	if err == nil && serr != nil {
+		err = fmt.Errorf("TCP_CONGESTION cubic: %w", serr)
+	}
+	return err
+}
+
+// kernelDial and kernelListen are the kernel's TCP ends of every run
+// (accepted connections inherit the listener's congestion control).
+func kernelDial(addr string, timeout time.Duration) (net.Conn, error) {
+	d := net.Dialer{Timeout: timeout, Control: useCubic}
+	return d.Dial("tcp4", addr)
+}
+
+func kernelListen(addr string) (net.Listener, error) {
+	lc := net.ListenConfig{Control: useCubic}
+	return lc.Listen(context.Background(), "tcp4", addr)
+}
+
 // dialRetry connects from namespace ns, trying again for 10 s while
 // nothing listens yet.
 func dialRetry(ns, addr string) (net.Conn, error) {
@@ -92,7 +123,7 @@ func dialRetry(ns, addr string) (net.Conn, error) {
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
 		err = inNetns(ns, func() error {
 			var derr error
-			c, derr = net.DialTimeout("tcp4", addr, 5*time.Second)
+			c, derr = kernelDial(addr, 5*time.Second)
 			return derr
 		})
 		if err == nil {
@@ -107,7 +138,7 @@ func listenIn(ns, addr string) (net.Listener, error) {
 	var ln net.Listener
 	err := inNetns(ns, func() error {
 		var lerr error
-		ln, lerr = net.Listen("tcp4", addr)
+		ln, lerr = kernelListen(addr)
 		return lerr
 	})
 	return ln, err
@@ -116,7 +147,7 @@ func listenIn(ns, addr string) (net.Listener, error) {
 // tcpSink is the kernel target's receiver (tapbench -tcp-sink): it accepts
 // on tcpSinkPort, reads each connection to its end and closes it.
 func tcpSink(life time.Duration) error {
-	ln, err := net.Listen("tcp4", fmt.Sprintf(":%d", tcpSinkPort))
+	ln, err := kernelListen(fmt.Sprintf(":%d", tcpSinkPort))
 	if err != nil {
 		return err
 	}
@@ -139,7 +170,7 @@ func tcpSink(life time.Duration) error {
 // tcpSend is the kernel target's sender (tapbench -tcp-send ADDR): it
 // connects and writes until the connection ends.
 func tcpSend(addr string, life time.Duration) error {
-	c, err := net.DialTimeout("tcp4", addr, 10*time.Second)
+	c, err := kernelDial(addr, 10*time.Second)
 	if err != nil {
 		return err
 	}

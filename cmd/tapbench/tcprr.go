@@ -208,7 +208,7 @@ func pingPong(cs []net.Conn, size int, d time.Duration, keep int) ([]connLat, er
 // tcpEcho is the kernel target's echo service (tapbench -tcp-echo): every
 // connection on tcpEchoPort gets back what it sends.
 func tcpEcho(life time.Duration) error {
-	ln, err := net.Listen("tcp4", fmt.Sprintf(":%d", tcpEchoPort))
+	ln, err := kernelListen(fmt.Sprintf(":%d", tcpEchoPort))
 	if err != nil {
 		return err
 	}
