@@ -77,7 +77,7 @@ func TestBulkRatiosAndTable(t *testing.T) {
 	if len(lines) != 8 {
 		t.Fatalf("table has %d lines, want a header and 7 rows:\n%s", len(lines), table)
 	}
-	for i, w := range [][]string{
+	wantInLines(t, lines, [][]string{
 		{"scenario", "MB/s ×kernel", "MB/s ×gVisor", "goal"},
 		{"tcp-rx", "kernel", "1000.0", " - ", "2000"},
 		{"tcp-rx", " gotapip ", "600.0", "1500", "0.60×", "2.00×", "≥0.5× kernel met, ≥1.5× gVisor met"},
@@ -86,13 +86,7 @@ func TestBulkRatiosAndTable(t *testing.T) {
 		{"tcp-tx-loss", "kernel", "100.0", "700"},
 		{"tcp-tx-loss", " gotapip ", "40.0", "300", "0.40×", "≥0.5× kernel NOT met"},
 		{"tcp-tx-reorder", "kernel", "n/a", "(no netem qdisc in this kernel)"},
-	} {
-		for _, s := range w {
-			if !strings.Contains(lines[i], s) {
-				t.Errorf("line %d lacks %q:\n%s", i, s, lines[i])
-			}
-		}
-	}
+	})
 	if strings.Contains(lines[1], "×") || strings.Contains(lines[4], "×") {
 		t.Errorf("a reference's row has a ratio:\n%s", table)
 	}
@@ -157,6 +151,18 @@ func TestReportJSONShape(t *testing.T) {
 	for _, q := range got.TCPRatios {
 		if q["versus"] != "kernel" && q["versus"] != "gvisor" || q["rate"] == nil || q["target"] != targetTAP {
 			t.Errorf("ratio %v", q)
+		}
+	}
+}
+
+// wantInLines checks that line i of a table holds every string of want[i].
+func wantInLines(t *testing.T, lines []string, want [][]string) {
+	t.Helper()
+	for i, w := range want {
+		for _, s := range w {
+			if !strings.Contains(lines[i], s) {
+				t.Errorf("line %d lacks %q:\n%s", i, s, lines[i])
+			}
 		}
 	}
 }

@@ -144,15 +144,14 @@ func listenIn(ns, addr string) (net.Listener, error) {
 	return ln, err
 }
 
-// tcpSink is the kernel target's receiver (tapbench -tcp-sink): it accepts
-// on tcpSinkPort, reads each connection to its end and closes it.
-func tcpSink(life time.Duration) error {
-	ln, err := kernelListen(fmt.Sprintf(":%d", tcpSinkPort))
+// serveKernel accepts on port until life is over and hands each
+// connection to serve, on a goroutine of its own if concurrent.
+func serveKernel(port int, life time.Duration, concurrent bool, serve func(net.Conn)) error {
+	ln, err := kernelListen(fmt.Sprintf(":%d", port))
 	if err != nil {
 		return err
 	}
 	ln.(*net.TCPListener).SetDeadline(time.Now().Add(life))
-	buf := make([]byte, tcpBufSize)
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -162,9 +161,22 @@ func tcpSink(life time.Duration) error {
 			return err
 		}
 		c.SetDeadline(time.Now().Add(life))
+		if concurrent {
+			go serve(c)
+		} else {
+			serve(c)
+		}
+	}
+}
+
+// tcpSink is the kernel target's receiver (tapbench -tcp-sink): it accepts
+// on tcpSinkPort, reads each connection to its end and closes it.
+func tcpSink(life time.Duration) error {
+	buf := make([]byte, tcpBufSize)
+	return serveKernel(tcpSinkPort, life, false, func(c net.Conn) {
 		io.CopyBuffer(io.Discard, struct{ io.Reader }{c}, buf)
 		c.Close()
-	}
+	})
 }
 
 // tcpSend is the kernel target's sender (tapbench -tcp-send ADDR): it

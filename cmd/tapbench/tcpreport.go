@@ -41,25 +41,34 @@ func mark(ok bool) string {
 	return "NOT met"
 }
 
-// bulkRatios pairs every cell of ours that ran with each reference's.
-func bulkRatios(rs []tcpResult) []tcpRatio {
+// pairRatios pairs every cell of ours that ran with each reference's
+// cell that ran with the same key; ratio computes one pair.
+func pairRatios[T any, K comparable](rs []T, cell func(T) (target, na string, key K), ratio func(ours, ref T) tcpRatio) []tcpRatio {
 	var out []tcpRatio
 	for _, r := range rs {
-		if !isOurs(r.Target) || r.NA != "" {
+		target, na, key := cell(r)
+		if !isOurs(target) || na != "" {
 			continue
 		}
 		for _, k := range rs {
-			if isOurs(k.Target) || k.NA != "" || k.Scenario != r.Scenario {
-				continue
+			if ktarget, kna, kkey := cell(k); !isOurs(ktarget) && kna == "" && kkey == key {
+				out = append(out, ratio(r, k))
 			}
+		}
+	}
+	return out
+}
+
+// bulkRatios pairs the bulk cells by scenario.
+func bulkRatios(rs []tcpResult) []tcpRatio {
+	return pairRatios(rs, func(r tcpResult) (string, string, string) { return r.Target, r.NA, r.Scenario },
+		func(r, k tcpResult) tcpRatio {
 			q := tcpRatio{Scenario: r.Scenario, Target: r.Target, Versus: k.Target,
 				Rate:       div(r.Median.MBps, k.Median.MBps),
 				MachineCPU: div(r.Median.MachineCPUus, k.Median.MachineCPUus)}
 			q.Goal = bulkGoal(q)
-			out = append(out, q)
-		}
-	}
-	return out
+			return q
+		})
 }
 
 // bulkGoal: with offloads (the gotapip target), at least 1.5× gVisor's
@@ -78,28 +87,18 @@ func bulkGoal(q tcpRatio) string {
 	return ""
 }
 
-// rrRatios pairs every request/response cell of ours that ran with each
-// reference's of the same size and connections.
+// rrRatios pairs the request/response cells by size and connections.
 func rrRatios(rs []rrResult) []tcpRatio {
-	var out []tcpRatio
-	for _, r := range rs {
-		if !isOurs(r.Target) || r.NA != "" {
-			continue
-		}
-		for _, k := range rs {
-			if isOurs(k.Target) || k.NA != "" || k.Size != r.Size || k.Conns != r.Conns {
-				continue
-			}
+	return pairRatios(rs, func(r rrResult) (string, string, [2]int) { return r.Target, r.NA, [2]int{r.Size, r.Conns} },
+		func(r, k rrResult) tcpRatio {
 			q := tcpRatio{Scenario: scTCPRR, Size: r.Size, Conns: r.Conns, Target: r.Target, Versus: k.Target,
 				Rate:       div(r.Median.TransPerSec, k.Median.TransPerSec),
 				P50:        div(r.Median.P50us, k.Median.P50us),
 				P99:        div(r.Median.P99us, k.Median.P99us),
 				MachineCPU: div(r.Median.MachineCPUus, k.Median.MachineCPUus)}
 			q.Goal = rrGoal(q)
-			out = append(out, q)
-		}
-	}
-	return out
+			return q
+		})
 }
 
 // rrGoal: one connection's latency (p50) within 1.5× of the kernel's; 64

@@ -208,24 +208,9 @@ func pingPong(cs []net.Conn, size int, d time.Duration, keep int) ([]connLat, er
 // tcpEcho is the kernel target's echo service (tapbench -tcp-echo): every
 // connection on tcpEchoPort gets back what it sends.
 func tcpEcho(life time.Duration) error {
-	ln, err := kernelListen(fmt.Sprintf(":%d", tcpEchoPort))
-	if err != nil {
-		return err
-	}
-	ln.(*net.TCPListener).SetDeadline(time.Now().Add(life))
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return nil
-			}
-			return err
-		}
-		go func() {
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(life))
-			// Plain read and write, as netperf's server: no splice(2).
-			io.CopyBuffer(struct{ io.Writer }{c}, struct{ io.Reader }{c}, make([]byte, tcpBufSize))
-		}()
-	}
+	return serveKernel(tcpEchoPort, life, true, func(c net.Conn) {
+		defer c.Close()
+		// Plain read and write, as netperf's server: no splice(2).
+		io.CopyBuffer(struct{ io.Writer }{c}, struct{ io.Reader }{c}, make([]byte, tcpBufSize))
+	})
 }

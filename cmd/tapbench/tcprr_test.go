@@ -75,20 +75,14 @@ func TestRRRatiosAndTable(t *testing.T) {
 	if len(lines) != 6 {
 		t.Fatalf("table has %d lines, want a header and 5 rows:\n%s", len(lines), table)
 	}
-	for i, w := range [][]string{
+	wantInLines(t, lines, [][]string{
 		{"tcp-rr", "conns", "trans/s", "p99 µs", "rate, p50 ×kernel", "rate, p50 ×gVisor"},
 		{"1 B", "kernel", "20000", "40.0", "90.0", " - "},
 		{"1 B", " gotapip ", "10000", "80.0", "0.50×, 2.00×", "p50≤1.5× kernel NOT met"},
 		{"1 B", "gvisor", "n/a", "(" + gvisorMissing + ")"},
 		{"1 B", "64", " gotapip ", "60000", "1.20×, 0.83×", "≥1× gVisor met"},
 		{"1 B", "64", "gvisor", "50000"},
-	} {
-		for _, s := range w {
-			if !strings.Contains(lines[i], s) {
-				t.Errorf("line %d lacks %q:\n%s", i, s, lines[i])
-			}
-		}
-	}
+	})
 	if strings.Count(lines[2], "×, ") != 1 { // one pair: the kernel's
 		t.Errorf("gotapip at one connection has a gVisor ratio without a gVisor cell:\n%s", lines[2])
 	}
