@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +48,8 @@ func newGVisorTarget(bin, ns string) (*gvisorTarget, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, naError{gvisorMissing}
 	}
-	return &gvisorTarget{bin: bin, ns: ns}, nil
+	abs, err := filepath.Abs(bin) // ip netns exec would look a bare name up in PATH
+	return &gvisorTarget{bin: abs, ns: ns}, err
 }
 
 func (g *gvisorTarget) name() string  { return targetGVisor }

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -75,6 +76,9 @@ func impairFor(o options, topo *topology, t target, sc string) (*impairment, str
 	imp := &impairment{topo: topo}
 	switch {
 	case strings.HasSuffix(sc, "-loss"):
+		if _, err := exec.LookPath("nft"); err != nil {
+			return nil, "needs nft(8): make deps (apt-get install nftables)", nil
+		}
 		imp.lossPct = o.lossPct
 		return imp, "", imp.addLoss()
 	case strings.HasSuffix(sc, "-reorder"):
@@ -114,7 +118,7 @@ func (i *impairment) addLoss() error {
 		"add rule netdev " + lossTable + " dropping " + rule,
 	}, " ; ")
 	if err := nsExec(i.topo.client, "nft", router); err != nil {
-		return fmt.Errorf("loss (is nftables installed? make deps): %w", err)
+		return fmt.Errorf("loss: %w", err)
 	}
 	if err := nsExec(i.topo.peer, "nft", peer); err != nil {
 		return err

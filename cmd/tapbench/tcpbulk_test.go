@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -164,5 +165,25 @@ func wantInLines(t *testing.T, lines []string, want [][]string) {
 				t.Errorf("line %d lacks %q:\n%s", i, s, lines[i])
 			}
 		}
+	}
+}
+
+func TestMissingGVisorIsNA(t *testing.T) {
+	_, err := newGVisorTarget(t.TempDir()+"/gvisor-target", "tb-0-client")
+	var na naError
+	if !errors.As(err, &na) || na.reason != gvisorMissing {
+		t.Fatalf("a missing binary: %v, want n/a %q", err, gvisorMissing)
+	}
+	o, err := parseFlags([]string{"-scenarios", "tcp-rx,tcp-tx-loss,tcp-rr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all results
+	all.addNA(o, targetGVisor, na.reason)
+	if len(all.bulk) != 2 || all.bulk[1].Scenario != scTCPTxLoss || all.bulk[1].NA != gvisorMissing {
+		t.Errorf("bulk n/a cells %+v", all.bulk)
+	}
+	if len(all.rr) != 4 || all.rr[3].Size != 1024 || all.rr[3].Conns != 64 || all.rr[3].NA != gvisorMissing {
+		t.Errorf("tcp-rr n/a cells %+v", all.rr)
 	}
 }
