@@ -113,14 +113,17 @@ fuzz:
 	$(MAKE) fuzz-short FUZZTIME=5000000x
 
 # Go micro-benchmarks (bench-results/go.txt, for benchstat), then the
-# end-to-end run against the kernel in namespaces of its own
-# (bench-results/e2e.json; needs root, skipped without). BENCHFLAGS go to
-# tapbench, e.g. BENCHFLAGS="-runs 5 -duration 5s"; see doc/performance.md.
+# end-to-end run against the kernel and gVisor in namespaces of its own
+# (bench-results/e2e.json; needs root, skipped without; about 10 min).
+# gvisor-target is built first; if it cannot be (no module proxy), the
+# gVisor cells are n/a and the rest runs. BENCHFLAGS go to tapbench, e.g.
+# BENCHFLAGS="-runs 5 -tcp-runs 3"; see doc/performance.md.
 bench:
 	@mkdir -p bench-results
 	@$(GO) test -run='^$$' -bench=. -benchmem ./... > bench-results/go.txt 2>&1; st=$$?; \
 		cat bench-results/go.txt; exit $$st
-	$(GO) run ./cmd/tapbench -json bench-results/e2e.json $(BENCHFLAGS)
+	@$(MAKE) --no-print-directory gvisor-target || echo "bench: make gvisor-target failed: the gvisor cells will be n/a"
+	$(GO) run ./cmd/tapbench -json bench-results/e2e.json -gvisor bin/gvisor-target $(BENCHFLAGS)
 
 clean:
 	rm -f $(BIN)

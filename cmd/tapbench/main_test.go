@@ -13,7 +13,7 @@ func TestParseFlagsTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"kernel", "gotapip", "gotapip-packet"}; !slices.Equal(o.targets, want) {
+	if want := []string{"kernel", "gotapip", "gotapip-nooffload", "gotapip-packet", "gvisor"}; !slices.Equal(o.targets, want) {
 		t.Errorf("default targets %q, want %q", o.targets, want)
 	}
 	if o, err = parseFlags([]string{"-targets", "gotapip-packet,kernel"}); err != nil || !slices.Equal(o.targets, []string{"gotapip-packet", "kernel"}) {

@@ -75,11 +75,18 @@ func nsExec(ns string, cmd ...string) error {
 
 // nsCommand is an exec.Cmd that runs argv inside ns. ip netns exec execs
 // argv in place, so the child's PID is argv's PID. The child gets SIGTERM
-// if tapbench dies.
+// if tapbench dies, and has a process group of its own: Ctrl-C reaches
+// tapbench only, which stops the child.
 func nsCommand(ns string, argv ...string) *exec.Cmd {
 	c := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
-	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 	return c
+}
+
+// nsOutput runs cmd inside ns and returns its output.
+func nsOutput(ns string, cmd ...string) (string, error) {
+	out, err := exec.Command("ip", append([]string{"netns", "exec", ns}, cmd...)...).CombinedOutput()
+	return string(out), err
 }
 
 // inNetns runs f on an OS thread that has joined namespace ns and returns
@@ -121,17 +128,23 @@ func inNetns(ns string, f func() error) error {
 // topology is the namespaces and links of one tapbench run:
 //
 //	client ns: tapbench's sockets; veth tbv0 10.77.1.2/24; TAP gtb0 10.77.0.2/24;
-//	           veth tbv2 10.77.2.2/24 (offloads on, as tbv0)
+//	           veth tbv2 10.77.2.2/24 (offloads on, as tbv0); TAP gvb0
+//	           10.77.3.2/24 (made by the gVisor target, gvisor.go); veth
+//	           tbv9 10.77.9.1/24 toward the peer ns (impair.go)
 //	server ns: veth tbv1 10.77.1.1/24 (the kernel target)
 //	stack ns:  veth tbv3, up, no address (gotapip-packet: tapip -dev packet:tbv3)
+//	peer ns:   veth tbv8 10.77.9.2/24: the kernel's TCP end of the loss cells
 //	our stack: 10.77.0.1 behind gtb0 (made by tapip inside the client ns);
 //	           10.77.2.1 on tbv3 (tapip in the stack ns)
+//	gVisor:    10.77.3.1 behind gvb0 (in the client ns)
 //
 // The stack namespace and the second veth pair exist only when the
-// gotapip-packet target is measured.
+// gotapip-packet target is measured, the peer namespace only when a loss
+// cell is.
 type topology struct {
 	client, server string
 	stack          string // "" when not made
+	peer           string // "" when not made (impair.go)
 	made           []string
 }
 
@@ -158,18 +171,23 @@ func clientDev(dst [4]byte) string {
 		return tapName
 	case ip4(packetStackAddr):
 		return packetClientDev
+	case ip4(gvisorAddr):
+		return gvisorTap
 	}
 	return "tbv0"
 }
 
 // setupTopology makes the namespaces and the veth pairs (the stack
-// namespace only if withPacket). On error what was made is already
-// removed.
-func setupTopology(withPacket bool) (*topology, error) {
+// namespace only if withPacket, the peer namespace only if withPeer). On
+// error what was made is already removed.
+func setupTopology(withPacket, withPeer bool) (*topology, error) {
 	t := &topology{client: netnsName("client"), server: netnsName("server")}
 	err := t.build()
 	if err == nil && withPacket {
 		err = t.buildPacket()
+	}
+	if err == nil && withPeer {
+		err = t.buildPeer()
 	}
 	if err != nil {
 		t.cleanup()

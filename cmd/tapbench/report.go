@@ -4,11 +4,9 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 )
 
 // runSummary is one run reduced to the figures the table shows.
@@ -60,34 +58,19 @@ func summarize(r runResult, hasProc bool) runSummary {
 
 // medianOf takes the median of each figure over runs independently.
 func medianOf(runs []runSummary) runSummary {
-	pick := func(f func(runSummary) float64) float64 {
-		xs := make([]float64, len(runs))
-		for i, r := range runs {
-			xs[i] = f(r)
-		}
-		return median(xs)
-	}
-	m := runSummary{
+	pick := func(f func(runSummary) float64) float64 { return medianBy(runs, f) }
+	return runSummary{
 		RepliesPerSec: pick(func(r runSummary) float64 { return r.RepliesPerSec }),
 		P50us:         pick(func(r runSummary) float64 { return r.P50us }),
 		P99us:         pick(func(r runSummary) float64 { return r.P99us }),
 		LossPct:       pick(func(r runSummary) float64 { return r.LossPct }),
+		ProcCPUus:     medianOpt(runs, func(r runSummary) *float64 { return r.ProcCPUus }),
 		MachineCPUus:  pick(func(r runSummary) float64 { return r.MachineCPUus }),
 		GenCPUus:      pick(func(r runSummary) float64 { return r.GenCPUus }),
 		Sent:          uint64(pick(func(r runSummary) float64 { return float64(r.Sent) })),
 		Replies:       uint64(pick(func(r runSummary) float64 { return float64(r.Replies) })),
 		Lost:          uint64(pick(func(r runSummary) float64 { return float64(r.Lost) })),
 	}
-	if len(runs) > 0 && runs[0].ProcCPUus != nil {
-		v := pick(func(r runSummary) float64 {
-			if r.ProcCPUus == nil {
-				return math.NaN()
-			}
-			return *r.ProcCPUus
-		})
-		m.ProcCPUus = &v
-	}
-	return m
 }
 
 // formatTable prints the results, one row per cell, in the order given.
@@ -183,14 +166,4 @@ func goal(r ratio) string {
 		return fmt.Sprintf("rate≥1.5× %s", mark(r.Rate >= 1.5))
 	}
 	return ""
-}
-
-// report is the JSON file.
-type report struct {
-	Time     time.Time         `json:"time"`
-	Machine  map[string]string `json:"machine"`
-	Settings map[string]string `json:"settings"`
-	Results  []result          `json:"results"`
-	Ratios   []ratio           `json:"ratios"`
-	TCP      []tcpResult       `json:"tcp,omitempty"`
 }

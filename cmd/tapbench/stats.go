@@ -33,3 +33,27 @@ func median(xs []float64) float64 {
 	}
 	return (s[n/2-1] + s[n/2]) / 2
 }
+
+// medianBy is the median over runs of the figure f picks from each.
+func medianBy[T any](runs []T, f func(T) float64) float64 {
+	xs := make([]float64, len(runs))
+	for i, r := range runs {
+		xs[i] = f(r)
+	}
+	return median(xs)
+}
+
+// medianOpt is medianBy for a figure some targets lack (nil): nil when
+// the first run has none.
+func medianOpt[T any](runs []T, f func(T) *float64) *float64 {
+	if len(runs) == 0 || f(runs[0]) == nil {
+		return nil
+	}
+	v := medianBy(runs, func(r T) float64 {
+		if p := f(r); p != nil {
+			return *p
+		}
+		return math.NaN()
+	})
+	return &v
+}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
 )
 
@@ -18,7 +17,8 @@ import (
 // namespace's kernel TCP against each target. The kernel target is the
 // server namespace's kernel over the veth pair (its own veth-to-veth
 // figure), with a small user-space sink or source (tapbench -tcp-sink,
-// -tcp-send) as the application; our targets run the shell's snc:
+// -tcp-send) as the application; our targets run the shell's snc, gVisor's
+// its own program (gvisor.go):
 //
 //	tcp-rx (the target receives): tapbench connects to port 5001 and writes
 //	  for the run's time, then half-closes and waits for the target to
@@ -27,6 +27,8 @@ import (
 //	tcp-tx (the target sends): tapbench listens on its address toward the
 //	  target, port 5002, has the target connect (snc -c ADDR:5002 <
 //	  /dev/zero, or tapbench -tcp-send) and reads for the run's time.
+//	tcp-rx-loss, tcp-tx-loss: the same through a lossy hop (impair.go).
+//	tcp-tx-reorder: tcp-tx with tapip's netem reordering what our stack sends.
 //
 // Figures per run: MB/s (10^6 bytes), CPU µs per MB of the application
 // process (tapip: stack and snc together; the kernel's sink or source: its
@@ -34,8 +36,11 @@ import (
 // and of the whole machine.
 
 const (
-	scTCPRx = "tcp-rx" // the target receives
-	scTCPTx = "tcp-tx" // the target sends
+	scTCPRx        = "tcp-rx" // the target receives
+	scTCPTx        = "tcp-tx" // the target sends
+	scTCPRxLoss    = "tcp-rx-loss"
+	scTCPTxLoss    = "tcp-tx-loss"
+	scTCPTxReorder = "tcp-tx-reorder"
 
 	tcpSinkPort   = 5001
 	tcpSourcePort = 5002
@@ -43,19 +48,27 @@ const (
 	tcpDrainWait  = 30 * time.Second // after the run: the target reads what is in flight
 )
 
-// tcpRun is one run of a TCP scenario.
+// bulkScenarios are the bulk cells, in the order the table shows them.
+var bulkScenarios = []string{scTCPRx, scTCPTx, scTCPRxLoss, scTCPTxLoss, scTCPTxReorder}
+
+// targetSends says whether the target is the sender in scenario sc.
+func targetSends(sc string) bool { return strings.HasPrefix(sc, scTCPTx) }
+
+// tcpRun is one run of a TCP bulk scenario.
 type tcpRun struct {
 	MBps         float64  `json:"mb_per_sec"`
 	ProcCPUus    *float64 `json:"proc_cpu_us_per_mb,omitempty"`
 	MachineCPUus float64  `json:"machine_cpu_us_per_mb"`
 	Bytes        int64    `json:"bytes"`
 	Seconds      float64  `json:"seconds"`
+	Dropped      uint64   `json:"dropped_segments,omitempty"` // by the lossy hop (-loss cells)
 }
 
 // tcpResult is one (scenario, target) cell.
 type tcpResult struct {
 	Scenario string   `json:"scenario"`
 	Target   string   `json:"target"`
+	NA       string   `json:"na,omitempty"` // why it did not run
 	Median   tcpRun   `json:"median"`
 	Runs     []tcpRun `json:"runs,omitempty"`
 }
@@ -67,53 +80,65 @@ func clientAddrFor(dst [4]byte) string {
 		return tapPeerAddr
 	case ip4(packetStackAddr):
 		return packetClientAddr
+	case ip4(gvisorAddr):
+		return gvisorPeerAddr
 	}
 	return clientVeth
 }
 
-// measureTCP runs the TCP scenarios of o against t.
-func measureTCP(o options, topo *topology, t target, self string, stop *atomic.Bool) ([]tcpResult, error) {
-	var rs []tcpResult
-	for _, sc := range o.tcpScenarios {
-		res := tcpResult{Scenario: sc, Target: t.name()}
-		fmt.Fprintf(os.Stderr, "%s %s: ", t.name(), sc)
-		for i := 0; i < o.runs && !stop.Load(); i++ {
-			r, err := tcpRunOnce(o, topo, t, self, sc)
-			if err != nil {
-				fmt.Fprintln(os.Stderr)
-				return append(rs, res), fmt.Errorf("%s %s: %w", t.name(), sc, err)
-			}
-			fmt.Fprintf(os.Stderr, " %.1f MB/s", r.MBps)
-			res.Runs = append(res.Runs, r)
-		}
-		fmt.Fprintln(os.Stderr)
-		res.Median = tcpMedian(res.Runs)
-		rs = append(rs, res)
+// measureBulkCell runs the bulk scenario sc against t, o.tcpRuns times.
+func measureBulkCell(o options, topo *topology, t target, self, sc string, stop *atomic.Bool) (tcpResult, error) {
+	res := tcpResult{Scenario: sc, Target: t.name()}
+	imp, na, err := impairFor(o, topo, t, sc)
+	if na != "" || err != nil {
+		res.NA = na
+		return res, err
 	}
-	return rs, nil
+	defer imp.remove()
+	fmt.Fprintf(os.Stderr, "%s %s: ", t.name(), sc)
+	defer fmt.Fprintln(os.Stderr)
+	for i := 0; i < o.tcpRuns && !stop.Load(); i++ {
+		if err := imp.reset(); err != nil {
+			return res, err
+		}
+		r, err := tcpRunOnce(o, imp.peer(topo), t, self, sc)
+		if err != nil {
+			return res, fmt.Errorf("%s %s: %w", t.name(), sc, err)
+		}
+		r.Dropped = imp.dropped()
+		fmt.Fprintf(os.Stderr, " %.1f MB/s", r.MBps)
+		res.Runs = append(res.Runs, r)
+	}
+	if len(res.Runs) > 0 {
+		res.Median = tcpMedian(res.Runs)
+	}
+	return res, nil
 }
 
-func tcpRunOnce(o options, topo *topology, t target, self, sc string) (tcpRun, error) {
-	dst := t.addr()
-	host := fmt.Sprintf("%d.%d.%d.%d", dst[0], dst[1], dst[2], dst[3])
-	if sc == scTCPRx {
-		pid, err := startTCPSink(t, topo, self)
+// tcpRunOnce moves data for o.tcpDuration between the client's kernel TCP
+// in namespace ns and the target.
+func tcpRunOnce(o options, ns string, t target, self, sc string) (tcpRun, error) {
+	host := addrString(t.addr())
+	if !targetSends(sc) {
+		pid, err := startTCPSink(t, self)
 		if err != nil {
 			return tcpRun{}, err
 		}
-		conn, err := dialRetry(topo.client, fmt.Sprintf("%s:%d", host, tcpSinkPort))
+		conn, err := dialRetry(ns, fmt.Sprintf("%s:%d", host, tcpSinkPort))
 		if err != nil {
 			return tcpRun{}, err
 		}
 		defer conn.Close()
-		return measureBulk(o.duration, pid, func(end time.Time) (int64, error) { return sendUntil(conn, end) })
+		return measureBulk(o.tcpDuration, pid, func(end time.Time) (int64, error) { return sendUntil(conn, end) })
 	}
-	ln, err := listenIn(topo.client, fmt.Sprintf("%s:%d", clientAddrFor(dst), tcpSourcePort))
+	// The target connects to the client's address on its link; behind the
+	// lossy hop that is forwarded to the peer (impair.go).
+	ln, err := listenIn(ns, fmt.Sprintf(":%d", tcpSourcePort))
 	if err != nil {
 		return tcpRun{}, err
 	}
 	defer ln.Close()
-	pid, stopSender, err := startTCPSender(t, topo, self, clientAddrFor(dst))
+	pid, stopSender, err := startTCPSender(t, self, clientAddrFor(t.addr()))
 	if err != nil {
 		return tcpRun{}, err
 	}
@@ -124,7 +149,7 @@ func tcpRunOnce(o options, topo *topology, t target, self, sc string) (tcpRun, e
 		return tcpRun{}, fmt.Errorf("the target did not connect: %w", err)
 	}
 	defer conn.Close()
-	return measureBulk(o.duration, pid, func(end time.Time) (int64, error) { return readUntil(conn, end) })
+	return measureBulk(o.tcpDuration, pid, func(end time.Time) (int64, error) { return readUntil(conn, end) })
 }
 
 // measureBulk runs move for d between two CPU samples.
@@ -200,47 +225,15 @@ func readUntil(c net.Conn, end time.Time) (int64, error) {
 
 // tcpMedian takes the median of each figure over runs independently.
 func tcpMedian(runs []tcpRun) tcpRun {
-	pick := func(f func(tcpRun) float64) float64 {
-		xs := make([]float64, len(runs))
-		for i, r := range runs {
-			xs[i] = f(r)
-		}
-		return median(xs)
-	}
-	m := tcpRun{
+	pick := func(f func(tcpRun) float64) float64 { return medianBy(runs, f) }
+	return tcpRun{
 		MBps:         pick(func(r tcpRun) float64 { return r.MBps }),
+		ProcCPUus:    medianOpt(runs, func(r tcpRun) *float64 { return r.ProcCPUus }),
 		MachineCPUus: pick(func(r tcpRun) float64 { return r.MachineCPUus }),
 		Bytes:        int64(pick(func(r tcpRun) float64 { return float64(r.Bytes) })),
 		Seconds:      pick(func(r tcpRun) float64 { return r.Seconds }),
+		Dropped:      uint64(pick(func(r tcpRun) float64 { return float64(r.Dropped) })),
 	}
-	if len(runs) > 0 && runs[0].ProcCPUus != nil {
-		v := pick(func(r tcpRun) float64 { return *r.ProcCPUus })
-		m.ProcCPUus = &v
-	}
-	return m
 }
 
-// formatTCP prints the TCP cells and, beside each of ours, its ratio to
-// the kernel's figure in the same direction.
-func formatTCP(rs []tcpResult) string {
-	var b strings.Builder
-	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "scenario\ttarget\tMB/s\tapp CPU µs/MB\tmachine CPU µs/MB\tMB/s ours/kernel\tmachine CPU/MB ours/kernel\t")
-	for _, r := range rs {
-		m := r.Median
-		proc := "-"
-		if m.ProcCPUus != nil {
-			proc = fmt.Sprintf("%.0f", *m.ProcCPUus)
-		}
-		rate, cpu := "", ""
-		for _, k := range rs {
-			if r.Target != targetKernel && k.Target == targetKernel && k.Scenario == r.Scenario {
-				rate = fmt.Sprintf("%.2f×", div(m.MBps, k.Median.MBps))
-				cpu = fmt.Sprintf("%.2f×", div(m.MachineCPUus, k.Median.MachineCPUus))
-			}
-		}
-		fmt.Fprintf(w, "%s\t%s\t%.1f\t%s\t%.0f\t%s\t%s\t\n", r.Scenario, r.Target, m.MBps, proc, m.MachineCPUus, rate, cpu)
-	}
-	w.Flush()
-	return b.String()
-}
+func addrString(a [4]byte) string { return fmt.Sprintf("%d.%d.%d.%d", a[0], a[1], a[2], a[3]) }
