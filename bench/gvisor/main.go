@@ -103,6 +103,9 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer s.Close()
+	if vl, ok := link.(*vnetLink); ok {
+		defer vl.reportDrops()
+	}
 	switch cfg.mode {
 	case "send":
 		fmt.Println("ready")

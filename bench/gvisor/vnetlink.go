@@ -203,6 +203,13 @@ func (l *vnetLink) readLoop(d stack.NetworkDispatcher) {
 	}
 }
 
+// reportDrops says on stderr how many frames the link dropped, if any.
+func (l *vnetLink) reportDrops() {
+	if n := l.dropped.Load(); n > 0 {
+		fmt.Fprintf(os.Stderr, "gvisor-target: %d frames dropped (shorter than an Ethernet header, or for another MAC)\n", n)
+	}
+}
+
 // deliver hands one Ethernet frame to the stack if it is addressed to us
 // (or to a group), as a NIC's MAC filter would.
 func (l *vnetLink) deliver(d stack.NetworkDispatcher, frame buffer.Buffer) {
