@@ -29,7 +29,7 @@ FUZZ_TARGETS := \
 	./tcp:FuzzSeq \
 	./tcp:FuzzSegmentArrives
 
-.PHONY: all build run test unit cross fuzz fuzz-short bench lint deps demos clean
+.PHONY: all build run test unit cross fuzz fuzz-short bench lint deps demos clean gvisor-target
 
 all: build
 
@@ -121,6 +121,12 @@ bench:
 	@$(GO) test -run='^$$' -bench=. -benchmem ./... > bench-results/go.txt 2>&1; st=$$?; \
 		cat bench-results/go.txt; exit $$st
 	$(GO) run ./cmd/tapbench -json bench-results/e2e.json $(BENCHFLAGS)
+
+# gVisor's netstack on a TAP, the benchmark's other user-space target
+# (bench/gvisor/README.md). A module of its own, so gotapip does not depend
+# on gVisor: not part of test or cross; building it downloads gVisor.
+gvisor-target:
+	cd bench/gvisor && $(GO) build -o ../../bin/gvisor-target .
 
 clean:
 	rm -f $(BIN)
