@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -103,7 +102,7 @@ func dialRetry(ctx context.Context, s *stack.Stack, dst netip.AddrPort) (net.Con
 			return c, nil
 		}
 		if ctx.Err() != nil {
-			return nil, errors.New("stopped before connecting")
+			return nil, fmt.Errorf("stopped before connecting to %v", dst)
 		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("connect %v: %v (is the kernel side up and listening?)", dst, err)
