@@ -68,13 +68,18 @@ start_target() {
 	ip -n "$ns" link set "$tap" up
 }
 
-# stop_expect_zero: SIGTERM the target; it must exit 0.
-stop_expect_zero() {
-	kill "$target"
+# expect_clean_exit HOW: the target must have exited 0, saying nothing.
+expect_clean_exit() {
 	rc=0
 	wait "$target" || rc=$?
 	target=""
-	[ "$rc" = 0 ] || die "gvisor-target exited $rc on SIGTERM: $(cat "$tmp/err")"
+	[ "$rc" = 0 ] || die "gvisor-target exited $rc $1: $(cat "$tmp/err")"
+	[ ! -s "$tmp/err" ] || die "gvisor-target complained $1: $(cat "$tmp/err")"
+}
+
+stop_expect_clean() {
+	kill "$target"
+	expect_clean_exit "on SIGTERM"
 }
 
 kexec() { ip netns exec "$ns" "$@"; }
@@ -84,20 +89,17 @@ for offload in true false; do
 
 	start_target -offload="$offload" -mode sink -port "$port"
 	say "offload=$offload kernel -> gVisor sink: $(kexec python3 "$here/check.py" sink "$ours" "$port" "$secs" "$tap" "$frames")"
-	stop_expect_zero
+	stop_expect_clean
 
 	kexec python3 "$here/check.py" recv "$port" "$secs" "$tap" "$frames" >"$tmp/recv" &
 	receiver=$!
 	start_target -offload="$offload" -mode send -connect "$kern:$port"
 	wait "$receiver" || die "the kernel's receiver failed"
-	rc=0
-	wait "$target" || rc=$?
-	target=""
-	[ "$rc" = 0 ] || die "gvisor-target -mode send exited $rc: $(cat "$tmp/err")"
+	expect_clean_exit "after sending"
 	say "offload=$offload gVisor send -> kernel: $(cat "$tmp/recv")"
 
 	start_target -offload="$offload" -mode echo -port "$port"
 	say "offload=$offload echo: $(kexec python3 "$here/check.py" echo "$ours" "$port" 64 200 1024)"
-	stop_expect_zero
+	stop_expect_clean
 done
 say "check.sh: all passed"

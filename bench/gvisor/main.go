@@ -102,7 +102,13 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer func() {
+		s.Close()
+		// Removing the NIC detaches the link, which stops its reader;
+		// the descriptor closes only after (readv on a closed fd: EBADF).
+		s.RemoveNIC(nicID)
+		link.Wait()
+	}()
 	if vl, ok := link.(*vnetLink); ok {
 		defer vl.reportDrops()
 	}

@@ -91,11 +91,15 @@ func (*vnetLink) MaxHeaderLength() uint16                 { return header.Ethern
 func (*vnetLink) ARPHardwareType() header.ARPHardwareType { return header.ARPHardwareEther }
 func (*vnetLink) SetOnCloseAction(func())                 {}
 
-// Attach starts the reader on the first dispatcher; nil detaches.
+// Attach starts the reader on the first dispatcher; nil (the stack
+// removing the NIC) stops it for good, as fdbased does; Wait waits for it.
 func (l *vnetLink) Attach(d stack.NetworkDispatcher) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if d != nil && l.disp == nil {
+	switch {
+	case d == nil:
+		l.stop.Stop()
+	case l.disp == nil:
 		l.wg.Add(1)
 		go l.readLoop(d)
 	}
@@ -108,8 +112,9 @@ func (l *vnetLink) IsAttached() bool {
 	return l.disp != nil
 }
 
-// Close stops the reader; the caller owns and closes the descriptor.
-func (l *vnetLink) Close() { l.stop.Stop() }
+// Close does nothing: the reader stops on Attach(nil), and the caller owns
+// and closes the descriptor.
+func (*vnetLink) Close() {}
 
 func (l *vnetLink) Wait() { l.wg.Wait() }
 
