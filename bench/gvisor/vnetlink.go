@@ -156,58 +156,6 @@ func (l *vnetLink) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) 
 	return pkts.Len(), nil
 }
 
-// Frames up to copyLimit bytes are copied into a buffer of their size so
-// the 64 KB read buffer is reused; a larger frame keeps the buffer it was
-// read into and the reader takes a fresh one.
-const (
-	readBufLen = buffer.MaxChunkSize // a pooled chunk
-	readTail   = 64                  // 14 + 65535 exceeds one chunk by 13
-	copyLimit  = 2048
-)
-
-func (l *vnetLink) readLoop(d stack.NetworkDispatcher) {
-	defer l.wg.Done()
-	var vnet [vnetHdrLen]byte
-	head, tail := buffer.NewViewSize(readBufLen), buffer.NewViewSize(readTail)
-	iovs := []unix.Iovec{rawfile.IovecFromBytes(vnet[:]), rawfile.IovecFromBytes(head.AsSlice()), rawfile.IovecFromBytes(tail.AsSlice())}
-	for {
-		n, errno := rawfile.BlockingReadvUntilStopped(l.stop.EFD, l.fd, iovs)
-		if n == -1 {
-			return
-		}
-		if errno != 0 {
-			fmt.Fprintf(os.Stderr, "gvisor-target: reading the TAP: %v\n", errno)
-			return
-		}
-		n -= vnetHdrLen
-		if n < header.EthernetMinimumSize {
-			l.dropped.Add(1)
-			continue
-		}
-		var payload buffer.Buffer
-		switch {
-		case n <= copyLimit:
-			payload = buffer.MakeWithData(head.AsSlice()[:n])
-		case n <= readBufLen:
-			head.CapLength(n)
-			payload = buffer.MakeWithView(head)
-			head = buffer.NewViewSize(readBufLen)
-			iovs[1] = rawfile.IovecFromBytes(head.AsSlice())
-		default:
-			tail.CapLength(n - readBufLen)
-			payload = buffer.MakeWithView(head)
-			if err := payload.Append(tail); err != nil {
-				payload.Release()
-				l.dropped.Add(1)
-				continue
-			}
-			head, tail = buffer.NewViewSize(readBufLen), buffer.NewViewSize(readTail)
-			iovs[1], iovs[2] = rawfile.IovecFromBytes(head.AsSlice()), rawfile.IovecFromBytes(tail.AsSlice())
-		}
-		l.deliver(d, payload)
-	}
-}
-
 // reportDrops says on stderr how many frames the link dropped, if any.
 func (l *vnetLink) reportDrops() {
 	if n := l.dropped.Load(); n > 0 {
