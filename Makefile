@@ -29,7 +29,7 @@ FUZZ_TARGETS := \
 	./tcp:FuzzSeq \
 	./tcp:FuzzSegmentArrives
 
-.PHONY: all build run test unit cross fuzz fuzz-short bench lint deps demos clean
+.PHONY: all build run test unit cross fuzz fuzz-short bench lint deps demos clean gvisor-target
 
 all: build
 
@@ -124,6 +124,12 @@ bench:
 		cat bench-results/go.txt; exit $$st
 	@$(MAKE) --no-print-directory gvisor-target || echo "bench: make gvisor-target failed: the gvisor cells will be n/a"
 	$(GO) run ./cmd/tapbench -json bench-results/e2e.json -gvisor bin/gvisor-target $(BENCHFLAGS)
+
+# gVisor's netstack on a TAP, the benchmark's other user-space target
+# (bench/gvisor/README.md). A module of its own, so gotapip does not depend
+# on gVisor: not part of test or cross; building it downloads gVisor.
+gvisor-target:
+	cd bench/gvisor && $(GO) build -o ../../bin/gvisor-target .
 
 clean:
 	rm -f $(BIN)
