@@ -1,0 +1,69 @@
+package tcp
+
+// The connection's side of history.go: each hook costs a nil check of
+// c.hist while the connection does not record. Called with c.mu held.
+
+// startHistory begins recording, once established, if the stack records.
+func (c *Conn) startHistory() {
+	if c.hist == nil {
+		c.hist = c.p.hist.attach(c, c.p.clock.Now())
+	}
+}
+
+// congestionControl names the algorithm for the history's title.
+func (c *Conn) congestionControl() string { return "reno" }
+
+// historySample records c's state after an ACK or a timeout.
+func (c *Conn) historySample() {
+	h := c.hist
+	if h == nil {
+		return
+	}
+	s := Sample{
+		Una: c.sndUna, Nxt: c.sndNxt, Max: c.sndMax,
+		Cwnd: c.cc.cwnd, Ssthresh: c.cc.ssthresh,
+		SRTT: c.rtt.srtt, RTTVar: c.rtt.rttvar, RTO: c.rtt.current(),
+		InFlight: c.inFlight(), SndWnd: c.sndWnd,
+		State: c.state, Recovery: c.cc.inRecovery, Backoff: c.retries,
+	}
+	now := c.p.clock.Now()
+	h.mu.Lock()
+	s.At = now.Sub(h.began)
+	h.samples.add(s)
+	h.info.State = c.state
+	h.mu.Unlock()
+}
+
+// historySegment records a segment sent (out) or received; window is
+// the segment's window field, scaled.
+func (c *Conn) historySegment(out, rexmit bool, f Fields, dataLen int, window int, o *Options) {
+	h := c.hist
+	if h == nil {
+		return
+	}
+	r := SegmentRecord{Out: out, Rexmit: rexmit, Flags: f.Flags, Seq: f.Seq, Len: dataLen,
+		Ack: f.Ack, Window: window, NumSACK: o.NumSACK, SACK: o.SACK}
+	now := c.p.clock.Now()
+	h.mu.Lock()
+	r.At = now.Sub(h.began)
+	h.segments.add(r)
+	h.mu.Unlock()
+}
+
+// historyIn records a segment received.
+func (c *Conn) historyIn(hd Header, o *Options) {
+	if c.hist == nil {
+		return
+	}
+	f := Fields{Seq: hd.Seq(), Ack: hd.Ack(), Flags: hd.Flags()}
+	c.historySegment(false, false, f, len(hd.Payload()), int(hd.Window())<<c.sndWScale, o)
+}
+
+// endHistory marks the history closed when the connection ends.
+func (c *Conn) endHistory() {
+	if h := c.hist; h != nil {
+		h.mu.Lock()
+		h.ended, h.info.State = c.p.clock.Now(), Closed
+		h.mu.Unlock()
+	}
+}
