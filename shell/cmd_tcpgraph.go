@@ -62,15 +62,23 @@ func runTCPGraph(ctx context.Context, sh *Shell, args []string) error {
 		}
 		return tcpgraphList(sh.Out, p)
 	}
+	if g, ok := o.set['g']; ok && g != "seq" && g != "cwnd" {
+		return usage("-g %s: no such graph (seq or cwnd)", g)
+	}
 	h, err := tcpgraphFind(p, o.args)
 	if err != nil {
 		return err
 	}
-	switch {
-	case o.has('t'):
+	switch o.set['g'] {
+	case "seq":
+		_, err = tcpgraph.TimeSequence(sh.Out, h)
+		return err
+	case "cwnd":
+		_, err = tcpgraph.Congestion(sh.Out, h)
+		return err
+	}
+	if o.has('t') {
 		return tcpgraph.Samples(sh.Out, h)
-	case o.has('g'):
-		return tcpgraphOne(sh.Out, h, o.set['g'])
 	}
 	return tcpgraphFiles(sh.Out, h, o.set['o'])
 }
@@ -152,20 +160,6 @@ func tcpgraphFind(p *tcp.Protocol, args []string) (tcp.History, error) {
 		return tcp.History{}, fmt.Errorf("no connection recorded (tcpgraph on records those established from then on)")
 	}
 	return tcp.History{}, fmt.Errorf("no history of %s (tcpgraph lists the connections recorded)", strings.Join(args, " "))
-}
-
-// tcpgraphOne prints one graph.
-func tcpgraphOne(w io.Writer, h tcp.History, which string) error {
-	var err error
-	switch which {
-	case "seq":
-		_, err = tcpgraph.TimeSequence(w, h)
-	case "cwnd":
-		_, err = tcpgraph.Congestion(w, h)
-	default:
-		return usage("-g %s: no such graph (seq or cwnd)", which)
-	}
-	return err
 }
 
 // tcpgraphFiles writes both graphs to PREFIX-seq.svg and PREFIX-cwnd.svg

@@ -159,7 +159,6 @@ func (c *Conn) terminate() {
 		c.p.Stats.AttemptFails.Add(1)
 	}
 	c.setState(Closed)
-	c.endHistory()
 	c.stopTimers()
 	if !c.dead {
 		c.dead = true

@@ -172,7 +172,7 @@ func (hs *histories) attach(c *Conn, now time.Time) *history {
 		hs.list = append(hs.list[:i], hs.list[i+1:]...)
 	}
 	h := &history{began: now}
-	h.info = History{Local: c.local, Remote: c.remote, ISS: c.iss, IRS: c.irs, MSS: c.mss,
+	h.info = History{Local: c.local, Remote: c.remote, State: c.state, ISS: c.iss, IRS: c.irs, MSS: c.mss,
 		Algorithm: c.congestionControl(), RingEntries: hs.entries}
 	h.samples.buf = make([]Sample, hs.entries)
 	h.segments.buf = make([]SegmentRecord, hs.entries)

@@ -30,7 +30,6 @@ func (c *Conn) historySample() {
 	h.mu.Lock()
 	s.At = now.Sub(h.began)
 	h.samples.add(s)
-	h.info.State = c.state
 	h.mu.Unlock()
 }
 
@@ -59,11 +58,14 @@ func (c *Conn) historyIn(hd Header, o *Options) {
 	c.historySegment(false, false, f, len(hd.Payload()), int(hd.Window())<<c.sndWScale, o)
 }
 
-// endHistory marks the history closed when the connection ends.
-func (c *Conn) endHistory() {
+// historyState notes a change of state; CLOSED ends the history.
+func (c *Conn) historyState() {
 	if h := c.hist; h != nil {
 		h.mu.Lock()
-		h.ended, h.info.State = c.p.clock.Now(), Closed
+		h.info.State = c.state
+		if c.state == Closed {
+			h.ended = c.p.clock.Now()
+		}
 		h.mu.Unlock()
 	}
 }

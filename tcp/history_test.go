@@ -114,6 +114,7 @@ func TestHistoriesBounded(t *testing.T) {
 	p.SetHistory(MinHistoryEntries)
 	conn := func(i int) *Conn {
 		c := p.newConn(ourPort, netip.AddrPortFrom(peerAddr, uint16(40000+i)))
+		c.setState(Established)
 		c.startHistory()
 		return c
 	}
@@ -126,7 +127,7 @@ func TestHistoriesBounded(t *testing.T) {
 	if c := conn(MaxHistories); c.hist != nil {
 		t.Fatal("recorded past MaxHistories live connections")
 	}
-	cs[3].endHistory()
+	cs[3].setState(Closed)
 	if c := conn(MaxHistories + 1); c.hist == nil {
 		t.Fatal("not recorded after a connection closed")
 	}
