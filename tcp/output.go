@@ -135,7 +135,7 @@ func (c *Conn) send(seq Seq, flags Flags, n int) error {
 		c.p.Stats.OutSegs.Add(1)
 	}
 	if c.hist != nil {
-		c.historySegment(true, rexmit, f, n, int(f.Window)<<c.rcvWScale, &o)
+		c.historySegment(c.p.clock.Now(), true, rexmit, f, n, int(f.Window)<<c.rcvWScale, &o)
 	}
 	return c.p.transmit(c.local, c.remote, f, &o, &c.snd, seq.Sub(c.sndBase), n)
 }
