@@ -2,7 +2,6 @@ package shell_test
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotapip/gotapip/internal/svgtest"
 	"github.com/gotapip/gotapip/tcp"
 )
 
@@ -101,11 +101,15 @@ func TestTCPGraphOfATransfer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := countClass(t, seq, "rexmit"); n != rexmits {
+	if n := len(svgtest.ByClass(svgtest.Parse(t, seq), "path", "rexmit")); n != rexmits {
 		t.Errorf("%d retransmission bars, want %d", n, rexmits)
 	}
-	if _, err := os.ReadFile(prefix + "-cwnd.svg"); err != nil {
+	cwnd, err := os.ReadFile(prefix + "-cwnd.svg")
+	if err != nil {
 		t.Fatal(err)
+	}
+	if n := len(svgtest.ByClass(svgtest.Parse(t, cwnd), "polyline", "cwnd")); n != 1 {
+		t.Errorf("%d cwnd lines, want 1", n)
 	}
 	client.out.Reset()
 	if err := client.sh.Execute(t.Context(), "tcpgraph -t"); err != nil {
@@ -120,28 +124,5 @@ func TestTCPGraphOfATransfer(t *testing.T) {
 	}
 	if err := client.sh.Execute(t.Context(), "tcpgraph -t 10.0.0.9:1"); err == nil || !strings.HasPrefix(err.Error(), "tcpgraph: no history of 10.0.0.9:1 ") {
 		t.Errorf("error %v for a connection never recorded", err)
-	}
-}
-
-// countClass parses doc as XML and counts the elements of class class.
-func countClass(t *testing.T, doc []byte, class string) int {
-	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(doc))
-	n := 0
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return n
-		}
-		if err != nil {
-			t.Fatalf("not well-formed: %v", err)
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			for _, a := range se.Attr {
-				if a.Name.Local == "class" && a.Value == class {
-					n++
-				}
-			}
-		}
 	}
 }

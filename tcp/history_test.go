@@ -7,11 +7,18 @@ import (
 	"time"
 )
 
-// A segment lost in a window of ten (segment 2): the history holds one
-// sample per ACK processed (the handshake's and the five the peer sends),
-// every ACK as received with its SACK blocks, and every data segment
-// sent, exactly one of them marked as a retransmission: segment 2's.
-func TestHistoryRecordsLossAndRecovery(t *testing.T) {
+// lossPlay is a connection that lost segment 2 of the ten of its
+// initial window, recorded: the peer ACKs 0 and 1 at 5 ms, then sends
+// three duplicate ACKs SACKing 3 on (the third brings the retransmission,
+// at 5 ms), then at 10 ms an ACK of all sent so far (end).
+type lossPlay struct {
+	n   *testNet
+	c   *Conn
+	seg func(int) Seq
+	end Seq
+}
+
+func playLoss(t *testing.T) lossPlay {
 	n := newTestNet(t, nil)
 	if err := n.p.SetHistory(64); err != nil {
 		t.Fatal(err)
@@ -27,6 +34,16 @@ func TestHistoryRecordsLossAndRecovery(t *testing.T) {
 	n.clk.Advance(5 * time.Millisecond)
 	end := c.sndMax
 	pr.sackAck(end)
+	return lossPlay{n, c, seg, end}
+}
+
+// A segment lost in a window of ten (segment 2): the history holds one
+// sample per ACK processed (the handshake's and the five the peer sends),
+// every ACK as received with its SACK blocks, and every data segment
+// sent, exactly one of them marked as a retransmission: segment 2's.
+func TestHistoryRecordsLossAndRecovery(t *testing.T) {
+	play := playLoss(t)
+	n, c, seg, end := play.n, play.c, play.seg, play.end
 	h, ok := n.p.History(ourPort, peerPort)
 	if !ok {
 		t.Fatal("no history of the connection")

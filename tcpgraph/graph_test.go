@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotapip/gotapip/internal/svgtest"
 	"github.com/gotapip/gotapip/tcp"
 )
 
@@ -67,26 +68,26 @@ func TestTimeSequenceGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es := parseSVG(t, buf.Bytes())
+	es := svgtest.Parse(t, buf.Bytes())
 	if want := (SeqStats{From: "10.0.0.1:50000", To: "10.0.0.2:9", Data: 11, Rexmits: 1, ACKs: 5, SACKs: 3}); st != want {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}
-	data, rexmit := byClass(es, "path", "data"), byClass(es, "path", "rexmit")
-	if len(data) != 10 || len(rexmit) != 1 || len(byClass(es, "text", "rexmit-mark")) != 1 {
-		t.Fatalf("%d data bars, %d retransmission bars, %d R marks; want 10, 1, 1", len(data), len(rexmit), len(byClass(es, "text", "rexmit-mark")))
+	data, rexmit := svgtest.ByClass(es, "path", "data"), svgtest.ByClass(es, "path", "rexmit")
+	if len(data) != 10 || len(rexmit) != 1 || len(svgtest.ByClass(es, "text", "rexmit-mark")) != 1 {
+		t.Fatalf("%d data bars, %d retransmission bars, %d R marks; want 10, 1, 1", len(data), len(rexmit), len(svgtest.ByClass(es, "text", "rexmit-mark")))
 	}
-	toTime := axisMap(t, es, "xtick", "xlabel", "x1")
-	toSeq := axisMap(t, es, "ytick", "ylabel", "y1")
-	x, y0, y1 := barOf(t, rexmit[0].attr["d"])
+	toTime := svgtest.AxisMap(t, es, "xtick", "xlabel", "x1")
+	toSeq := svgtest.AxisMap(t, es, "ytick", "ylabel", "y1")
+	x, y0, y1 := svgtest.Bar(t, rexmit[0].Attr["d"])
 	if at, lo, hi := toTime(x), toSeq(y0), toSeq(y1); math.Abs(at-0.014) > 1e-4 || math.Abs(lo-2001) > 40 || math.Abs(hi-3001) > 40 {
 		t.Errorf("retransmission bar at %.5f s over %.0f-%.0f, want 0.014 s over 2001-3001", at, lo, hi)
 	}
 	for _, class := range []string{"ack", "window"} {
-		lines := byClass(es, "polyline", class)
+		lines := svgtest.ByClass(es, "polyline", class)
 		if len(lines) != 1 {
 			t.Fatalf("%d %s lines, want 1", len(lines), class)
 		}
-		pts := points(t, lines[0].attr["points"])
+		pts := svgtest.Points(t, lines[0].Attr["points"])
 		if len(pts) != 2*5 {
 			t.Errorf("%s line: %d points, want 2 per ACK (10)", class, len(pts))
 		}
@@ -96,11 +97,11 @@ func TestTimeSequenceGraph(t *testing.T) {
 			}
 		}
 	}
-	if got := byClass(es, "line", "sack"); len(got) != 3 {
+	if got := svgtest.ByClass(es, "line", "sack"); len(got) != 3 {
 		t.Errorf("%d SACK lines, want 3", len(got))
 	}
-	inViewBox(t, es)
-	if title := byClass(es, "text", "title"); len(title) != 1 || !strings.Contains(title[0].text, "10.0.0.1:50000 → 10.0.0.2:9 (reno)") {
+	svgtest.InViewBox(t, es)
+	if title := svgtest.ByClass(es, "text", "title"); len(title) != 1 || !strings.Contains(title[0].Text, "10.0.0.1:50000 → 10.0.0.2:9 (reno)") {
 		t.Errorf("title %v, want the connection and the algorithm", title)
 	}
 }
@@ -115,33 +116,33 @@ func TestCongestionGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es := parseSVG(t, buf.Bytes())
+	es := svgtest.Parse(t, buf.Bytes())
 	if want := (CwndStats{Samples: 6, Recoveries: 1, Timeouts: 1, MaxCwnd: 12000}); st != want {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}
-	if n, m := len(byClass(es, "rect", "recovery")), len(byClass(es, "line", "rto")); n != 2 || m != 1 {
+	if n, m := len(svgtest.ByClass(es, "rect", "recovery")), len(svgtest.ByClass(es, "line", "rto")); n != 2 || m != 1 {
 		t.Errorf("%d recovery bands (one per panel), %d timeout lines; want 2, 1", n, m)
 	}
-	cwnd := byClass(es, "polyline", "cwnd")
-	if len(cwnd) != 1 || len(points(t, cwnd[0].attr["points"])) != 2*6-1 {
+	cwnd := svgtest.ByClass(es, "polyline", "cwnd")
+	if len(cwnd) != 1 || len(svgtest.Points(t, cwnd[0].Attr["points"])) != 2*6-1 {
 		t.Fatalf("cwnd: %d lines, want one of 11 points (a step per sample)", len(cwnd))
 	}
-	ss := byClass(es, "polyline", "ssthresh")
-	if len(ss) != 1 || len(points(t, ss[0].attr["points"])) != 3 {
+	ss := svgtest.ByClass(es, "polyline", "ssthresh")
+	if len(ss) != 1 || len(svgtest.Points(t, ss[0].Attr["points"])) != 3 {
 		t.Errorf("ssthresh: %d lines, want one from the first finite sample (3 points)", len(ss))
 	}
 	var panels []int // where each panel's axes begin
 	for i, e := range es {
-		if e.name == "g" && e.attr["class"] == "axes" {
+		if e.Name == "g" && e.Attr["class"] == "axes" {
 			panels = append(panels, i)
 		}
 	}
 	if len(panels) != 2 {
 		t.Fatalf("%d panels, want 2", len(panels))
 	}
-	axisMap(t, es[panels[0]:panels[1]], "xtick", "xlabel", "x1")
-	axisMap(t, es[panels[1]:], "xtick", "xlabel", "x1")
-	inViewBox(t, es)
+	svgtest.AxisMap(t, es[panels[0]:panels[1]], "xtick", "xlabel", "x1")
+	svgtest.AxisMap(t, es[panels[1]:], "xtick", "xlabel", "x1")
+	svgtest.InViewBox(t, es)
 }
 
 // The samples as text: a header and one line per sample, the sequence
@@ -173,6 +174,6 @@ func TestEmptyHistory(t *testing.T) {
 		if err := draw(&buf); err != nil {
 			t.Fatal(err)
 		}
-		inViewBox(t, parseSVG(t, buf.Bytes()))
+		svgtest.InViewBox(t, svgtest.Parse(t, buf.Bytes()))
 	}
 }

@@ -1,4 +1,7 @@
-package tcpgraph
+// Package svgtest reads SVG documents back for tests: parsed with
+// encoding/xml into elements, found by class, coordinates mapped back
+// to values through the axes' own tick labels.
+package svgtest
 
 import (
 	"bytes"
@@ -11,20 +14,20 @@ import (
 	"testing"
 )
 
-// element is one SVG element as parsed back: its name, attributes and
+// Element is one SVG element as parsed back: its name, attributes and
 // text.
-type element struct {
-	name string
-	attr map[string]string
-	text string
+type Element struct {
+	Name string
+	Attr map[string]string
+	Text string
 }
 
-// parseSVG decodes doc with encoding/xml, failing t unless it is one
+// Parse decodes doc with encoding/xml, failing t unless it is one
 // well-formed <svg> element, and returns its elements in document order.
-func parseSVG(t *testing.T, doc []byte) []*element {
+func Parse(t testing.TB, doc []byte) []*Element {
 	t.Helper()
 	d := xml.NewDecoder(bytes.NewReader(doc))
-	var all, open []*element
+	var all, open []*Element
 	roots := 0
 	for {
 		tok, err := d.Token()
@@ -36,9 +39,9 @@ func parseSVG(t *testing.T, doc []byte) []*element {
 		}
 		switch tok := tok.(type) {
 		case xml.StartElement:
-			e := &element{name: tok.Name.Local, attr: map[string]string{}}
+			e := &Element{Name: tok.Name.Local, Attr: map[string]string{}}
 			for _, a := range tok.Attr {
-				e.attr[a.Name.Local] = a.Value
+				e.Attr[a.Name.Local] = a.Value
 			}
 			if len(open) == 0 {
 				roots++
@@ -48,28 +51,28 @@ func parseSVG(t *testing.T, doc []byte) []*element {
 			open = open[:len(open)-1]
 		case xml.CharData:
 			if len(open) > 0 {
-				open[len(open)-1].text += string(tok)
+				open[len(open)-1].Text += string(tok)
 			}
 		}
 	}
-	if roots != 1 || len(all) == 0 || all[0].name != "svg" || all[0].attr["xmlns"] != "http://www.w3.org/2000/svg" {
+	if roots != 1 || len(all) == 0 || all[0].Name != "svg" || all[0].Attr["xmlns"] != "http://www.w3.org/2000/svg" {
 		t.Fatalf("want one <svg> root in the SVG namespace, got %d roots", roots)
 	}
 	return all
 }
 
-// byClass returns the elements named name of class class.
-func byClass(es []*element, name, class string) []*element {
-	var out []*element
+// ByClass returns the elements named name of class class.
+func ByClass(es []*Element, name, class string) []*Element {
+	var out []*Element
 	for _, e := range es {
-		if e.name == name && e.attr["class"] == class {
+		if e.Name == name && e.Attr["class"] == class {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-func float(t *testing.T, s string) float64 {
+func float(t testing.TB, s string) float64 {
 	t.Helper()
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -78,8 +81,8 @@ func float(t *testing.T, s string) float64 {
 	return v
 }
 
-// points parses a polyline's points into (x, y) pairs.
-func points(t *testing.T, s string) [][2]float64 {
+// Points parses a polyline's points into (x, y) pairs.
+func Points(t testing.TB, s string) [][2]float64 {
 	t.Helper()
 	var out [][2]float64
 	f := strings.Fields(strings.NewReplacer(",", " ").Replace(s))
@@ -89,8 +92,8 @@ func points(t *testing.T, s string) [][2]float64 {
 	return out
 }
 
-// barOf parses a data bar's path: its x, and the y of each end.
-func barOf(t *testing.T, d string) (x, y0, y1 float64) {
+// Bar parses a data bar's path: its x, and the y of each end.
+func Bar(t testing.TB, d string) (x, y0, y1 float64) {
 	t.Helper()
 	if _, err := fmt.Sscanf(d, "M%f %fV%f", &x, &y0, &y1); err != nil {
 		t.Fatalf("path %q: %v", d, err)
@@ -98,19 +101,19 @@ func barOf(t *testing.T, d string) (x, y0, y1 float64) {
 	return x, y0, y1
 }
 
-// axisMap reads the ticks of one axis (lines of tickClass, labels of
+// AxisMap reads the ticks of one axis (lines of tickClass, labels of
 // labelClass in the same order) and returns the map from pixels back to
 // values, failing t unless ticks and labels both increase.
-func axisMap(t *testing.T, es []*element, tickClass, labelClass, coord string) func(float64) float64 {
+func AxisMap(t testing.TB, es []*Element, tickClass, labelClass, coord string) func(float64) float64 {
 	t.Helper()
-	ticks, labels := byClass(es, "line", tickClass), byClass(es, "text", labelClass)
+	ticks, labels := ByClass(es, "line", tickClass), ByClass(es, "text", labelClass)
 	if len(ticks) < 2 || len(ticks) != len(labels) {
 		t.Fatalf("%d %s and %d %s, want as many, two at least", len(ticks), tickClass, len(labels), labelClass)
 	}
 	var px, val []float64
 	for i := range ticks {
-		px = append(px, float(t, ticks[i].attr[coord]))
-		val = append(val, labelValue(t, labels[i].text))
+		px = append(px, float(t, ticks[i].Attr[coord]))
+		val = append(val, labelValue(t, labels[i].Text))
 		if i > 0 && !(val[i] > val[i-1]) {
 			t.Fatalf("%s labels not increasing: %v", labelClass, val)
 		}
@@ -119,7 +122,7 @@ func axisMap(t *testing.T, es []*element, tickClass, labelClass, coord string) f
 }
 
 // labelValue parses a tick label: "0.25", "12k", "1.5M".
-func labelValue(t *testing.T, s string) float64 {
+func labelValue(t testing.TB, s string) float64 {
 	t.Helper()
 	mult := 1.0
 	switch {
@@ -131,32 +134,32 @@ func labelValue(t *testing.T, s string) float64 {
 	return float(t, s) * mult
 }
 
-// inViewBox fails t for any coordinate outside the viewBox.
-func inViewBox(t *testing.T, es []*element) {
+// InViewBox fails t for any coordinate outside the viewBox.
+func InViewBox(t testing.TB, es []*Element) {
 	t.Helper()
-	vb := strings.Fields(es[0].attr["viewBox"])
+	vb := strings.Fields(es[0].Attr["viewBox"])
 	if len(vb) != 4 {
-		t.Fatalf("viewBox %q", es[0].attr["viewBox"])
+		t.Fatalf("viewBox %q", es[0].Attr["viewBox"])
 	}
 	w, h := float(t, vb[2]), float(t, vb[3])
-	check := func(e *element, x, y float64) {
+	check := func(e *Element, x, y float64) {
 		if x < 0 || x > w || y < 0 || y > h || math.IsNaN(x+y) {
-			t.Errorf("<%s class=%q> at (%v, %v): outside the viewBox %v", e.name, e.attr["class"], x, y, vb)
+			t.Errorf("<%s class=%q> at (%v, %v): outside the viewBox %v", e.Name, e.Attr["class"], x, y, vb)
 		}
 	}
 	for _, e := range es {
 		for _, k := range [][2]string{{"x", "y"}, {"x1", "y1"}, {"x2", "y2"}} {
-			if x, ok := e.attr[k[0]]; ok {
-				check(e, float(t, x), float(t, e.attr[k[1]]))
+			if x, ok := e.Attr[k[0]]; ok {
+				check(e, float(t, x), float(t, e.Attr[k[1]]))
 			}
 		}
-		if p, ok := e.attr["points"]; ok {
-			for _, xy := range points(t, p) {
+		if p, ok := e.Attr["points"]; ok {
+			for _, xy := range Points(t, p) {
 				check(e, xy[0], xy[1])
 			}
 		}
-		if e.name == "path" {
-			x, y0, y1 := barOf(t, e.attr["d"])
+		if e.Name == "path" {
+			x, y0, y1 := Bar(t, e.Attr["d"])
 			check(e, x, y0)
 			check(e, x, y1)
 		}
