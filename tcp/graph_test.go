@@ -14,7 +14,7 @@ import (
 // with one segment lost: parsed back, its one retransmission bar (red,
 // marked R) stands over exactly the lost segment's bytes, at the time
 // it went again, read through the graph's own axes; every other data
-// segment is a black bar.
+// segment is a black bar; the ACK line steps at each of the five ACKs.
 func TestGraphShowsTheLoss(t *testing.T) {
 	h, lost, resent := tcp.RecordLoss(t)
 	var buf bytes.Buffer
@@ -22,10 +22,22 @@ func TestGraphShowsTheLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sent, acks := 0, 0 // data segments sent, ACKs received, as recorded
+	for _, s := range h.Segments {
+		switch {
+		case s.Out && s.Len > 0:
+			sent++
+		case !s.Out:
+			acks++
+		}
+	}
 	es := svgtest.Parse(t, buf.Bytes())
 	rexmit, data := svgtest.ByClass(es, "path", "rexmit"), svgtest.ByClass(es, "path", "data")
-	if len(rexmit) != 1 || len(svgtest.ByClass(es, "text", "rexmit-mark")) != 1 || len(data) != st.Data-1 {
-		t.Fatalf("%d retransmission bars and %d data bars of %d segments; want 1 and the rest", len(rexmit), len(data), st.Data)
+	if len(rexmit) != 1 || len(svgtest.ByClass(es, "text", "rexmit-mark")) != 1 || len(data) != sent-1 || st.Data != sent {
+		t.Fatalf("%d retransmission bars and %d data bars of %d segments sent; want 1 and the rest", len(rexmit), len(data), sent)
+	}
+	if ack := svgtest.ByClass(es, "polyline", "ack"); len(ack) != 1 || len(svgtest.Points(t, ack[0].Attr["points"])) != 2*acks || acks != 5 {
+		t.Errorf("the ACK line: want one, of two points for each of the 5 ACKs received (%d recorded)", acks)
 	}
 	toTime := svgtest.AxisMap(t, es, "xtick", "xlabel", "x1")
 	toSeq := svgtest.AxisMap(t, es, "ytick", "ylabel", "y1")
