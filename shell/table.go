@@ -29,6 +29,7 @@ func commandTable() []*Command {
 		echoCommand,
 		udpCommand,
 		ssCommand,
+		tcpgraphCommand,
 		sncCommand,
 		curlCommand,
 		dhclientCommand,

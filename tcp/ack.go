@@ -43,6 +43,7 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		c.sndWnd, c.sndWl1, c.sndWl2 = wnd, h.Seq(), ack
 		c.maxSndWnd = max(c.maxSndWnd, wnd)
 	}
+	c.historySample(c.lastRecv) // read as the segment arrived
 	return c.ourFINAcked()
 }
 

@@ -8,12 +8,19 @@ import (
 // The steady-state data path allocates nothing: two full-sized segments
 // in (checksum, demux, PAWS, window, buffer, an ACK out with timestamps
 // and the delayed-ACK rule), read by the application; a segment written,
-// sent, and acknowledged.
+// sent, and acknowledged. Recording the connection's history
+// (history.go) allocates nothing either.
 func TestDataPathAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops buffers at random under the race detector")
 	}
+	t.Run("default", func(t *testing.T) { dataPathAllocs(t, 0) })
+	t.Run("recording", func(t *testing.T) { dataPathAllocs(t, DefaultHistoryEntries) })
+}
+
+func dataPathAllocs(t *testing.T, history int) {
 	n := newTestNet(t, nil)
+	n.p.SetHistory(history)
 	c, pr := n.accept(synOptions(1))
 	n.discard = true
 	payload := bytes.Repeat([]byte("z"), 1448)

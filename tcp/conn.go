@@ -91,6 +91,7 @@ type Conn struct {
 	established   chan struct{} // closed when the handshake ends (or fails)
 	dead          bool          // out of the table
 	buffers       int           // bytes reserved for the rings
+	hist          *history      // nil unless recording (history.go)
 }
 
 // newConn makes a connection from local to remote in state CLOSED.

@@ -128,10 +128,14 @@ func (c *Conn) send(seq Seq, flags Flags, n int) error {
 	}
 	// sndMax counts the SYN from the start (prepare): the first SYN or
 	// SYN-ACK is new, a retransmission comes after an RTO (c.retries).
-	if flags&FlagSYN != 0 && c.retries > 0 || flags&FlagSYN == 0 && seq.LT(c.sndMax) && (n > 0 || flags&FlagFIN != 0) {
+	rexmit := flags&FlagSYN != 0 && c.retries > 0 || flags&FlagSYN == 0 && seq.LT(c.sndMax) && (n > 0 || flags&FlagFIN != 0)
+	if rexmit {
 		c.p.Stats.RetransSegs.Add(1)
 	} else {
 		c.p.Stats.OutSegs.Add(1)
+	}
+	if c.hist != nil {
+		c.historySegment(c.p.clock.Now(), true, rexmit, f, n, int(f.Window)<<c.rcvWScale, &o)
 	}
 	return c.p.transmit(c.local, c.remote, f, &o, &c.snd, seq.Sub(c.sndBase), n)
 }

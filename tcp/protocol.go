@@ -51,6 +51,7 @@ type Protocol struct {
 	conns     map[tuple]*Conn
 	listeners map[netip.AddrPort]*Listener
 	buffered  atomic.Int64 // bytes of ring held by every connection
+	hist      histories    // connections' histories (history.go)
 
 	secret [32]byte // RFC 6528's secret key; also keys SYN cookies
 

@@ -11,6 +11,7 @@ import (
 // ended (TIME-WAIT), to go to a listener instead. Called with c.mu held.
 func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 	c.lastRecv, c.keepProbes = c.p.clock.Now(), 0
+	c.historyIn(h, o)
 	flags := h.Flags()
 	if done, relisten := c.beforeSequenceCheck(h, o); done {
 		return relisten
@@ -195,5 +196,6 @@ func (c *Conn) establish() {
 	if c.keepAlive {
 		c.armKeep(c.keepIdle())
 	}
+	c.startHistory()
 	c.signalEstablished()
 }

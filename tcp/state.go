@@ -57,6 +57,7 @@ func (c *Conn) setState(s State) {
 		c.p.Stats.CurrEstab.Add(1)
 	}
 	c.state = s
+	c.historyState()
 	if c.p.tracing() {
 		c.traceEvent(TraceState, old.String()+" -> "+s.String())
 	}

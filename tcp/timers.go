@@ -128,6 +128,7 @@ func (c *Conn) onRtx() {
 	default:
 		c.cc.onTimeout(c.inFlight(), c.mss, c.sndMax)
 		c.sndNxt = c.sndUna
+		c.historySample(c.p.clock.Now())
 		c.output()
 		if c.sndNxt == c.sndUna { // nothing went (a zero window): send the head anyway
 			c.retransmitHead("RTO")

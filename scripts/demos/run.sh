@@ -2,7 +2,9 @@
 # Runs every demo in this folder on the simulated LAN (no root needed) and
 # checks its output against NAME.expected, after masking what changes from
 # run to run (times, RTTs, ages, the ICMP checksums and hex dumps that
-# ping's timestamp changes, TCP's ephemeral ports and timestamp values).
+# ping's timestamp changes, TCP's ephemeral ports and timestamp values,
+# the counts of ACKs and samples tcpgraph reports, which the timing of
+# delayed ACKs moves).
 # UPDATE=1 rewrites the expected files.
 #
 #   scripts/demos/run.sh [NAME...]      TAPIP=path/to/tapip (default ./tapip)
@@ -25,6 +27,8 @@ mask() {
 		-e 's/^(udp  -> -      UDP )[0-9]+( > 33[45][0-9]{2}: length 32)$/\1PORT\2/' \
 		-e 's/TS val [0-9]+ ecr [0-9]+/TS val X ecr X/' \
 		-e 's/(TCP |> |10\.0\.0\.1:)(49[0-9]{3}|5[0-9]{4}|6[0-5][0-9]{3})\b/\1PORT/g' \
+		-e 's/[0-9]+ ACKs, [0-9]+ SACK blocks/N ACKs, N SACK blocks/' \
+		-e 's/[0-9]+ samples, cwnd up to [0-9]+ segments/N samples, cwnd up to N segments/' \
 		-e 's/[[:space:]]+$//'
 }
 
