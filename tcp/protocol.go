@@ -51,6 +51,7 @@ type Protocol struct {
 	conns     map[tuple]*Conn
 	listeners map[netip.AddrPort]*Listener
 	buffered  atomic.Int64 // bytes of ring held by every connection
+	batch     ackBatch     // connections whose ACK waits for BatchEnd
 
 	secret [32]byte // RFC 6528's secret key; also keys SYN cookies
 

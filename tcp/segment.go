@@ -53,11 +53,7 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 		c.finArrives()
 	}
 	c.output()
-	if c.ackNow {
-		c.sendAck()
-	} else if c.ackPending > 0 {
-		c.armDelack()
-	}
+	c.ackAfterSegment()
 	return false
 }
 
