@@ -48,7 +48,11 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 	if !c.ackArrives(h, o) {
 		return false
 	}
+	before := c.rcvNxt
 	fin := c.dataArrives(h)
+	if c.rcvNxt != before {
+		c.measureRcvRTT(o, c.rcvNxt.Sub(before))
+	}
 	if fin {
 		c.finArrives()
 	}
@@ -188,6 +192,7 @@ func (c *Conn) establish() {
 	c.rtt.backoff = 0
 	c.cc.init(c.mss, c.iss)
 	c.stopRtx()
+	c.initRcvSpace()
 	if c.keepAlive {
 		c.armKeep(c.keepIdle())
 	}
