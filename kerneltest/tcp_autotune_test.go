@@ -70,6 +70,8 @@ func TestTCPReceiveAutotuningAgainstKernel(t *testing.T) {
 		t.Fatalf("received %d of %d bytes (%v), SHA-256 equal: %v", r.n, size, r.err, r.sum == sha256.Sum256(data))
 	}
 	in, def := ours.Info(), tcp.DefaultConfig().Rmem
+	st := &h.stack.TCP.Stats
+	t.Logf("segments in %d, out %d (ACKs: one a batch)", st.InSegs.Load(), st.OutSegs.Load())
 	t.Logf("our receive buffer %d (default %d, max %d), rcv_rtt %v rcv_space %d; the kernel's largest snd_wnd %d",
 		in.RcvBuf, def[1], def[2], in.RcvRTT, in.RcvSpace, maxSndWnd)
 	if in.RcvBuf <= def[1] || in.RcvBuf > def[2] {
