@@ -3,6 +3,7 @@
 package kerneltest
 
 import (
+	"context"
 	"crypto/sha256"
 	"net"
 	"syscall"
@@ -97,4 +98,39 @@ func kernelSndWnd(t *testing.T, c net.Conn) int {
 		t.Fatalf("TCP_INFO: %v", serr)
 	}
 	return int(info.Snd_wnd)
+}
+
+// 16 MB from our stack to a kernel receiver: the send buffer, 16 KB at
+// first (tcp_wmem's default), grows with the congestion window as Writes
+// find it full (Linux's tcp_sndbuf_expand), up to tcp_wmem's max, so
+// the window, not the buffer, limits the sender.
+func TestTCPSendBufferGrowsAgainstKernel(t *testing.T) {
+	const size = 16 << 20
+	h := newTapHost(t)
+	ln := kernelListen(t, h, "10.0.0.2:7600")
+	got := make(chan hashed, 1)
+	go func() { got <- hashAccepted(ln) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := h.stack.DialContext(ctx, "tcp", "10.0.0.2:7600")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := c.(*tcp.Conn)
+	defer ours.Close()
+	ours.SetWriteDeadline(time.Now().Add(sncTimeout))
+	data := stacktest.RandomBytes(size, 4)
+	if _, err := ours.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	in, def := ours.Info(), tcp.DefaultConfig().Wmem
+	ours.CloseWrite()
+	r := <-got
+	if r.err != nil || r.n != size || r.sum != sha256.Sum256(data) {
+		t.Fatalf("the kernel received %d of %d bytes (%v), SHA-256 equal: %v", r.n, size, r.err, r.sum == sha256.Sum256(data))
+	}
+	t.Logf("our send buffer %d (default %d, max %d), cwnd %d segments", in.SndBuf, def[1], def[2], in.Cwnd)
+	if in.SndBuf <= def[1] || in.SndBuf > def[2] {
+		t.Errorf("our send buffer is %d bytes after a 16 MB write, want grown past tcp_wmem's default %d, at most its max %d", in.SndBuf, def[1], def[2])
+	}
 }
