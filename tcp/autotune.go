@@ -42,7 +42,6 @@ func (c *Conn) copiedSeq() Seq { return c.rcvNxt.Add(-c.rcv.len()) }
 // the time since a window was advertised once RCV.NXT passes its right
 // edge (the minimum of these). Called with c.mu held.
 func (c *Conn) measureRcvRTT(o *Options, n int) {
-	now := c.p.clock.Now()
 	if c.tsOK {
 		if !o.HasTimestamp || o.TSEcr == 0 || n < min(c.rcvSegMax, c.rcvMSS) {
 			return
@@ -59,10 +58,11 @@ func (c *Conn) measureRcvRTT(o *Options, n int) {
 		}
 		return
 	}
+	if !c.rs.rttAt.IsZero() && c.rcvNxt.LT(c.rs.rttSeq) {
+		return
+	}
+	now := c.p.clock.Now()
 	if !c.rs.rttAt.IsZero() {
-		if c.rcvNxt.LT(c.rs.rttSeq) {
-			return
-		}
 		sample := max(now.Sub(c.rs.rttAt), time.Microsecond)
 		if c.rs.rtt == 0 || sample < c.rs.rtt {
 			c.rs.rtt = sample

@@ -14,10 +14,10 @@ import (
 // ACK a round trip old, as on a real path). It returns our
 // receive buffer's size after each round and the largest window we
 // advertised.
-func slowStart(t *testing.T, mod func(*Config), rounds int) (sizes []int, maxWnd int, n *testNet, c *Conn) {
+func slowStart(t *testing.T, mod func(*Config), syn *Options, rounds int) (sizes []int, maxWnd int, n *testNet, c *Conn) {
 	t.Helper()
 	n = newTestNet(t, mod)
-	c, pr := n.accept(synOptions(1))
+	c, pr := n.accept(syn)
 	rtt := 10 * time.Millisecond
 	edge := pr.nxt.Add(65535) // the SYN-ACK's window, unscaled
 	take := func() {          // our ACKs: the peer's view of our window and timestamp
@@ -68,7 +68,7 @@ func slowStart(t *testing.T, mod func(*Config), rounds int) (sizes []int, maxWnd
 // tcp_rmem's max and no further.
 func TestRecvBufferGrowsToTheBound(t *testing.T) {
 	const bound = 1 << 20
-	sizes, maxWnd, n, _ := slowStart(t, func(c *Config) { c.Rmem[2] = bound }, 10)
+	sizes, maxWnd, n, _ := slowStart(t, func(c *Config) { c.Rmem[2] = bound }, synOptions(1), 10)
 	def := DefaultConfig().Rmem[1]
 	if sizes[0] != def {
 		t.Errorf("after the first round trip (the initial window) the buffer is %d, want the default %d", sizes[0], def)
@@ -98,7 +98,7 @@ func TestRecvBufferGrowsToTheBound(t *testing.T) {
 func TestRecvBufferGrowthStopsAtTheStackBound(t *testing.T) {
 	cfg := DefaultConfig()
 	limit := cfg.Rmem[1] + cfg.Wmem[1] + 300_000
-	sizes, _, n, c := slowStart(t, func(c *Config) { c.MaxBuffered = limit }, 9)
+	sizes, _, n, c := slowStart(t, func(c *Config) { c.MaxBuffered = limit }, synOptions(1), 9)
 	last := sizes[len(sizes)-1]
 	if last <= cfg.Rmem[1] || last >= cfg.Rmem[2] {
 		t.Errorf("buffer sizes by round trip %v: want growth from %d, stopped by the stack's bound", sizes, cfg.Rmem[1])
@@ -116,7 +116,7 @@ func TestRecvBufferGrowthStopsAtTheStackBound(t *testing.T) {
 
 // net.ipv4.tcp_moderate_rcvbuf=0 keeps the buffer at tcp_rmem's default.
 func TestRecvBufferAutotuningOff(t *testing.T) {
-	sizes, _, _, c := slowStart(t, func(c *Config) { c.ModerateRcvbuf = false }, 8)
+	sizes, _, _, c := slowStart(t, func(c *Config) { c.ModerateRcvbuf = false }, synOptions(1), 8)
 	for _, s := range sizes {
 		if s != DefaultConfig().Rmem[1] {
 			t.Fatalf("buffer sizes by round trip %v with autotuning off, want %d throughout", sizes, DefaultConfig().Rmem[1])
@@ -124,5 +124,20 @@ func TestRecvBufferAutotuningOff(t *testing.T) {
 	}
 	if in := c.Info(); in.RcvRTT != 10*time.Millisecond || in.RcvSpace == 0 {
 		t.Errorf("rcv_rtt %v rcv_space %d: want the measure taken (10 ms) even with autotuning off", in.RcvRTT, in.RcvSpace)
+	}
+}
+
+// Without timestamps the receiver times a window's arrival instead: the
+// estimate is coarser (a window takes more than a round trip to fill
+// while the sender is slow-starting) and the growth slower, but it grows.
+func TestRecvBufferGrowsWithoutTimestamps(t *testing.T) {
+	syn := &Options{HasMSS: true, MSS: 1460, HasWScale: true, WScale: 7, SACKPermitted: true}
+	sizes, maxWnd, _, c := slowStart(t, nil, syn, 10)
+	def := DefaultConfig().Rmem[1]
+	if last := sizes[len(sizes)-1]; last <= def || maxWnd <= def {
+		t.Errorf("buffer sizes by round trip %v, largest window %d: want growth past the default %d", sizes, maxWnd, def)
+	}
+	if rtt := c.Info().RcvRTT; rtt < 10*time.Millisecond {
+		t.Errorf("rcv_rtt %v without timestamps, want at least the 10 ms round trip", rtt)
 	}
 }
