@@ -45,6 +45,6 @@
 // the net timer runs it), what it does at the end of each batch of frames
 // a poller read (RegisterBatchEnd: TCP's held ACKs) and its counters
 // (RegisterCounters: stat prints them), so neither Tick, the pollers nor
-// stat list the protocols. Nothing here is
-// global: two Stacks live side by side in one process.
+// stat list the protocols. Nothing here is global: two Stacks live side
+// by side in one process.
 package stack

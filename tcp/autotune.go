@@ -86,7 +86,9 @@ func (c *Conn) rcvSpaceAdjust() {
 	if copied > c.rs.space {
 		if c.p.Config().ModerateRcvbuf {
 			win := 2*copied + 16*c.rcvMSS
-			win += 2 * win * (copied - c.rs.space) / max(c.rs.space, 1)
+			if bound := c.rcvBufMax(); win < bound { // below 1 GB: the product fits
+				win += 2 * win * (copied - c.rs.space) / max(c.rs.space, 1)
+			}
 			c.growRecvBuffer(win)
 		}
 		c.rs.space = copied
@@ -94,11 +96,14 @@ func (c *Conn) rcvSpaceAdjust() {
 	c.rs.seq, c.rs.at = c.copiedSeq(), now
 }
 
+// rcvBufMax is the most the receive ring grows to: tcp_rmem's max, and
+// the largest window our shift can advertise (at most 1 GB).
+func (c *Conn) rcvBufMax() int { return min(c.p.Config().Rmem[2], 0xffff<<c.rcvWScale) }
+
 // growRecvBuffer grows the receive ring towards size bytes, within
-// tcp_rmem's max, the largest window our shift can advertise, and the
-// stack's bound; it keeps the data, in order or not.
+// rcvBufMax and the stack's bound; it keeps the data, in order or not.
 func (c *Conn) growRecvBuffer(size int) {
-	size = min(size, c.p.Config().Rmem[2], 0xffff<<c.rcvWScale)
+	size = min(size, c.rcvBufMax())
 	if grow := size - c.rcv.cap(); grow <= 0 || !c.p.tryReserve(grow) {
 		return
 	}
