@@ -5,7 +5,10 @@
 // A NetDev owns one Driver. Its poller goroutine (the "interrupt" of tapip)
 // reads frames and runs the receive path synchronously: Ethernet checks here,
 // then the handler registered for the frame's EtherType (ARP, IPv4), which
-// the stack installs. Output goes the other way through NetDev.Transmit.
+// the stack installs. It reads in batches: when the driver has no frame
+// ready (BatchEnder, ErrBatchEnd), or at a bound, it calls OnBatchEnd, so
+// a protocol can act once per batch (TCP's one ACK). Output goes the
+// other way through NetDev.Transmit.
 // When the driver says the device is gone (ErrGone) the poller marks it
 // down, stops, and hands it to OnGone, as Linux unregisters a netdev.
 //

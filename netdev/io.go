@@ -24,18 +24,23 @@ func (d *NetDev) poll() {
 	}
 }
 
-// readFrames is the poller's loop. It returns nil when the driver is
-// closed and the driver's error when the device is gone. Any other read
-// error is counted and the read retried; errors in a row back off up to
-// maxReadBackoff, so a driver stuck in an error cannot spin a core.
+// readFrames is the poller's loop: it reads frames in batches (batch.go)
+// and returns nil when the driver is closed and the driver's error when
+// the device is gone. Any other read error ends the batch, is counted and
+// the read retried; errors in a row back off up to maxReadBackoff, so a
+// driver stuck in an error cannot spin a core.
 func (d *NetDev) readFrames() error {
 	failures := 0
+	d.startBatches()
 	for {
 		p := d.pool.Get(EthernetHeaderLen + d.MTU())
 		n, err := d.drv.ReadFrame(p.buf[p.head:])
 		if err != nil {
 			p.Free()
+			d.endBatch() // nothing more comes now, whatever the reason
 			switch {
+			case err == ErrBatchEnd:
+				continue
 			case errors.Is(err, ErrClosed):
 				return nil
 			case errors.Is(err, ErrGone):
@@ -49,6 +54,7 @@ func (d *NetDev) readFrames() error {
 		failures = 0
 		p.tail = p.head + n
 		d.Receive(p)
+		d.received(n)
 		if d.yield.Load() {
 			d.yield.Store(false)
 			runtime.Gosched()

@@ -61,6 +61,9 @@ type NetDev struct {
 	onGone   func(*NetDev, error) // set before Start; see OnGone
 	stopOnce sync.Once
 	done     chan struct{}
+
+	onBatchEnd func() // set before Start; see OnBatchEnd
+	batch      batch  // the poller's current batch (batch.go)
 }
 
 // ErrMTU is wrapped by errors about MTU values and oversized frames.

@@ -14,7 +14,7 @@ import (
 
 var ssCommand = &Command{
 	Name:  "ss",
-	Usage: "[-t|-u] [-a|-l] [-i] [-n]",
+	Usage: "[-t|-u] [-a|-l] [-i] [-m] [-n]",
 	Brief: "the socket table, as iproute2's ss",
 	Help: `Lists the TCP connections and UDP sockets as iproute2's ss does: state,
 bytes waiting to be read (Recv-Q) and not yet acknowledged or sent
@@ -25,7 +25,12 @@ unconnected UDP, UNCONN). -t only TCP, -u only UDP. -i adds each TCP
 connection's internals on the next line (not a TIME-WAIT socket's, as
 ss): ts and sack when negotiated, the congestion control (reno:
 NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms, mss, rcvmss, cwnd
-and ssthresh in segments, backoff (consecutive timeouts). Addresses are
+and ssthresh in segments, backoff (consecutive timeouts), and once
+measured the receiver's rcv_rtt (ms) and rcv_space (bytes read in that
+round trip, what receive buffer autotuning grows from). -m adds the
+buffers as skmem:(r unread bytes, rb receive buffer, t unacknowledged
+and unsent bytes, tb send buffer) — ss's first four fields; the rest it
+prints describe kernel memory accounting we do not have. Addresses are
 always numeric (-n is accepted).`,
 	Run: runSS,
 }
@@ -39,7 +44,7 @@ type ssRow struct {
 }
 
 func runSS(ctx context.Context, sh *Shell, args []string) error {
-	o, err := parseOpts(args, "tualin")
+	o, err := parseOpts(args, "tualimn")
 	if err != nil {
 		return err
 	}
@@ -74,7 +79,7 @@ func runSS(ctx context.Context, sh *Shell, args []string) error {
 			add(r)
 		}
 	}
-	printSS(sh.Out, rows, wantTCP && wantUDP, o.has('i'))
+	printSS(sh.Out, rows, wantTCP && wantUDP, o.has('i'), o.has('m'))
 	return nil
 }
 
@@ -92,7 +97,7 @@ func tcpRow(c tcp.ConnInfo) ssRow {
 // printSS prints rows in ss's columns: each address right-aligned to its
 // colon, each port left-aligned after it, so the colons line up. The
 // Netid column is there when more than one protocol is listed, as in ss.
-func printSS(w io.Writer, rows []ssRow, netid, internals bool) {
+func printSS(w io.Writer, rows []ssRow, netid, internals, mem bool) {
 	stateW, addrW, portW := len("State"), len("Local Address"), len("Port")
 	for _, r := range rows {
 		stateW = max(stateW, len(r.state))
@@ -114,8 +119,8 @@ func printSS(w io.Writer, rows []ssRow, netid, internals bool) {
 		la, lp := splitAddrPort(r.local)
 		ra, rp := splitAddrPort(r.remote)
 		line(r.netid, r.state, strconv.Itoa(r.recvQ), strconv.Itoa(r.sendQ), la, lp, ra, rp)
-		if internals && r.info != nil {
-			fmt.Fprintln(w, "\t"+tcpInternals(r.info))
+		if r.info != nil && (internals || mem) {
+			fmt.Fprintln(w, "\t"+tcpDetails(r.info, internals, mem))
 		}
 	}
 }
@@ -127,6 +132,19 @@ func splitAddrPort(ap netip.AddrPort) (string, string) {
 		return "0.0.0.0", "*"
 	}
 	return ap.Addr().String(), strconv.Itoa(int(ap.Port()))
+}
+
+// tcpDetails is the line under a connection: ss -m's skmem, then ss -i's
+// internals, as ss -tmi prints them.
+func tcpDetails(c *tcp.ConnInfo, internals, mem bool) string {
+	s := ""
+	if mem {
+		s = fmt.Sprintf(" skmem:(r%d,rb%d,t%d,tb%d)", c.RecvQ, c.RcvBuf, c.SendQ, c.SndBuf)
+	}
+	if internals {
+		s += tcpInternals(c)
+	}
+	return s
 }
 
 // tcpInternals is ss -i's line for a connection, in ss's order and words.
@@ -156,6 +174,9 @@ func tcpInternals(c *tcp.ConnInfo) string {
 	// above any window (tcp_rmem's max is 6 MB) until the first loss.
 	if c.Ssthresh*max(c.MSS, 1) < 1<<29 {
 		f = append(f, fmt.Sprintf("ssthresh:%d", c.Ssthresh))
+	}
+	if c.RcvRTT > 0 {
+		f = append(f, "rcv_rtt:"+msec(c.RcvRTT), fmt.Sprintf("rcv_space:%d", c.RcvSpace))
 	}
 	return " " + strings.Join(f, " ")
 }

@@ -160,6 +160,7 @@ var tcpSysctlHelp = map[string]string{
 	"net.ipv4.tcp_keepalive_probes": "unanswered keepalive probes before the connection is dropped",
 	"net.ipv4.tcp_rmem":             "receive buffer bytes: min default max",
 	"net.ipv4.tcp_wmem":             "send buffer bytes: min default max",
+	"net.ipv4.tcp_moderate_rcvbuf":  "grow receive buffers to the rate the application reads (autotuning)",
 }
 
 var ipfwdCommand = &Command{

@@ -12,7 +12,7 @@ import (
 // ss on a server with a listener, one connection and a UDP socket: the
 // default shows the connection alone, -l the listeners, -a all, -t and
 // -u one protocol (no Netid column); the colons line up; -i adds the
-// connection's internals; after the client closes first, it is in
+// connection's internals, -m its buffers; after the client closes first, it is in
 // TIME-WAIT on the client.
 func TestSS(t *testing.T) {
 	server, client := tcpWorlds[1].pair(t) // the pipe LAN: the stack's own sockets
@@ -37,7 +37,9 @@ func TestSS(t *testing.T) {
 		{"ss -n -t", []string{`^State +Recv-Q Send-Q +Local Address:Port +Peer Address:Port$`, `^` + estab + `$`}, []string{"LISTEN", "tcp"}},
 		{"ss -tl", []string{`^` + listen + `$`}, []string{"ESTAB"}},
 		{"ss -ta", []string{`^` + listen + `$`, `^` + estab + `$`}, nil},
-		{"ss -ti", []string{`^` + estab + `$`, `^\t ts sack reno wscale:\d+,\d+ rto:\d+ rtt:[\d.]+/[\d.]+ mss:1448 rcvmss:\d+ cwnd:10$`}, nil},
+		{"ss -ti", []string{`^` + estab + `$`, `^\t ts sack reno wscale:\d+,\d+ rto:\d+ rtt:[\d.]+/[\d.]+ mss:1448 rcvmss:\d+ cwnd:10( rcv_rtt:[\d.]+ rcv_space:\d+)?$`}, nil},
+		{"ss -tm", []string{`^` + estab + `$`, `^\t skmem:\(r0,rb131072,t0,tb16384\)$`}, nil},
+		{"ss -tmi", []string{`^\t skmem:\(r0,rb131072,t0,tb16384\) ts sack reno `}, nil},
 		{"ss -u", []string{`^State`}, []string{"ESTAB", "LISTEN", "UNCONN"}},
 		{"ss -ua", []string{`^UNCONN +0 +0 +0\.0\.0\.0:7 +0\.0\.0\.0:\*$`}, []string{"tcp", "ESTAB"}},
 		{"ss -l", []string{`^tcp +` + listen + `$`, `^udp +UNCONN +0 +0 +0\.0\.0\.0:7 +0\.0\.0\.0:\*$`}, []string{"ESTAB"}},

@@ -19,6 +19,7 @@ func TestSysctlTCP(t *testing.T) {
 		"net.ipv4.tcp_max_syn_backlog = 128 ", "net.ipv4.tcp_fin_timeout = 60 ", "net.ipv4.tcp_keepalive_time = 7200 ",
 		"net.ipv4.tcp_keepalive_intvl = 75 ", "net.ipv4.tcp_keepalive_probes = 9 ",
 		"net.ipv4.tcp_rmem = 4096 131072 6291456 ", "net.ipv4.tcp_wmem = 4096 16384 4194304 ",
+		"net.ipv4.tcp_moderate_rcvbuf = 1 ",
 	} {
 		if !strings.Contains(l.out.String(), want) {
 			t.Errorf("sysctl lacks %q:\n%s", want, l.out)

@@ -38,6 +38,7 @@ func (s *Stack) AddDevice(drv netdev.Driver, cfg netdev.Config, addr netip.Prefi
 	s.mu.Unlock()
 	dev.SetTracer(s.Tracer)
 	dev.OnGone(s.deviceGone)
+	dev.OnBatchEnd(s.endBatch)
 
 	s.IP.AttachDevice(dev)
 	dev.Start()

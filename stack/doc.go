@@ -42,7 +42,9 @@
 // protocol handlers into ip, the resolver into ip), owns the goroutines (one
 // poller per device, one net timer) and offers the API the shell and tests
 // use. A protocol wired in here registers its periodic job (RegisterTick:
-// the net timer runs it) and its counters (RegisterCounters: stat prints
-// them), so neither Tick nor stat lists the protocols. Nothing here is
-// global: two Stacks live side by side in one process.
+// the net timer runs it), what it does at the end of each batch of frames
+// a poller read (RegisterBatchEnd: TCP's held ACKs) and its counters
+// (RegisterCounters: stat prints them), so neither Tick, the pollers nor
+// stat list the protocols. Nothing here is global: two Stacks live side
+// by side in one process.
 package stack

@@ -53,6 +53,8 @@ type Stack struct {
 	groups   []CounterGroup               // stat's groups, bottom-up
 	jobs     []tickJob                    // Tick's periodic jobs
 
+	batchJobs atomic.Pointer[[]batchJob] // the pollers' batch-end jobs (batch.go)
+
 	stopTimer chan struct{}
 	timerDone chan struct{}
 	closeOnce sync.Once
@@ -98,6 +100,8 @@ func New(cfg Config) *Stack {
 	s.IP.RegisterErrorHandler(ip.ProtoTCP, s.TCP.HandleError)
 	s.TCP.SetTraceGate(s.Tracer)
 	s.TCP.SetTrace(s.traceTCP)
+	s.TCP.SetBatchACKs(true) // one ACK per batch: the pollers call BatchEnd
+	s.RegisterBatchEnd("tcp acks", s.TCP.BatchEnd)
 
 	s.RegisterCounters("Arp", &s.ARP.Stats)
 	s.RegisterCounters("Ip", &s.IP.Stats)

@@ -236,10 +236,7 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 			c.advance(right.Sub(c.rcvNxt))
 		}
 	}
-	c.ackPending += len(data)
-	if c.ackPending >= 2*min(c.rcvSegMax, c.rcvMSS) { // at most one full-sized segment unacknowledged
-		c.ackNow = true
-	}
+	c.ackPending += len(data) // acknowledged by ackAfterSegment's rules (batch.go)
 	if c.oooFin && c.oooFinSeq == c.rcvNxt {
 		c.oooFin, fin = false, true
 	}

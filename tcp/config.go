@@ -25,6 +25,7 @@ type Config struct {
 	KeepaliveProbes int           // tcp_keepalive_probes
 	Rmem            [3]int        // tcp_rmem: min, default, max receive buffer
 	Wmem            [3]int        // tcp_wmem: min, default, max send buffer
+	ModerateRcvbuf  bool          // tcp_moderate_rcvbuf: grow receive buffers to the measured rate (autotune.go)
 
 	// Not Linux sysctls: Linux fixes TIME-WAIT at 60 s (TCP_TIMEWAIT_LEN,
 	// 2 MSL with MSL 30 s); here tests shorten it.
@@ -48,6 +49,8 @@ func DefaultConfig() Config {
 		KeepaliveTime: 7200 * time.Second, KeepaliveIntvl: 75 * time.Second, KeepaliveProbes: 9,
 		Rmem: [3]int{4096, 131072, 6291456},
 		Wmem: [3]int{4096, 16384, 4194304},
+
+		ModerateRcvbuf: true,
 
 		TimeWait:          60 * time.Second,
 		MaxConns:          4096,
@@ -141,6 +144,7 @@ var sysctls = []sysctl{
 	intCtl("tcp_keepalive_probes", func(c *Config) *int { return &c.KeepaliveProbes }),
 	tripleCtl("tcp_rmem", func(c *Config) *[3]int { return &c.Rmem }),
 	tripleCtl("tcp_wmem", func(c *Config) *[3]int { return &c.Wmem }),
+	boolCtl("tcp_moderate_rcvbuf", func(c *Config) *bool { return &c.ModerateRcvbuf }),
 }
 
 // SysctlNames lists the tunables SetSysctl knows, as "net.ipv4.NAME".

@@ -65,6 +65,9 @@ type Conn struct {
 	ackPending int // bytes received and not yet acknowledged
 	ackNow     bool
 
+	ackBatched bool     // on the batch's list: BatchEnd sends the ACK (batch.go)
+	rs         rcvSpace // receive buffer autotuning's measure (autotune.go)
+
 	finQueued  bool // the application closed its side: FIN at finSeq
 	finRcvd    bool // the peer's FIN arrived: reads end at EOF once the buffer is empty
 	appClosed  bool // Close was called

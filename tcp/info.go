@@ -22,6 +22,11 @@ type ConnInfo struct {
 	Timestamps       bool
 	Retransmits      int    // consecutive RTOs now
 	Recovery         string // how losses are repaired: "sack" (RFC 6675) or "newreno" (RFC 6582)
+
+	// Buffers (autotune.go): their sizes now, and the receiver's measure.
+	RcvBuf, SndBuf int           // bytes of receive and send ring
+	RcvSpace       int           // bytes the application read in the last measured round trip
+	RcvRTT         time.Duration // the receiver's RTT estimate; 0: none yet
 }
 
 // Connections lists the listeners and connections, by local port and
@@ -62,5 +67,6 @@ func (c *Conn) Info() ConnInfo {
 		MSS: c.mss, RcvMSS: c.rcvMSS, SndWScale: c.sndWScale, RcvWScale: c.rcvWScale,
 		WScaleOK: c.wsOK, SACK: c.sackOK, Timestamps: c.tsOK, Retransmits: c.retries,
 		Recovery: c.recoveryName(),
+		RcvBuf:   c.rcv.cap(), SndBuf: c.snd.cap(), RcvSpace: c.rs.space, RcvRTT: c.rs.rtt,
 	}
 }

@@ -52,6 +52,7 @@ type Protocol struct {
 	listeners map[netip.AddrPort]*Listener
 	buffered  atomic.Int64 // bytes of ring held by every connection
 	hist      histories    // connections' histories (history.go)
+	batch     ackBatch     // connections whose ACK waits for BatchEnd
 
 	secret [32]byte // RFC 6528's secret key; also keys SYN cookies
 
@@ -120,11 +121,21 @@ func (p *Protocol) tupleFree(local, remote netip.AddrPort) bool {
 }
 
 // reserve counts n bytes of buffer against the stack's bound; it
-// reports false (nothing counted) when they do not fit.
+// reports false (nothing counted) when they do not fit, a connection
+// refused (NoBuffers).
 func (p *Protocol) reserve(n int) bool {
+	if !p.tryReserve(n) {
+		p.Stats.NoBuffers.Add(1)
+		return false
+	}
+	return true
+}
+
+// tryReserve is reserve for a buffer's growth: a refusal costs the
+// connection nothing but the growth, and counts nowhere.
+func (p *Protocol) tryReserve(n int) bool {
 	if p.buffered.Add(int64(n)) > int64(p.Config().MaxBuffered) {
 		p.buffered.Add(-int64(n))
-		p.Stats.NoBuffers.Add(1)
 		return false
 	}
 	return true

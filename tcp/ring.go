@@ -68,12 +68,15 @@ func (r *ring) discard(k int) {
 	}
 }
 
-// grow makes the ring size bytes (never smaller than what it holds).
+// grow makes the ring size bytes (never smaller). Everything keeps its
+// offset from head, what the ring holds and out-of-order data placed past
+// it with writeAt alike.
 func (r *ring) grow(size int) {
 	if size <= len(r.buf) {
 		return
 	}
 	nb := make([]byte, size)
-	r.peek(0, nb[:r.n])
+	k := copy(nb, r.buf[r.head:])
+	copy(nb[k:], r.buf[:r.head])
 	r.buf, r.head = nb, 0
 }

@@ -71,3 +71,20 @@ func TestOOORangesMergeAndBound(t *testing.T) {
 		t.Error("a merging range was refused at the bound")
 	}
 }
+
+// Growing keeps the bytes held and data placed past them at their
+// offsets, across the wrap.
+func TestRingGrowKeepsOutOfOrderData(t *testing.T) {
+	r := newRing(8)
+	r.write([]byte("xxxxxx"))
+	r.discard(6) // head at 6: what follows wraps
+	r.write([]byte("abc"))
+	r.writeAt(4, []byte("ef")) // out of order, at offset 4 (wrapped)
+	r.grow(32)
+	r.writeAt(3, []byte("d"))
+	r.commit(3)
+	got := make([]byte, 16)
+	if n := r.read(got); string(got[:n]) != "abcdef" || r.cap() != 32 {
+		t.Errorf("after growing: read %q with cap %d, want \"abcdef\" with 32", got[:n], r.cap())
+	}
+}

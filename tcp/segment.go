@@ -49,16 +49,16 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 	if !c.ackArrives(h, o) {
 		return false
 	}
+	before := c.rcvNxt
 	fin := c.dataArrives(h)
+	if c.rcvNxt != before {
+		c.measureRcvRTT(o, c.rcvNxt.Sub(before))
+	}
 	if fin {
 		c.finArrives()
 	}
 	c.output()
-	if c.ackNow {
-		c.sendAck()
-	} else if c.ackPending > 0 {
-		c.armDelack()
-	}
+	c.ackAfterSegment()
 	return false
 }
 
@@ -193,6 +193,7 @@ func (c *Conn) establish() {
 	c.rtt.backoff = 0
 	c.cc.init(c.mss, c.iss)
 	c.stopRtx()
+	c.initRcvSpace()
 	if c.keepAlive {
 		c.armKeep(c.keepIdle())
 	}

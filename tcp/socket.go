@@ -38,6 +38,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 				return 0, nil
 			}
 			n := c.rcv.read(b)
+			c.rcvSpaceAdjust()
 			c.windowUpdate()
 			return n, nil
 		case c.finRcvd:
@@ -116,7 +117,7 @@ func (c *Conn) growSendBuffer() bool {
 		return false
 	}
 	n := min(2*size, want)
-	if !c.p.reserve(n - size) {
+	if !c.p.tryReserve(n - size) {
 		return false
 	}
 	c.buffers += n - size

@@ -39,7 +39,14 @@ type TAP struct {
 
 	busyPoll atomic.Int64 // ns to spin after the last frame before poll(2); 0: never
 	lastRx   time.Time    // when the last frame was read (reader only)
+
+	batchEnds bool // EndBatches was called (before the first read)
+	inBatch   bool // a frame was read since the last ErrBatchEnd (reader only)
 }
+
+// EndBatches makes ReadFrame return netdev.ErrBatchEnd when a read finds
+// no frame after one did (netdev.BatchEnder): the poller's batch ends there.
+func (t *TAP) EndBatches() { t.batchEnds = true }
 
 // SetBusyPoll makes ReadFrame spin on the non-blocking read for up to d
 // after the last frame before it sleeps in poll(2) (tapip -poll busy): an
@@ -112,8 +119,14 @@ func (t *TAP) ReadFrame(buf []byte) (int, error) {
 			if t.busyPoll.Load() > 0 {
 				t.lastRx = time.Now()
 			}
+			t.inBatch = t.batchEnds
 			return n, nil
-		case unix.EAGAIN, unix.EINTR:
+		case unix.EAGAIN:
+			if t.inBatch {
+				t.inBatch = false
+				return 0, netdev.ErrBatchEnd
+			}
+		case unix.EINTR:
 		default:
 			return 0, t.ioError("read", err)
 		}
