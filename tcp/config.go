@@ -1,7 +1,9 @@
 package tcp
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +27,11 @@ type Config struct {
 	KeepaliveProbes int           // tcp_keepalive_probes
 	Rmem            [3]int        // tcp_rmem: min, default, max receive buffer
 	Wmem            [3]int        // tcp_wmem: min, default, max send buffer
+	// CongestionControl is tcp_congestion_control: the algorithm of new
+	// connections, one of CongestionControls.
+	CongestionControl string
+	PacingSSRatio     int // tcp_pacing_ss_ratio: pacing rate in slow start, % of cwnd/srtt
+	PacingCARatio     int // tcp_pacing_ca_ratio: in congestion avoidance
 
 	// Not Linux sysctls: Linux fixes TIME-WAIT at 60 s (TCP_TIMEWAIT_LEN,
 	// 2 MSL with MSL 30 s); here tests shorten it.
@@ -48,6 +55,9 @@ func DefaultConfig() Config {
 		KeepaliveTime: 7200 * time.Second, KeepaliveIntvl: 75 * time.Second, KeepaliveProbes: 9,
 		Rmem: [3]int{4096, 131072, 6291456},
 		Wmem: [3]int{4096, 16384, 4194304},
+
+		CongestionControl: DefaultCongestionControl,
+		PacingSSRatio:     200, PacingCARatio: 120,
 
 		TimeWait:          60 * time.Second,
 		MaxConns:          4096,
@@ -126,6 +136,30 @@ func tripleCtl(name string, f func(*Config) *[3]int) sysctl {
 		}}
 }
 
+// choiceCtl is a tunable whose value is one of a list of names.
+func choiceCtl(name string, f func(*Config) *string, choices []string) sysctl {
+	return sysctl{name,
+		func(c *Config) string { return *f(c) },
+		func(c *Config, v string) error {
+			if !slices.Contains(choices, v) {
+				return fmt.Errorf("want one of %s, not %q", strings.Join(choices, ", "), v)
+			}
+			*f(c) = v
+			return nil
+		}}
+}
+
+// ErrReadOnly is SetSysctl's error for a tunable that only reports.
+var ErrReadOnly = errors.New("read-only")
+
+// readOnlyCtl is a tunable that reports and cannot be set, as the
+// /proc/sys files of mode 0444.
+func readOnlyCtl(name string, get func() string) sysctl {
+	return sysctl{name,
+		func(*Config) string { return get() },
+		func(*Config, string) error { return ErrReadOnly }}
+}
+
 var sysctls = []sysctl{
 	intCtl("tcp_syn_retries", func(c *Config) *int { return &c.SynRetries }),
 	intCtl("tcp_synack_retries", func(c *Config) *int { return &c.SynAckRetries }),
@@ -141,6 +175,10 @@ var sysctls = []sysctl{
 	intCtl("tcp_keepalive_probes", func(c *Config) *int { return &c.KeepaliveProbes }),
 	tripleCtl("tcp_rmem", func(c *Config) *[3]int { return &c.Rmem }),
 	tripleCtl("tcp_wmem", func(c *Config) *[3]int { return &c.Wmem }),
+	choiceCtl("tcp_congestion_control", func(c *Config) *string { return &c.CongestionControl }, CongestionControls),
+	readOnlyCtl("tcp_available_congestion_control", func() string { return strings.Join(CongestionControls, " ") }),
+	intCtl("tcp_pacing_ss_ratio", func(c *Config) *int { return &c.PacingSSRatio }),
+	intCtl("tcp_pacing_ca_ratio", func(c *Config) *int { return &c.PacingCARatio }),
 }
 
 // SysctlNames lists the tunables SetSysctl knows, as "net.ipv4.NAME".
