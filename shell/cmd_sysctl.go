@@ -128,7 +128,7 @@ func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 func tcpSysctl(sh *Shell, name, value string, set bool) error {
 	if set {
 		if err := sh.Stack.TCP.SetSysctl(name, value); errors.Is(err, tcp.ErrReadOnly) {
-			return fmt.Errorf("%s is read-only (it only reports)", name)
+			return fmt.Errorf("%s is read-only (it lists what tcp_congestion_control takes)", name)
 		} else if err != nil {
 			why := err // tcp's reason, without its name and value again
 			if inner := errors.Unwrap(err); inner != nil {
