@@ -124,7 +124,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.retransmitHead("NewReno partial ACK")
 		c.cc.cwnd = max(c.cc.cwnd-acked+c.mss, c.mss)
 	case c.inFlight()+acked >= c.cc.cwnd/2: // grow only a window in use (RFC 7661's spirit)
-		c.cc.onAck(acked, c.mss, c.p.clock.Now(), c.rtt.srtt)
+		c.cc.onAck(c.ackEvent(acked))
 	}
 	c.cc.dupAcks = 0
 	if c.sackOK && !c.cc.inRecovery && c.mayRecover() && c.lostEdge().GT(c.sndUna) {

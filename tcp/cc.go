@@ -38,14 +38,32 @@ func (w *window) slowStart(acked, mss int) int {
 	return acked - grow
 }
 
+// ackEvent is what an ACK of new data tells an algorithm. It goes by
+// value: a pointer through the interface would escape to the heap.
+type ackEvent struct {
+	acked, mss int
+	now        time.Time
+	srtt       time.Duration // smoothed RTT, 0 before any sample
+	rtt        time.Duration // this ACK's RTT sample, when hasRTT
+	hasRTT     bool
+	sndUna     Seq // after the ACK
+	sndMax     Seq // the highest sequence number sent
+}
+
+// ackEvent describes an ACK of acked new bytes, just taken in.
+func (c *Conn) ackEvent(acked int) ackEvent {
+	rtt, ok := c.rtt.takeLatest()
+	return ackEvent{acked: acked, mss: c.mss, now: c.p.clock.Now(), srtt: c.rtt.srtt,
+		rtt: rtt, hasRTT: ok, sndUna: c.sndUna, sndMax: c.sndMax}
+}
+
 // congestionControl is one algorithm. A connection holds one as an
 // interface value set when it is made (or by SetCongestionControl), so
 // a segment costs a dynamic call and no allocation.
 type congestionControl interface {
 	name() string
-	// onAck grows w for acked bytes of new data acknowledged outside
-	// loss recovery; srtt is the smoothed RTT (0 before any sample).
-	onAck(w *window, acked, mss int, now time.Time, srtt time.Duration)
+	// onAck grows w for new data acknowledged outside loss recovery.
+	onAck(w *window, a ackEvent)
 	// onLoss sets w.ssthresh on a congestion event: the start of fast
 	// recovery, or an RTO when timeout. cwnd is still the window the
 	// loss happened at; the caller then sets cwnd as recovery wants.
@@ -106,16 +124,17 @@ type reno struct{}
 
 func (reno) name() string { return "reno" }
 
-func (reno) onAck(w *window, acked, mss int, _ time.Time, _ time.Duration) {
+func (reno) onAck(w *window, a ackEvent) {
+	acked := a.acked
 	if w.slowStarting() {
-		if acked = w.slowStart(acked, mss); acked == 0 {
+		if acked = w.slowStart(acked, a.mss); acked == 0 {
 			return
 		}
 	}
 	w.caBytes += acked
 	if w.caBytes >= w.cwnd {
 		w.caBytes -= w.cwnd
-		w.cwnd += mss
+		w.cwnd += a.mss
 	}
 }
 

@@ -15,9 +15,11 @@ import (
 const ccRTT = 100 * time.Millisecond
 
 // bulkSender is an accepted connection with megabytes to send and a
-// peer with a window large enough never to limit it.
-func bulkSender(t *testing.T, algo string) (*testNet, *Conn, *peer, func(int) Seq) {
+// peer with a window large enough never to limit it; the handshake
+// takes rtt.
+func bulkSender(t *testing.T, algo string, rtt time.Duration) (*testNet, *Conn, *peer, func(int) Seq) {
 	n := newTestNet(t, func(c *Config) { c.Wmem[1], c.CongestionControl = 8<<20, algo })
+	n.synRTT = rtt
 	c, pr := n.accept(synOptions(1))
 	pr.wnd = 0xffff // 8 MB with the shift of 7
 	seg := sendSegments(t, n, c, 5000)
@@ -78,7 +80,7 @@ func TestCongestionAfterLoss(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.algo, func(t *testing.T) {
-			n, c, pr, seg := bulkSender(t, tc.algo)
+			n, c, pr, seg := bulkSender(t, tc.algo, 0)
 			slowStartTo100(t, n, c, pr, seg)
 			for k := 1; k <= 3; k++ { // segment 90 lost: limited transmit, then SACK recovery
 				pr.sackAck(seg(90), SACKBlock{seg(91), seg(91 + k)})
@@ -115,7 +117,7 @@ func TestCongestionAfterLoss(t *testing.T) {
 // flight (100 segments): half for Reno, 0.7 for CUBIC.
 func TestCongestionOnTimeout(t *testing.T) {
 	for algo, want := range map[string]int{"reno": 50, "cubic": 70} {
-		n, c, pr, seg := bulkSender(t, algo)
+		n, c, pr, seg := bulkSender(t, algo, 0)
 		slowStartTo100(t, n, c, pr, seg)
 		for i := 0; i < 500 && n.p.Stats.Timeouts.Load() == 0; i++ { // the tail loss probe, then the RTO
 			n.clk.Advance(10 * time.Millisecond)
@@ -179,5 +181,57 @@ func TestPacingRate(t *testing.T) {
 	cfg.PacingCARatio = 100
 	if got, want := pacingRate(w, 0, 1448, time.Second, &cfg), uint64(10*1448); got != want {
 		t.Errorf("tcp_pacing_ca_ratio 100: %d, want %d", got, want)
+	}
+}
+
+// HyStart++ in CUBIC's initial slow start, in-process: the peer's ACKs
+// come 50 ms after each segment, then 70 ms from the fifth round (a
+// queue forming). CUBIC leaves slow start without a loss (ssthresh set,
+// nothing retransmitted); Reno, without HyStart as on Linux, does not.
+func TestHyStartInProcess(t *testing.T) {
+	for algo, exits := range map[string]bool{"cubic": true, "reno": false} {
+		n, c, pr, seg := bulkSender(t, algo, 50*time.Millisecond)
+		pr.tsEcr = c.tsVal() // the initial window's, sent just now
+		n.clk.Advance(50 * time.Millisecond)
+		for i := 1; i <= 10; i++ {
+			pr.sackAck(seg(i))
+		}
+		for round := 1; round < 12; round++ {
+			sent := n.drain()
+			n.clk.Advance(time.Duration(50+20*min(round/4, 1)) * time.Millisecond)
+			for _, h := range sent {
+				pr.take(h)
+				pr.sackAck(h.Seq().Add(len(h.Payload())))
+			}
+		}
+		info := c.Info()
+		t.Logf("%s: cwnd %d, ssthresh %d after 12 rounds", algo, info.Cwnd, info.Ssthresh)
+		if got := info.Ssthresh != InfiniteSsthresh; got != exits || n.p.Stats.RetransSegs.Load() != 0 {
+			t.Errorf("%s: ssthresh %d with cwnd %d, %d retransmitted; want slow start over %v, nothing retransmitted",
+				algo, info.Ssthresh, info.Cwnd, n.p.Stats.RetransSegs.Load(), exits)
+		}
+	}
+}
+
+// The algorithm is called through an interface on every ACK: neither
+// the call nor CUBIC's arithmetic allocates.
+func TestCongestionControlAllocatesNothing(t *testing.T) {
+	for _, algo := range CongestionControls {
+		var cg congestion
+		cg.use(algo)
+		cg.init(1448, 0)
+		now := epoch0
+		var una Seq
+		allocs := testing.AllocsPerRun(1000, func() {
+			now, una = now.Add(time.Millisecond), una.Add(1448)
+			cg.onAck(ackEvent{acked: 1448, mss: 1448, now: now, srtt: 10 * time.Millisecond, rtt: 10 * time.Millisecond, hasRTT: true, sndUna: una, sndMax: una.Add(cg.cwnd)})
+			if cg.cwnd > 1000*1448 {
+				cg.enterRecovery(cg.cwnd, 1448, una, now)
+				cg.inRecovery = false
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %.1f allocations per ACK, want 0", algo, allocs)
+		}
 	}
 }

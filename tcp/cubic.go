@@ -38,6 +38,7 @@ type cubic struct {
 	wEst      float64   // W_est: the window Reno would have now (4.3)
 	grow      float64   // bytes of growth earned and not yet a whole MSS
 	lastAck   time.Time // the last ACK that grew the window: an idle gap moves the epoch
+	hystart   hystart   // the initial slow start's exit (RFC 9406)
 }
 
 // cubicK is equation (2); a window already at or past W_max gives 0.
@@ -62,12 +63,14 @@ func (cu *cubic) startEpoch(cwnd float64, now time.Time) {
 	cu.k = cubicK(cu.wMax, cwnd)
 }
 
-// onAck is slow start below ssthresh, then RFC 9438 4.2 to 4.5: Reno's
+// onAck is slow start below ssthresh (with HyStart++ the first time),
+// then RFC 9438 4.2 to 4.5: Reno's
 // estimate when it is ahead of the curve, else a step towards the
 // curve's value one RTT from now, (target - cwnd)/cwnd per segment.
-func (cu *cubic) onAck(w *window, acked, mss int, now time.Time, srtt time.Duration) {
+func (cu *cubic) onAck(w *window, a ackEvent) {
+	acked, mss, now, srtt := a.acked, a.mss, a.now, a.srtt
 	if w.slowStarting() {
-		if acked = w.slowStart(acked, mss); acked == 0 {
+		if acked = cu.hystart.slowStart(w, a); acked == 0 {
 			return
 		}
 	}

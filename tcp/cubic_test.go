@@ -87,7 +87,7 @@ func drive(cu *cubic, w *window, start time.Time, rtt time.Duration, rounds int)
 		for i := range 10 {
 			acked := left / (10 - i)
 			left -= acked
-			cu.onAck(w, acked, testMSS, now.Add(rtt*time.Duration(i)/10), rtt)
+			cu.onAck(w, ackEvent{acked: acked, mss: testMSS, now: now.Add(rtt * time.Duration(i) / 10), srtt: rtt})
 		}
 		now = now.Add(rtt)
 		out[r] = float64(w.cwnd) / testMSS
@@ -195,7 +195,7 @@ func TestCubicIdleMovesTheEpoch(t *testing.T) {
 func TestSlowStartStopsAtSsthresh(t *testing.T) {
 	for _, algo := range []congestionControl{reno{}, &cubic{}} {
 		w := window{cwnd: 10 * testMSS, ssthresh: 11 * testMSS}
-		algo.onAck(&w, 2*testMSS, testMSS, epoch0, 100*time.Millisecond)
+		algo.onAck(&w, ackEvent{acked: 2 * testMSS, mss: testMSS, now: epoch0, srtt: 100 * time.Millisecond})
 		if w.cwnd != 11*testMSS {
 			t.Errorf("%s: cwnd %d after 2 segments acked 1 below ssthresh, want 11", algo.name(), w.cwnd/testMSS)
 		}

@@ -16,7 +16,9 @@ type rttEstimator struct {
 	srtt, rttvar time.Duration
 	rto          time.Duration // before backoff
 	measured     bool
-	backoff      uint // RTO doublings since the last valid sample
+	backoff      uint          // RTO doublings since the last valid sample
+	latest       time.Duration // the last sample, for congestion control (HyStart++)
+	fresh        bool          // latest is not yet taken
 }
 
 func (e *rttEstimator) init() { *e = rttEstimator{rto: InitialRTO} }
@@ -27,6 +29,7 @@ func (e *rttEstimator) sample(r time.Duration) {
 	if r < 0 {
 		return
 	}
+	e.latest, e.fresh = r, true
 	if !e.measured {
 		e.srtt, e.rttvar, e.measured = r, r/2, true
 	} else {
@@ -39,6 +42,13 @@ func (e *rttEstimator) sample(r time.Duration) {
 	}
 	e.rto = min(max(e.srtt+max(time.Millisecond, 4*e.rttvar), MinRTO), MaxRTO)
 	e.backoff = 0
+}
+
+// takeLatest returns the sample taken since the last call, if any.
+func (e *rttEstimator) takeLatest() (time.Duration, bool) {
+	fresh := e.fresh
+	e.fresh = false
+	return e.latest, fresh
 }
 
 // current is the RTO with backoff (RFC 6298 5.5), at most MaxRTO.
@@ -82,11 +92,9 @@ func (r *congestion) init(mss int, iss Seq) {
 	r.use(name)
 }
 
-// onAck grows the window for acked new bytes outside recovery, as the
-// algorithm says.
-func (r *congestion) onAck(acked, mss int, now time.Time, srtt time.Duration) {
-	r.algo.onAck(&r.window, acked, mss, now, srtt)
-}
+// onAck grows the window for new bytes acknowledged outside recovery,
+// as the algorithm says.
+func (r *congestion) onAck(a ackEvent) { r.algo.onAck(&r.window, a) }
 
 // enterRecovery is the third duplicate ACK (RFC 6582 3.2 step 2), with
 // the algorithm's ssthresh (RFC 5681's half the flight for Reno).
