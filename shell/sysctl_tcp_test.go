@@ -39,6 +39,7 @@ func TestSysctlTCP(t *testing.T) {
 		{"sysctl net.ipv4.tcp_congestion_control=bbr", "", "sysctl: net.ipv4.tcp_congestion_control: invalid value bbr (want one of reno, cubic)\nusage: sysctl"},
 		{"sysctl net.ipv4.tcp_available_congestion_control", "net.ipv4.tcp_available_congestion_control = reno cubic\n", ""},
 		{"sysctl net.ipv4.tcp_available_congestion_control=bbr", "", "sysctl: net.ipv4.tcp_available_congestion_control is read-only (it lists what tcp_congestion_control takes)"},
+		{"sysctl net.ipv4.tcp_pacing_ca_ratio=1001", "", "sysctl: net.ipv4.tcp_pacing_ca_ratio: invalid value 1001 (want an integer from 0 to 1000)\nusage: sysctl"},
 		// procps' -w and -a, from habit (-a was looked up as /proc/sys/-a).
 		{"sysctl -w net.ipv4.tcp_syn_retries=4", "net.ipv4.tcp_syn_retries = 4\n", ""},
 		{"sysctl -w net.ipv4.tcp_syn_retries", "", "sysctl: -w sets a tunable: give NAME=VALUE\nusage: sysctl"},

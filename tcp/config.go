@@ -3,6 +3,7 @@ package tcp
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,16 +74,21 @@ type sysctl struct {
 	set  func(*Config, string) error
 }
 
-func intCtl(name string, f func(*Config) *int) sysctl {
+func intCtl(name string, f func(*Config) *int) sysctl { return rangeCtl(name, f, 0, math.MaxInt) }
+
+// rangeCtl is an integer tunable from lo to hi.
+func rangeCtl(name string, f func(*Config) *int, lo, hi int) sysctl {
 	return sysctl{name,
 		func(c *Config) string { return strconv.Itoa(*f(c)) },
 		func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
+			if n, err := strconv.Atoi(v); err == nil && n >= lo && n <= hi {
+				*f(c) = n
+				return nil
+			}
+			if lo == 0 && hi == math.MaxInt {
 				return fmt.Errorf("want a non-negative integer, not %q", v)
 			}
-			*f(c) = n
-			return nil
+			return fmt.Errorf("want an integer from %d to %d, not %q", lo, hi, v)
 		}}
 }
 
@@ -177,8 +183,8 @@ var sysctls = []sysctl{
 	tripleCtl("tcp_wmem", func(c *Config) *[3]int { return &c.Wmem }),
 	choiceCtl("tcp_congestion_control", func(c *Config) *string { return &c.CongestionControl }, CongestionControls),
 	readOnlyCtl("tcp_available_congestion_control", func() string { return strings.Join(CongestionControls, " ") }),
-	intCtl("tcp_pacing_ss_ratio", func(c *Config) *int { return &c.PacingSSRatio }),
-	intCtl("tcp_pacing_ca_ratio", func(c *Config) *int { return &c.PacingCARatio }),
+	rangeCtl("tcp_pacing_ss_ratio", func(c *Config) *int { return &c.PacingSSRatio }, 0, 1000), // Linux's bounds
+	rangeCtl("tcp_pacing_ca_ratio", func(c *Config) *int { return &c.PacingCARatio }, 0, 1000),
 }
 
 // SysctlNames lists the tunables SetSysctl knows, as "net.ipv4.NAME".
