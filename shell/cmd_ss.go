@@ -176,6 +176,8 @@ func bitRate(bps float64, numeric bool) string {
 	switch {
 	case numeric:
 		return strconv.FormatFloat(bps, 'f', 0, 64) + "bps"
+	case bps >= 1e12:
+		return scaled(1e12, "T")
 	case bps >= 1e9:
 		return scaled(1e9, "G")
 	case bps >= 1e6:
@@ -183,7 +185,7 @@ func bitRate(bps float64, numeric bool) string {
 	case bps >= 1e3:
 		return scaled(1e3, "K")
 	}
-	return scaled(1, "")
+	return strconv.FormatFloat(bps, 'g', 6, 64) + "bps" // C's %g
 }
 
 // msec prints d in milliseconds as ss does (%g: 204, 0.046).

@@ -31,6 +31,8 @@ func TestTCPInternals(t *testing.T) {
 			" ts sack cubic wscale:7,7 rto:204 backoff:2 rtt:0/0 mss:1448 rcvmss:536 cwnd:10 ssthresh:20"},
 		{"slow", func(c *tcp.ConnInfo) { c.RTT, c.PacingRate = 2*time.Second, 120 }, false,
 			" ts sack cubic wscale:7,7 rto:204 rtt:2000/0.061 mss:1448 rcvmss:536 cwnd:10 ssthresh:20 send 57.9Kbps pacing_rate 960bps"},
+		{"a nanosecond's RTT", func(c *tcp.ConnInfo) { c.RTT, c.PacingRate = time.Nanosecond, 2_500_000_000_000 }, false,
+			" ts sack cubic wscale:7,7 rto:204 rtt:0/0.061 mss:1448 rcvmss:536 cwnd:10 ssthresh:20 send 116Tbps pacing_rate 20Tbps"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
