@@ -26,7 +26,7 @@ import (
 // kernel's ss -ti shows its socket received every byte. The time and retransmissions
 // are logged, not asserted: CI is loaded.
 func TestTCPCongestionControlUnderLossKernel(t *testing.T) {
-	for _, algo := range tcp.CongestionControls {
+	for _, algo := range tcp.CongestionControls() {
 		t.Run(algo, func(t *testing.T) {
 			h := newTapHost(t)
 			kns := lossyKernelPeer(t, h.ns, 3)

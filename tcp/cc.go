@@ -44,7 +44,7 @@ type ackEvent struct {
 	acked, mss int
 	now        time.Time
 	srtt       time.Duration // smoothed RTT, 0 before any sample
-	rtt        time.Duration // this ACK's RTT sample, when hasRTT
+	rtt        time.Duration // the RTT sample since the last ackEvent, when hasRTT
 	hasRTT     bool
 	sndUna     Seq // after the ACK
 	sndMax     Seq // the highest sequence number sent
@@ -72,13 +72,13 @@ type congestionControl interface {
 
 // CongestionControls lists the algorithms by their Linux names, as
 // net.ipv4.tcp_available_congestion_control does ("reno" is NewReno).
-var CongestionControls = []string{"reno", "cubic"}
+func CongestionControls() []string { return []string{"reno", "cubic"} }
 
 // DefaultCongestionControl is Linux's default.
 const DefaultCongestionControl = "cubic"
 
 // use makes name the algorithm of r, with fresh state; it reports false
-// for a name not in CongestionControls.
+// for a name not in CongestionControls().
 func (r *congestion) use(name string) bool {
 	switch name {
 	case "reno":
@@ -95,7 +95,7 @@ func (r *congestion) use(name string) bool {
 // unknownCongestionControl says what name is not, and what is.
 func unknownCongestionControl(name string) error {
 	return fmt.Errorf("congestion control %q: %w (the algorithms are %s)",
-		name, syscall.ENOENT, strings.Join(CongestionControls, ", "))
+		name, syscall.ENOENT, strings.Join(CongestionControls(), ", "))
 }
 
 // SetCongestionControl picks the connection's algorithm by its Linux

@@ -216,7 +216,7 @@ func TestHyStartInProcess(t *testing.T) {
 // The algorithm is called through an interface on every ACK: neither
 // the call nor CUBIC's arithmetic allocates.
 func TestCongestionControlAllocatesNothing(t *testing.T) {
-	for _, algo := range CongestionControls {
+	for _, algo := range CongestionControls() {
 		var cg congestion
 		cg.use(algo)
 		cg.init(1448, 0)

@@ -29,7 +29,7 @@ type Config struct {
 	Rmem            [3]int        // tcp_rmem: min, default, max receive buffer
 	Wmem            [3]int        // tcp_wmem: min, default, max send buffer
 	// CongestionControl is tcp_congestion_control: the algorithm of new
-	// connections, one of CongestionControls.
+	// connections, one of CongestionControls().
 	CongestionControl string
 	PacingSSRatio     int // tcp_pacing_ss_ratio: pacing rate in slow start, % of cwnd/srtt
 	PacingCARatio     int // tcp_pacing_ca_ratio: in congestion avoidance
@@ -181,8 +181,8 @@ var sysctls = []sysctl{
 	intCtl("tcp_keepalive_probes", func(c *Config) *int { return &c.KeepaliveProbes }),
 	tripleCtl("tcp_rmem", func(c *Config) *[3]int { return &c.Rmem }),
 	tripleCtl("tcp_wmem", func(c *Config) *[3]int { return &c.Wmem }),
-	choiceCtl("tcp_congestion_control", func(c *Config) *string { return &c.CongestionControl }, CongestionControls),
-	readOnlyCtl("tcp_available_congestion_control", func() string { return strings.Join(CongestionControls, " ") }),
+	choiceCtl("tcp_congestion_control", func(c *Config) *string { return &c.CongestionControl }, CongestionControls()),
+	readOnlyCtl("tcp_available_congestion_control", func() string { return strings.Join(CongestionControls(), " ") }),
 	rangeCtl("tcp_pacing_ss_ratio", func(c *Config) *int { return &c.PacingSSRatio }, 0, 1000), // Linux's bounds
 	rangeCtl("tcp_pacing_ca_ratio", func(c *Config) *int { return &c.PacingCARatio }, 0, 1000),
 }
