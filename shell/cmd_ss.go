@@ -23,15 +23,17 @@ backlog), local and peer address:port. By default the sockets that are
 not listening; -a all of them, -l only the listening ones (TCP LISTEN,
 unconnected UDP, UNCONN). -t only TCP, -u only UDP. -i adds each TCP
 connection's internals on the next line (not a TIME-WAIT socket's, as
-ss): ts and sack when negotiated, the congestion control (reno:
-NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms, mss, rcvmss, cwnd
-and ssthresh in segments, backoff (consecutive timeouts), and once
-measured the receiver's rcv_rtt (ms) and rcv_space (bytes read in that
-round trip, what receive buffer autotuning grows from). -m adds the
-buffers as skmem:(r unread bytes, rb receive buffer, t unacknowledged
-and unsent bytes, tb send buffer) — ss's first four fields; the rest it
-prints describe kernel memory accounting we do not have. Addresses are
-always numeric (-n is accepted).`,
+ss): ts and sack when negotiated, the congestion control (cubic, or
+reno: NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms, mss, rcvmss,
+cwnd and ssthresh in segments (no ssthresh before the first loss),
+backoff (consecutive timeouts), send (cwnd over rtt) and pacing_rate
+(the rate Linux would pace at; we do not pace), and once measured the
+receiver's rcv_rtt (ms) and rcv_space (bytes read in that round trip,
+what receive buffer autotuning grows from). -m adds the buffers as
+skmem:(r unread bytes, rb receive buffer, t unacknowledged and unsent
+bytes, tb send buffer) — ss's first four fields; the rest it prints
+describe kernel memory accounting we do not have. Addresses are always
+numeric; -n prints the rates in bit/s unscaled, as ss.`,
 	Run: runSS,
 }
 
@@ -79,7 +81,7 @@ func runSS(ctx context.Context, sh *Shell, args []string) error {
 			add(r)
 		}
 	}
-	printSS(sh.Out, rows, wantTCP && wantUDP, o.has('i'), o.has('m'))
+	printSS(sh.Out, rows, wantTCP && wantUDP, ssDetail{internals: o.has('i'), mem: o.has('m'), numeric: o.has('n')})
 	return nil
 }
 
@@ -97,7 +99,11 @@ func tcpRow(c tcp.ConnInfo) ssRow {
 // printSS prints rows in ss's columns: each address right-aligned to its
 // colon, each port left-aligned after it, so the colons line up. The
 // Netid column is there when more than one protocol is listed, as in ss.
-func printSS(w io.Writer, rows []ssRow, netid, internals, mem bool) {
+// ssDetail is what goes under a TCP connection's row: -i, -m, and -n's
+// unscaled rates.
+type ssDetail struct{ internals, mem, numeric bool }
+
+func printSS(w io.Writer, rows []ssRow, netid bool, d ssDetail) {
 	stateW, addrW, portW := len("State"), len("Local Address"), len("Port")
 	for _, r := range rows {
 		stateW = max(stateW, len(r.state))
@@ -119,8 +125,8 @@ func printSS(w io.Writer, rows []ssRow, netid, internals, mem bool) {
 		la, lp := splitAddrPort(r.local)
 		ra, rp := splitAddrPort(r.remote)
 		line(r.netid, r.state, strconv.Itoa(r.recvQ), strconv.Itoa(r.sendQ), la, lp, ra, rp)
-		if r.info != nil && (internals || mem) {
-			fmt.Fprintln(w, "\t"+tcpDetails(r.info, internals, mem))
+		if r.info != nil && (d.internals || d.mem) {
+			fmt.Fprintln(w, "\t"+tcpDetails(r.info, d))
 		}
 	}
 }
@@ -136,19 +142,20 @@ func splitAddrPort(ap netip.AddrPort) (string, string) {
 
 // tcpDetails is the line under a connection: ss -m's skmem, then ss -i's
 // internals, as ss -tmi prints them.
-func tcpDetails(c *tcp.ConnInfo, internals, mem bool) string {
+func tcpDetails(c *tcp.ConnInfo, d ssDetail) string {
 	s := ""
-	if mem {
+	if d.mem {
 		s = fmt.Sprintf(" skmem:(r%d,rb%d,t%d,tb%d)", c.RecvQ, c.RcvBuf, c.SendQ, c.SndBuf)
 	}
-	if internals {
-		s += tcpInternals(c)
+	if d.internals {
+		s += tcpInternals(c, d.numeric)
 	}
 	return s
 }
 
-// tcpInternals is ss -i's line for a connection, in ss's order and words.
-func tcpInternals(c *tcp.ConnInfo) string {
+// tcpInternals is ss -i's line for a connection, in ss's order and
+// words; numeric (-n) prints rates in bits per second unscaled, as ss.
+func tcpInternals(c *tcp.ConnInfo, numeric bool) string {
 	var f []string
 	if c.Timestamps {
 		f = append(f, "ts")
@@ -156,7 +163,7 @@ func tcpInternals(c *tcp.ConnInfo) string {
 	if c.SACK {
 		f = append(f, "sack")
 	}
-	f = append(f, "reno")
+	f = append(f, c.CongestionControl)
 	if c.WScaleOK {
 		f = append(f, fmt.Sprintf("wscale:%d,%d", c.SndWScale, c.RcvWScale))
 	}
@@ -170,15 +177,40 @@ func tcpInternals(c *tcp.ConnInfo) string {
 		f = append(f, fmt.Sprintf("rcvmss:%d", c.RcvMSS))
 	}
 	f = append(f, fmt.Sprintf("cwnd:%d", c.Cwnd))
-	// ss leaves out an "infinite" ssthresh: tcp starts it at 1 GB, far
-	// above any window (tcp_rmem's max is 6 MB) until the first loss.
-	if c.Ssthresh*max(c.MSS, 1) < 1<<29 {
+	if c.Ssthresh < 0xffff { // as ss: not tcp.InfiniteSsthresh, before the first loss
 		f = append(f, fmt.Sprintf("ssthresh:%d", c.Ssthresh))
+	}
+	if c.RTT > 0 && c.Cwnd > 0 { // ss's own figure: cwnd over srtt
+		f = append(f, "send "+bitRate(float64(c.Cwnd*c.MSS)*8/c.RTT.Seconds(), numeric))
+	}
+	if c.PacingRate > 0 {
+		f = append(f, "pacing_rate "+bitRate(float64(c.PacingRate)*8, numeric))
 	}
 	if c.RcvRTT > 0 {
 		f = append(f, "rcv_rtt:"+msec(c.RcvRTT), fmt.Sprintf("rcv_space:%d", c.RcvSpace))
 	}
 	return " " + strings.Join(f, " ")
+}
+
+// bitRate prints bits per second as ss does: 887Mbps, 1.77Gbps (three
+// significant digits), or with -n the whole number, 1770000000bps.
+func bitRate(bps float64, numeric bool) string {
+	scaled := func(div float64, unit string) string {
+		return strconv.FormatFloat(bps/div, 'g', 3, 64) + unit + "bps"
+	}
+	switch {
+	case numeric:
+		return strconv.FormatFloat(bps, 'f', 0, 64) + "bps"
+	case bps >= 1e12:
+		return scaled(1e12, "T")
+	case bps >= 1e9:
+		return scaled(1e9, "G")
+	case bps >= 1e6:
+		return scaled(1e6, "M")
+	case bps >= 1e3:
+		return scaled(1e3, "K")
+	}
+	return strconv.FormatFloat(bps, 'g', 6, 64) + "bps" // C's %g
 }
 
 // msec prints d in milliseconds as ss does (%g: 204, 0.046).

@@ -127,7 +127,9 @@ func runSysctl(ctx context.Context, sh *Shell, args []string) error {
 // sysctl prints it (tcp_rmem's three values separated by tabs).
 func tcpSysctl(sh *Shell, name, value string, set bool) error {
 	if set {
-		if err := sh.Stack.TCP.SetSysctl(name, value); err != nil {
+		if err := sh.Stack.TCP.SetSysctl(name, value); errors.Is(err, tcp.ErrReadOnly) {
+			return fmt.Errorf("%s is read-only (it lists what tcp_congestion_control takes)", name)
+		} else if err != nil {
 			why := err // tcp's reason, without its name and value again
 			if inner := errors.Unwrap(err); inner != nil {
 				why = inner
@@ -146,21 +148,25 @@ func tcpSysctl(sh *Shell, name, value string, set bool) error {
 
 // tcpSysctlHelp says what each of TCP's tunables does, for the listing.
 var tcpSysctlHelp = map[string]string{
-	"net.ipv4.tcp_syn_retries":      "SYN retransmissions before a connect times out (1 s, 2 s, 4 s ...)",
-	"net.ipv4.tcp_synack_retries":   "SYN-ACK retransmissions before a half-open connection is dropped",
-	"net.ipv4.tcp_retries2":         "data retransmissions before a connection times out",
-	"net.ipv4.tcp_sack":             "offer and accept selective acknowledgements (RFC 2018)",
-	"net.ipv4.tcp_timestamps":       "offer and accept timestamps (RFC 7323: RTT samples, PAWS)",
-	"net.ipv4.tcp_window_scaling":   "offer and accept window scaling (RFC 7323)",
-	"net.ipv4.tcp_syncookies":       "SYN cookies: 0 never, 1 when the SYN queue overflows, 2 always",
-	"net.ipv4.tcp_max_syn_backlog":  "half-open connections a listener keeps",
-	"net.ipv4.tcp_fin_timeout":      "seconds a closed connection waits in FIN-WAIT-2",
-	"net.ipv4.tcp_keepalive_time":   "seconds idle before the first keepalive probe (SO_KEEPALIVE)",
-	"net.ipv4.tcp_keepalive_intvl":  "seconds between keepalive probes",
-	"net.ipv4.tcp_keepalive_probes": "unanswered keepalive probes before the connection is dropped",
-	"net.ipv4.tcp_rmem":             "receive buffer bytes: min default max",
-	"net.ipv4.tcp_wmem":             "send buffer bytes: min default max",
-	"net.ipv4.tcp_moderate_rcvbuf":  "grow receive buffers to the rate the application reads (autotuning)",
+	"net.ipv4.tcp_syn_retries":                  "SYN retransmissions before a connect times out (1 s, 2 s, 4 s ...)",
+	"net.ipv4.tcp_synack_retries":               "SYN-ACK retransmissions before a half-open connection is dropped",
+	"net.ipv4.tcp_retries2":                     "data retransmissions before a connection times out",
+	"net.ipv4.tcp_sack":                         "offer and accept selective acknowledgements (RFC 2018)",
+	"net.ipv4.tcp_timestamps":                   "offer and accept timestamps (RFC 7323: RTT samples, PAWS)",
+	"net.ipv4.tcp_window_scaling":               "offer and accept window scaling (RFC 7323)",
+	"net.ipv4.tcp_syncookies":                   "SYN cookies: 0 never, 1 when the SYN queue overflows, 2 always",
+	"net.ipv4.tcp_max_syn_backlog":              "half-open connections a listener keeps",
+	"net.ipv4.tcp_fin_timeout":                  "seconds a closed connection waits in FIN-WAIT-2",
+	"net.ipv4.tcp_keepalive_time":               "seconds idle before the first keepalive probe (SO_KEEPALIVE)",
+	"net.ipv4.tcp_keepalive_intvl":              "seconds between keepalive probes",
+	"net.ipv4.tcp_keepalive_probes":             "unanswered keepalive probes before the connection is dropped",
+	"net.ipv4.tcp_rmem":                         "receive buffer bytes: min default max",
+	"net.ipv4.tcp_wmem":                         "send buffer bytes: min default max",
+	"net.ipv4.tcp_moderate_rcvbuf":              "grow receive buffers to the rate the application reads (autotuning)",
+	"net.ipv4.tcp_congestion_control":           "congestion control of new connections: cubic (RFC 9438) or reno (NewReno)",
+	"net.ipv4.tcp_available_congestion_control": "the algorithms tcp_congestion_control takes (read-only)",
+	"net.ipv4.tcp_pacing_ss_ratio":              "pacing rate in slow start, % of cwnd/srtt (shown by ss -i, not enforced)",
+	"net.ipv4.tcp_pacing_ca_ratio":              "pacing rate in congestion avoidance, % of cwnd/srtt",
 }
 
 var ipfwdCommand = &Command{

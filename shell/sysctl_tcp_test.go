@@ -20,6 +20,8 @@ func TestSysctlTCP(t *testing.T) {
 		"net.ipv4.tcp_keepalive_intvl = 75 ", "net.ipv4.tcp_keepalive_probes = 9 ",
 		"net.ipv4.tcp_rmem = 4096 131072 6291456 ", "net.ipv4.tcp_wmem = 4096 16384 4194304 ",
 		"net.ipv4.tcp_moderate_rcvbuf = 1 ",
+		"net.ipv4.tcp_congestion_control = cubic ", "net.ipv4.tcp_available_congestion_control = reno cubic ",
+		"net.ipv4.tcp_pacing_ss_ratio = 200 ", "net.ipv4.tcp_pacing_ca_ratio = 120 ",
 	} {
 		if !strings.Contains(l.out.String(), want) {
 			t.Errorf("sysctl lacks %q:\n%s", want, l.out)
@@ -34,6 +36,11 @@ func TestSysctlTCP(t *testing.T) {
 		{"sysctl net.ipv4.tcp_wmem=1", "", "sysctl: net.ipv4.tcp_wmem: invalid value 1 (want three sizes in bytes (min default max))"},
 		{"sysctl net.ipv4.tcp_rmem=1 2 3", "", "sysctl: give one NAME or NAME=VALUE at a time"},
 		{"sysctl net.ipv4.tcp_nonsense=1", "", "sysctl: cannot stat /proc/sys/net/ipv4/tcp_nonsense: No such file or directory"},
+		{"sysctl net.ipv4.tcp_congestion_control=reno", "net.ipv4.tcp_congestion_control = reno\n", ""},
+		{"sysctl net.ipv4.tcp_congestion_control=bbr", "", "sysctl: net.ipv4.tcp_congestion_control: invalid value bbr (want one of reno, cubic)\nusage: sysctl"},
+		{"sysctl net.ipv4.tcp_available_congestion_control", "net.ipv4.tcp_available_congestion_control = reno cubic\n", ""},
+		{"sysctl net.ipv4.tcp_available_congestion_control=bbr", "", "sysctl: net.ipv4.tcp_available_congestion_control is read-only (it lists what tcp_congestion_control takes)"},
+		{"sysctl net.ipv4.tcp_pacing_ca_ratio=1001", "", "sysctl: net.ipv4.tcp_pacing_ca_ratio: invalid value 1001 (want an integer from 0 to 1000)\nusage: sysctl"},
 		// procps' -w and -a, from habit (-a was looked up as /proc/sys/-a).
 		{"sysctl -w net.ipv4.tcp_syn_retries=4", "net.ipv4.tcp_syn_retries = 4\n", ""},
 		{"sysctl -w net.ipv4.tcp_syn_retries", "", "sysctl: -w sets a tunable: give NAME=VALUE\nusage: sysctl"},
@@ -50,7 +57,7 @@ func TestSysctlTCP(t *testing.T) {
 			t.Errorf("%s: printed %q, want %q", c.line, got, c.out)
 		}
 	}
-	if cfg := l.sh.Stack.TCP.Config(); cfg.SACK || cfg.Rmem != [3]int{8192, 65536, 1048576} || cfg.FinTimeout != 30*time.Second {
+	if cfg := l.sh.Stack.TCP.Config(); cfg.CongestionControl != "reno" || cfg.SACK || cfg.Rmem != [3]int{8192, 65536, 1048576} || cfg.FinTimeout != 30*time.Second {
 		t.Errorf("TCP's config after the settings: SACK %v, Rmem %v, FinTimeout %v", cfg.SACK, cfg.Rmem, cfg.FinTimeout)
 	}
 }

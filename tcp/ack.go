@@ -125,7 +125,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.retransmitHead("NewReno partial ACK")
 		c.cc.cwnd = max(c.cc.cwnd-acked+c.mss, c.mss)
 	case c.inFlight()+acked >= c.cc.cwnd/2: // grow only a window in use (RFC 7661's spirit)
-		c.cc.onAck(acked, c.mss)
+		c.cc.onAck(c.ackEvent(acked))
 	}
 	c.cc.dupAcks = 0
 	if c.sackOK && !c.cc.inRecovery && c.mayRecover() && c.lostEdge().GT(c.sndUna) {
@@ -172,7 +172,7 @@ func (c *Conn) dupAck() {
 		c.enterSACKRecovery("SACK: duplicate ACKs")
 	case !c.sackOK && c.cc.dupAcks == dupThresh:
 		c.p.Stats.RenoRecovery.Add(1)
-		c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax)
+		c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax, c.p.clock.Now())
 		c.retransmitHead("3 duplicate ACKs")
 	}
 }

@@ -1,7 +1,10 @@
 package tcp
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +29,11 @@ type Config struct {
 	Rmem            [3]int        // tcp_rmem: min, default, max receive buffer
 	Wmem            [3]int        // tcp_wmem: min, default, max send buffer
 	ModerateRcvbuf  bool          // tcp_moderate_rcvbuf: grow receive buffers to the measured rate (autotune.go)
+	// CongestionControl is tcp_congestion_control: the algorithm of new
+	// connections, one of CongestionControls().
+	CongestionControl string
+	PacingSSRatio     int // tcp_pacing_ss_ratio: pacing rate in slow start, % of cwnd/srtt
+	PacingCARatio     int // tcp_pacing_ca_ratio: in congestion avoidance
 
 	// Not Linux sysctls: Linux fixes TIME-WAIT at 60 s (TCP_TIMEWAIT_LEN,
 	// 2 MSL with MSL 30 s); here tests shorten it.
@@ -50,7 +58,9 @@ func DefaultConfig() Config {
 		Rmem: [3]int{4096, 131072, 6291456},
 		Wmem: [3]int{4096, 16384, 4194304},
 
-		ModerateRcvbuf: true,
+		ModerateRcvbuf:    true,
+		CongestionControl: DefaultCongestionControl,
+		PacingSSRatio:     200, PacingCARatio: 120,
 
 		TimeWait:          60 * time.Second,
 		MaxConns:          4096,
@@ -66,16 +76,21 @@ type sysctl struct {
 	set  func(*Config, string) error
 }
 
-func intCtl(name string, f func(*Config) *int) sysctl {
+func intCtl(name string, f func(*Config) *int) sysctl { return rangeCtl(name, f, 0, math.MaxInt) }
+
+// rangeCtl is an integer tunable from lo to hi.
+func rangeCtl(name string, f func(*Config) *int, lo, hi int) sysctl {
 	return sysctl{name,
 		func(c *Config) string { return strconv.Itoa(*f(c)) },
 		func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
+			if n, err := strconv.Atoi(v); err == nil && n >= lo && n <= hi {
+				*f(c) = n
+				return nil
+			}
+			if lo == 0 && hi == math.MaxInt {
 				return fmt.Errorf("want a non-negative integer, not %q", v)
 			}
-			*f(c) = n
-			return nil
+			return fmt.Errorf("want an integer from %d to %d, not %q", lo, hi, v)
 		}}
 }
 
@@ -129,6 +144,30 @@ func tripleCtl(name string, f func(*Config) *[3]int) sysctl {
 		}}
 }
 
+// choiceCtl is a tunable whose value is one of a list of names.
+func choiceCtl(name string, f func(*Config) *string, choices []string) sysctl {
+	return sysctl{name,
+		func(c *Config) string { return *f(c) },
+		func(c *Config, v string) error {
+			if !slices.Contains(choices, v) {
+				return fmt.Errorf("want one of %s, not %q", strings.Join(choices, ", "), v)
+			}
+			*f(c) = v
+			return nil
+		}}
+}
+
+// ErrReadOnly is SetSysctl's error for a tunable that only reports.
+var ErrReadOnly = errors.New("read-only")
+
+// readOnlyCtl is a tunable that reports and cannot be set, as the
+// /proc/sys files of mode 0444.
+func readOnlyCtl(name string, get func() string) sysctl {
+	return sysctl{name,
+		func(*Config) string { return get() },
+		func(*Config, string) error { return ErrReadOnly }}
+}
+
 var sysctls = []sysctl{
 	intCtl("tcp_syn_retries", func(c *Config) *int { return &c.SynRetries }),
 	intCtl("tcp_synack_retries", func(c *Config) *int { return &c.SynAckRetries }),
@@ -145,6 +184,10 @@ var sysctls = []sysctl{
 	tripleCtl("tcp_rmem", func(c *Config) *[3]int { return &c.Rmem }),
 	tripleCtl("tcp_wmem", func(c *Config) *[3]int { return &c.Wmem }),
 	boolCtl("tcp_moderate_rcvbuf", func(c *Config) *bool { return &c.ModerateRcvbuf }),
+	choiceCtl("tcp_congestion_control", func(c *Config) *string { return &c.CongestionControl }, CongestionControls()),
+	readOnlyCtl("tcp_available_congestion_control", func() string { return strings.Join(CongestionControls(), " ") }),
+	rangeCtl("tcp_pacing_ss_ratio", func(c *Config) *int { return &c.PacingSSRatio }, 0, 1000), // Linux's bounds
+	rangeCtl("tcp_pacing_ca_ratio", func(c *Config) *int { return &c.PacingCARatio }, 0, 1000),
 }
 
 // SysctlNames lists the tunables SetSysctl knows, as "net.ipv4.NAME".

@@ -60,7 +60,7 @@ type Conn struct {
 	rttSeq  Seq       // the segment being timed without timestamps
 	rttAt   time.Time // when it was sent; zero: none timed (Karn)
 	retries int       // consecutive RTO expiries
-	cc      newReno
+	cc      congestion
 
 	ackPending int // bytes received and not yet acknowledged
 	ackNow     bool
@@ -101,6 +101,9 @@ type Conn struct {
 func (p *Protocol) newConn(local, remote netip.AddrPort) *Conn {
 	c := &Conn{p: p, local: local, remote: remote, established: make(chan struct{})}
 	c.rtt.init()
+	if !c.cc.use(p.Config().CongestionControl) { // a Config made by hand, without one
+		c.cc.use(DefaultCongestionControl)
+	}
 	return c
 }
 

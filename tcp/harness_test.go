@@ -39,8 +39,9 @@ type testNet struct {
 	clk     *fakeclock.Clock
 	pool    *netdev.Pool
 	dev     *netdev.NetDev
-	out     chan Header // TCP segments sent, copied
-	discard bool        // free sent datagrams without capturing (allocation tests)
+	out     chan Header   // TCP segments sent, copied
+	discard bool          // free sent datagrams without capturing (allocation tests)
+	synRTT  time.Duration // accept: the peer's ACK comes this long after our SYN-ACK
 }
 
 func (n *testNet) Resolve(_ *netdev.NetDev, _ netip.Addr, pk *netdev.Packet) error {
@@ -215,6 +216,7 @@ func (n *testNet) accept(opts *Options) (*Conn, *peer) {
 	n.inject(pr.addr, pr.to, Fields{Seq: pr.nxt, Flags: FlagSYN, Window: 64240}, opts, nil)
 	pr.nxt = pr.nxt.Add(1)
 	pr.recv(FlagSYN | FlagACK)
+	n.clk.Advance(n.synRTT)
 	pr.send(FlagACK, "")
 	c, err := l.AcceptTCP()
 	if err != nil {

@@ -15,7 +15,7 @@ func (c *Conn) startHistory() {
 }
 
 // congestionControl names the algorithm for the history's title.
-func (c *Conn) congestionControl() string { return "reno" }
+func (c *Conn) congestionControl() string { return c.cc.algo.name() }
 
 // historySample records c's state at now, after an ACK or a timeout.
 func (c *Conn) historySample(now time.Time) {

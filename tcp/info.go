@@ -27,7 +27,16 @@ type ConnInfo struct {
 	RcvBuf, SndBuf int           // bytes of receive and send ring
 	RcvSpace       int           // bytes the application read in the last measured round trip
 	RcvRTT         time.Duration // the receiver's RTT estimate; 0: none yet
+	// CongestionControl is the algorithm's Linux name ("cubic", "reno");
+	// PacingRate is the rate Linux would pace at, in bytes per second
+	// (tcpi_pacing_rate; 0 before an RTT sample): shown, not enforced.
+	CongestionControl string
+	PacingRate        uint64
 }
+
+// InfiniteSsthresh is ConnInfo.Ssthresh before the first loss, as
+// Linux's TCP_INFINITE_SSTHRESH (ss leaves it out).
+const InfiniteSsthresh = 0x7fffffff
 
 // Connections lists the listeners and connections, by local port and
 // address, then peer.
@@ -63,10 +72,19 @@ func (c *Conn) Info() ConnInfo {
 		State: c.state, Local: c.local, Remote: c.remote,
 		RecvQ: c.rcv.len(), SendQ: c.snd.len(),
 		RTO: c.rtt.current(), RTT: c.rtt.srtt, RTTVar: c.rtt.rttvar,
-		Cwnd: c.cc.cwnd / mss, Ssthresh: min(c.cc.ssthresh/mss, 1<<20),
+		Cwnd: c.cc.cwnd / mss, Ssthresh: c.ssthreshSegments(),
 		MSS: c.mss, RcvMSS: c.rcvMSS, SndWScale: c.sndWScale, RcvWScale: c.rcvWScale,
 		WScaleOK: c.wsOK, SACK: c.sackOK, Timestamps: c.tsOK, Retransmits: c.retries,
-		Recovery: c.recoveryName(),
-		RcvBuf:   c.rcv.cap(), SndBuf: c.snd.cap(), RcvSpace: c.rs.space, RcvRTT: c.rs.rtt,
+		Recovery: c.recoveryName(), CongestionControl: c.cc.algo.name(),
+		RcvBuf: c.rcv.cap(), SndBuf: c.snd.cap(), RcvSpace: c.rs.space, RcvRTT: c.rs.rtt,
+		PacingRate: pacingRate(c.cc.window, c.inFlight(), c.mss, c.rtt.srtt, c.p.cfg.Load()),
 	}
+}
+
+// ssthreshSegments is ssthresh in segments, or InfiniteSsthresh.
+func (c *Conn) ssthreshSegments() int {
+	if c.cc.ssthresh >= infiniteSsthresh {
+		return InfiniteSsthresh
+	}
+	return c.cc.ssthresh / max(c.mss, 1)
 }

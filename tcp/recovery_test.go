@@ -147,13 +147,13 @@ func TestSACKRescueRetransmission(t *testing.T) {
 }
 
 // Proportional Rate Reduction (RFC 6937): with a window of 20 segments
-// and one loss, ssthresh is half the flight, so while pipe stays above
+// and one loss, ssthresh is half the flight (Reno's), so while pipe stays above
 // it one segment goes for every two delivered, from the start of
 // recovery, rather than nothing for half a window and then one per ACK
 // (RFC 6675 alone: ACKs 12, 13, ...); once pipe is down to ssthresh,
 // one per ACK.
 func TestSACKRecoveryPRR(t *testing.T) {
-	n := newTestNet(t, func(c *Config) { c.Wmem[1] = 1 << 20 })
+	n := newTestNet(t, func(c *Config) { c.Wmem[1], c.CongestionControl = 1<<20, "reno" })
 	c, pr := n.accept(synOptions(1))
 	seg := sendSegments(t, n, c, 60)
 	for i := 1; i <= 10; i++ { // slow start: cwnd 10 -> 20 segments, 20 in flight (10-29)

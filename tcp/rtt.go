@@ -16,7 +16,9 @@ type rttEstimator struct {
 	srtt, rttvar time.Duration
 	rto          time.Duration // before backoff
 	measured     bool
-	backoff      uint // RTO doublings since the last valid sample
+	backoff      uint          // RTO doublings since the last valid sample
+	latest       time.Duration // the last sample, for congestion control (HyStart++)
+	fresh        bool          // latest is not yet taken
 }
 
 func (e *rttEstimator) init() { *e = rttEstimator{rto: InitialRTO} }
@@ -27,6 +29,7 @@ func (e *rttEstimator) sample(r time.Duration) {
 	if r < 0 {
 		return
 	}
+	e.latest, e.fresh = r, true
 	if !e.measured {
 		e.srtt, e.rttvar, e.measured = r, r/2, true
 	} else {
@@ -41,6 +44,13 @@ func (e *rttEstimator) sample(r time.Duration) {
 	e.backoff = 0
 }
 
+// takeLatest returns the sample taken since the last call, if any.
+func (e *rttEstimator) takeLatest() (time.Duration, bool) {
+	fresh := e.fresh
+	e.fresh = false
+	return e.latest, fresh
+}
+
 // current is the RTO with backoff (RFC 6298 5.5), at most MaxRTO.
 func (e *rttEstimator) current() time.Duration {
 	r := e.rto
@@ -53,54 +63,51 @@ func (e *rttEstimator) current() time.Duration {
 	return r
 }
 
-// newReno is RFC 5681's congestion control with RFC 6582's NewReno
-// recovery, slow start from RFC 6928's initial window.
-type newReno struct {
-	cwnd, ssthresh int
-	caBytes        int // bytes acked towards the next congestion-avoidance step
-	dupAcks        int
-	inRecovery     bool
-	recover        Seq  // SND.MAX when recovery began (RFC 6675's RecoveryPoint)
-	sack           bool // this recovery is RFC 6675's (recovery.go), not NewReno's
-	highRxt        Seq  // RFC 6675's HighRxt, as the end of what was retransmitted
-	rescue         bool // the rescue retransmission of this recovery went
-	prr            prr  // the reduction during SACK recovery (recovery.go)
-	rxt            retransmits
+// congestion is the sender's congestion state: the window, the
+// algorithm that sizes it (cc.go), and the loss recovery state that is
+// the same for every algorithm: RFC 6582's NewReno recovery without
+// SACK, RFC 6675's with it (recovery.go).
+type congestion struct {
+	window
+	algo       congestionControl // reno{} or &cubic, set once per connection (use)
+	cubic      cubic             // CUBIC's state, when algo is it
+	dupAcks    int
+	inRecovery bool
+	recover    Seq  // SND.MAX when recovery began (RFC 6675's RecoveryPoint)
+	sack       bool // this recovery is RFC 6675's (recovery.go), not NewReno's
+	highRxt    Seq  // RFC 6675's HighRxt, as the end of what was retransmitted
+	rescue     bool // the rescue retransmission of this recovery went
+	prr        prr  // the reduction during SACK recovery (recovery.go)
+	rxt        retransmits
 }
 
 // initialWindow is RFC 6928's IW10: min(10*MSS, max(2*MSS, 14600)).
 func initialWindow(mss int) int { return min(10*mss, max(2*mss, 14600)) }
 
-// init starts slow start; recover starts at the ISN (RFC 6582 3.2 step 1).
-func (r *newReno) init(mss int, iss Seq) {
-	*r = newReno{cwnd: initialWindow(mss), ssthresh: 1 << 30, recover: iss}
+// init starts slow start with the algorithm already chosen, afresh;
+// recover starts at the ISN (RFC 6582 3.2 step 1).
+func (r *congestion) init(mss int, iss Seq) {
+	name := r.algo.name()
+	*r = congestion{window: window{cwnd: initialWindow(mss), ssthresh: infiniteSsthresh}, recover: iss}
+	r.use(name)
 }
 
-// onAck grows the window for acked new bytes outside recovery: slow
-// start by up to 2 MSS per ACK (RFC 3465's L), then one MSS per window.
-func (r *newReno) onAck(acked, mss int) {
-	if r.cwnd < r.ssthresh {
-		r.cwnd += min(acked, 2*mss)
-		return
-	}
-	r.caBytes += acked
-	if r.caBytes >= r.cwnd {
-		r.caBytes -= r.cwnd
-		r.cwnd += mss
-	}
-}
+// onAck grows the window for new bytes acknowledged outside recovery,
+// as the algorithm says.
+func (r *congestion) onAck(a ackEvent) { r.algo.onAck(&r.window, a) }
 
-// enterRecovery is the third duplicate ACK (RFC 6582 3.2 step 2).
-func (r *newReno) enterRecovery(flight, mss int, sndMax Seq) {
-	r.ssthresh = max(flight/2, 2*mss)
+// enterRecovery is the third duplicate ACK (RFC 6582 3.2 step 2), with
+// the algorithm's ssthresh (RFC 5681's half the flight for Reno).
+func (r *congestion) enterRecovery(flight, mss int, sndMax Seq, now time.Time) {
+	r.algo.onLoss(&r.window, flight, mss, now, false)
 	r.cwnd = r.ssthresh + 3*mss
 	r.inRecovery, r.recover, r.sack = true, sndMax, false
 }
 
-// onTimeout is RFC 5681 3.1's response to an RTO: one segment, half the
-// flight as threshold.
-func (r *newReno) onTimeout(flight, mss int, sndMax Seq) {
-	r.ssthresh = max(flight/2, 2*mss)
+// onTimeout is RFC 5681 3.1's response to an RTO: one segment, and the
+// algorithm's threshold.
+func (r *congestion) onTimeout(flight, mss int, sndMax Seq, now time.Time) {
+	r.algo.onLoss(&r.window, flight, mss, now, true)
 	r.cwnd, r.caBytes, r.dupAcks = mss, 0, 0
 	r.inRecovery, r.recover = false, sndMax
 }

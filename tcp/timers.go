@@ -126,7 +126,7 @@ func (c *Conn) onRtx() {
 	case SynSent, SynReceived:
 		c.sendSYN()
 	default:
-		c.cc.onTimeout(c.inFlight(), c.mss, c.sndMax)
+		c.cc.onTimeout(c.inFlight(), c.mss, c.sndMax, c.p.clock.Now())
 		c.sndNxt = c.sndUna
 		c.historySample(c.p.clock.Now())
 		c.output()
