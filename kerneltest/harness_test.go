@@ -44,7 +44,7 @@ func newTapHost(t *testing.T) *tapHost {
 	nstest.Run(t, h.ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1")
 	var drv *tap.TAP
 	var err error
-	nstest.Do(t, h.ns, func() { drv, err = tap.Open(h.ifc) })
+	nstest.Do(t, h.ns, func() { drv, err = tap.Open(h.ifc, tap.Options{}) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/gotapip/gotapip/netdev/vnet"
 )
 
 // This file is the device's data path: the poller, receive and transmit.
@@ -31,8 +33,7 @@ func (d *NetDev) poll() {
 func (d *NetDev) readFrames() error {
 	failures := 0
 	for {
-		p := d.pool.Get(EthernetHeaderLen + d.MTU())
-		n, err := d.drv.ReadFrame(p.buf[p.head:])
+		p, n, err := d.readFrame()
 		if err != nil {
 			p.Free()
 			switch {
@@ -47,6 +48,10 @@ func (d *NetDev) readFrames() error {
 			continue
 		}
 		failures = 0
+		if n < 0 { // a bad virtio_net_hdr, counted
+			p.Free()
+			continue
+		}
 		p.tail = p.head + n
 		d.Receive(p)
 		if d.yield.Load() {
@@ -54,6 +59,34 @@ func (d *NetDev) readFrames() error {
 			runtime.Gosched()
 		}
 	}
+}
+
+// readFrame reads one frame into a fresh packet. With RxVnet the frame
+// may be a 64 KB super-frame, and its virtio_net_hdr is read into the
+// headroom just in front of it and applied (offload.go); a header the
+// stack cannot take is counted and n is -1.
+func (d *NetDev) readFrame() (p *Packet, n int, err error) {
+	if d.vnetRx == nil {
+		p = d.pool.Get(EthernetHeaderLen + d.MTU())
+		n, err = d.drv.ReadFrame(p.buf[p.head:])
+		return p, n, err
+	}
+	p = d.pool.Get(MaxPacketSize)
+	n, err = d.vnetRx.ReadVnetFrame(p.buf[p.head-vnet.HeaderLen:])
+	if err != nil {
+		return p, 0, err
+	}
+	n -= vnet.HeaderLen
+	p.tail = p.head + max(n, 0)
+	if n < 0 || !p.takeVnetHeader(p.buf[p.head-vnet.HeaderLen:p.head]) {
+		d.Stats.RxErrors.Add(1)
+		d.Stats.RxBadVnet.Add(1)
+		return p, -1, nil
+	}
+	if p.off.gsoSize > 0 {
+		d.Stats.RxGRO.Add(1)
+	}
+	return p, n, nil
 }
 
 // maxReadBackoff bounds the pause between failed reads: short enough that
@@ -130,7 +163,7 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 		d.tracer.Drop(LayerL2, d, p.Data(), "send: device down")
 		return errDown(d)
 	}
-	if p.Len() > d.MTU() {
+	if p.Len() > d.MTU() && (p.off.gsoSize == 0 || p.Len() > d.offloads.GSOMaxSize) {
 		d.Stats.TxDropped.Add(1)
 		d.tracer.Drop(LayerL2, d, p.Data(), "send: larger than the MTU")
 		return fmt.Errorf("%s: %d-byte packet: %w: larger than the device MTU %d", d.name, p.Len(), ErrMTU, d.MTU())
@@ -148,17 +181,35 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(Out, d, frame)
 	}
-	var err error
-	if n := d.netem.Load(); n != nil {
-		err = n.Send(frame) // link faults (netem.go); it writes what survives
-	} else {
-		err = d.drv.WriteFrame(frame)
-	}
-	if err != nil {
+	gso := p.off.gsoSize > 0
+	if err := d.write(p); err != nil {
 		d.Stats.TxErrors.Add(1)
 		return err
+	}
+	if gso {
+		d.Stats.TxGSO.Add(1)
 	}
 	d.Stats.TxPackets.Add(1)
 	d.Stats.TxBytes.Add(uint64(len(frame)))
 	return nil
+}
+
+// write hands the frame in p to the driver: behind a virtio_net_hdr when
+// the driver takes one, else plain, its checksum finished here if TCP
+// left it partial (a super-frame cannot be cut here: refused).
+func (d *NetDev) write(p *Packet) error {
+	n := d.netem.Load()
+	if d.vnetTx != nil && n == nil && p.Headroom() >= vnet.HeaderLen {
+		p.putVnetHeader()
+		return d.vnetTx.WriteVnetFrame(p.Data())
+	}
+	if p.off.gsoSize > 0 {
+		d.Stats.TxDropped.Add(1)
+		return fmt.Errorf("%s: %w", d.name, errNoGSO)
+	}
+	p.finishChecksum()
+	if n != nil {
+		return n.Send(p.Data()) // link faults (netem.go); it writes what survives
+	}
+	return d.drv.WriteFrame(p.Data())
 }
