@@ -166,7 +166,19 @@ func (p *Packet) takeVnetHeader(h vnet.Header) bool {
 			return false
 		}
 		p.off.partial, p.off.csumStart, p.off.csumOffset = true, p.head+start, uint16(offset)
+		if p.off.gsoSize > 0 {
+			// TCP's data offset, to count the pieces: the kernel said
+			// TCPV4, and csum_start is where the TCP header begins.
+			if start+tcpDataOffsetAt >= p.Len() {
+				return false
+			}
+			p.off.hdrLen = uint16(p.Data()[start+tcpDataOffsetAt]>>4) * 4
+		}
 	}
 	p.off.valid = h.NeedsChecksum() || h.DataValid()
 	return true
 }
+
+// tcpDataOffsetAt is where TCP's data offset (its header's length in
+// 32-bit words, in the high nibble) is, from the start of its header.
+const tcpDataOffsetAt = 12
