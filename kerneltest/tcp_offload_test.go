@@ -1,0 +1,84 @@
+//go:build linux
+
+package kerneltest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/gotapip/gotapip/internal/nstest"
+	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/tap"
+)
+
+// Offloads through the TAP (netdev/offload.go, tcp/tso.go): our stack
+// writes TCP super-frames of up to 64 KB that the kernel cuts, and reads
+// the kernel's own whole. Each transfer goes both ways at once, its
+// SHA-256 compared at each end (stacktest.Transfer).
+
+// offloadTapHost is newTapHost with offloads asked for; it fails unless
+// the kernel granted checksum offload and TSO, and its side of the TAP
+// says so in ethtool -k.
+func offloadTapHost(t *testing.T) *tapHost {
+	t.Helper()
+	h := newTapHostWith(t, tap.Options{Offload: true})
+	if o := h.dev.Offloads(); !o.TxChecksum || !o.TSO || !o.RxVnet || o.GSOMaxSize < 60000 {
+		t.Fatalf("offloads in force: %v, want tx-checksumming, TSO up to 64 KB and the header on receive", o)
+	}
+	if _, err := exec.LookPath("ethtool"); err != nil {
+		nstest.Unavailable(t, "needs ethtool(8) (apt-get install ethtool, or make deps)")
+	}
+	k := nstest.Run(t, h.ns, "ethtool", "-k", h.ifc)
+	for _, want := range []string{"tx-checksumming: on", "tcp-segmentation-offload: on", "tx-tcp-segmentation: on"} {
+		if !strings.Contains(k, want) {
+			t.Errorf("ethtool -k %s lacks %q:\n%s", h.ifc, want, k)
+		}
+	}
+	return h
+}
+
+// gsoCounts are the device's super-frame counters.
+func gsoCounts(d *netdev.NetDev) (tx, rx uint64) { return d.Stats.TxGSO.Load(), d.Stats.RxGRO.Load() }
+
+// With offloads: the transfer is whole, super-frames went each way, and
+// TCP counted wire segments (more than the frames the device wrote).
+func TestTCPKernelTransfersOffload(t *testing.T) {
+	h := offloadTapHost(t)
+	testKernelTransfers(t, h, 0, 16<<20)
+	tx, rx := gsoCounts(h.dev)
+	segs, frames := h.stack.TCP.Stats.OutSegs.Load(), h.dev.Stats.TxPackets.Load()
+	t.Logf("%d super-frames written, %d read; TCP sent %d segments in %d frames", tx, rx, segs, frames)
+	if tx == 0 || rx == 0 {
+		t.Errorf("super-frames written %d, read %d: want both > 0", tx, rx)
+	}
+	if segs <= frames {
+		t.Errorf("TCP counted %d segments out, the device wrote %d frames: the pieces of super-frames are not counted", segs, frames)
+	}
+}
+
+// Through 3% loss on a kernel router each way: parts of super-frames are
+// lost and sent again in MSS-sized pieces; the data still arrives whole.
+func TestTCPKernelTransfersOffloadWithLoss(t *testing.T) {
+	h := offloadTapHost(t)
+	testKernelTransfers(t, h, 3, 4<<20)
+	if tx, _ := gsoCounts(h.dev); tx == 0 {
+		t.Errorf("no super-frame written: the loss test did not exercise TSO")
+	}
+}
+
+// Without offloads (tapip -offload=false) the same transfer moves plain
+// frames: no super-frame either way, and every frame within the MTU.
+func TestTCPKernelTransfersNoOffload(t *testing.T) {
+	h := newTapHost(t)
+	if o := h.dev.Offloads(); o != (netdev.Offloads{}) {
+		t.Fatalf("offloads in force without asking: %v", o)
+	}
+	testKernelTransfers(t, h, 0, 4<<20)
+	if tx, rx := gsoCounts(h.dev); tx != 0 || rx != 0 {
+		t.Errorf("super-frames written %d, read %d without offloads: want none", tx, rx)
+	}
+	if segs, frames := h.stack.TCP.Stats.OutSegs.Load(), h.dev.Stats.TxPackets.Load(); segs > frames {
+		t.Errorf("TCP sent %d segments in %d frames without offloads", segs, frames)
+	}
+}
