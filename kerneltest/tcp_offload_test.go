@@ -3,13 +3,17 @@
 package kerneltest
 
 import (
+	"net/netip"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/gotapip/gotapip/internal/nstest"
+	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/packet"
 	"github.com/gotapip/gotapip/netdev/tap"
+	"github.com/gotapip/gotapip/stack"
 )
 
 // Offloads through the TAP (netdev/offload.go, tcp/tso.go): our stack
@@ -80,5 +84,44 @@ func TestTCPKernelTransfersNoOffload(t *testing.T) {
 	}
 	if segs, frames := h.stack.TCP.Stats.OutSegs.Load(), h.dev.Stats.TxPackets.Load(); segs > frames {
 		t.Errorf("TCP sent %d segments in %d frames without offloads", segs, frames)
+	}
+}
+
+// The packet driver writes super-frames too (netdev/packet/gso.go): a
+// TCP transfer both ways over a veth pair whose kernel end cuts nothing
+// itself (tso and gso off on pk1: the driver drops received super-frames,
+// which would need 64 KB ring frames).
+func TestPacketDriverTSO(t *testing.T) {
+	nstest.RequireRoot(t)
+	if _, err := exec.LookPath("ethtool"); err != nil {
+		nstest.Unavailable(t, "needs ethtool(8) (apt-get install ethtool, or make deps)")
+	}
+	ours, theirs := nstest.NewNetns(t, "gtpk"), nstest.NewNetns(t, "gtpk")
+	vethPair(t, ours, "pk0", theirs, "pk1")
+	nstest.Run(t, theirs, "ip", "addr", "add", "10.0.5.2/24", "dev", "pk1")
+	nstest.Run(t, theirs, "ethtool", "-K", "pk1", "tso", "off", "gso", "off")
+	var drv *packet.Packet
+	var err error
+	nstest.Do(t, ours, func() { drv, err = packet.Open("pk0") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := stack.New(stack.Config{})
+	t.Cleanup(s.Close)
+	dev, err := s.OpenDriver(drv, "pk0", stack.DeviceOptions{Addr: netip.MustParsePrefix("10.0.5.1/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := dev.Offloads(); !o.TSO || !o.TxChecksum {
+		t.Fatalf("packet driver offloads: %v, want tx-checksumming and TSO", o)
+	}
+	h := &tapHost{ns: theirs, stack: s, dev: dev}
+	ln := kernelListen(t, h, "10.0.5.2:7200")
+	ours1, theirs1 := stackDialKernel(t, h, ln)
+	defer ours1.Close()
+	defer theirs1.Close()
+	stacktest.Transfer(t, ours1, theirs1, 8<<20)
+	if tx := dev.Stats.TxGSO.Load(); tx == 0 {
+		t.Errorf("no super-frame written through the packet driver")
 	}
 }
