@@ -113,7 +113,7 @@ func (d *NetDev) Receive(p *Packet) {
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(In, d, p.Data())
 	}
-	d.tracer.Trace(LayerDev, TraceIn, d, p.Data())
+	d.traceDev(TraceIn, p)
 	if !d.up.Load() {
 		d.drop(p, &d.Stats.RxDown, "device down")
 		return
@@ -149,6 +149,15 @@ func (d *NetDev) Receive(p *Packet) {
 	h(p)
 }
 
+// traceDev traces the frame in p at the dev layer, a super-frame with a
+// note of its pieces ("GSO 44×1448"): debug shows super-frames as they
+// cross the driver, as tcpdump does on a Linux host with offloads.
+func (d *NetDev) traceDev(dir TraceDir, p *Packet) {
+	if d.tracer.Enabled(LayerDev) {
+		d.tracer.Emit(TraceEvent{Layer: LayerDev, Dir: dir, Dev: d, Data: p.Data(), Reason: p.GSONote()})
+	}
+}
+
 func (d *NetDev) drop(p *Packet, counter Counter, reason string) {
 	d.Stats.RxDropped.Add(1)
 	d.tracer.DropPacket(LayerL2, p, counter, reason)
@@ -177,7 +186,7 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 	}
 	frame := p.Data()
 	d.tracer.Trace(LayerL2, TraceOut, d, frame)
-	d.tracer.Trace(LayerDev, TraceOut, d, frame)
+	d.traceDev(TraceOut, p)
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(Out, d, frame)
 	}

@@ -33,9 +33,9 @@ func (o Offloads) String() string {
 		on = append(on, "tx-checksumming")
 	}
 	if o.TSO {
-		on = append(on, fmt.Sprintf("tcp-segmentation-offload (%d)", o.GSOMaxSize))
+		on = append(on, "tcp-segmentation-offload")
 	}
-	if o.RxVnet {
+	if o.RxVnet && o.TSO { // the kernel hands us super-frames only if it may hand them at all
 		on = append(on, "generic-receive-offload")
 	}
 	if len(on) == 0 {
