@@ -41,9 +41,13 @@ type testNet struct {
 	dev     *netdev.NetDev
 	out     chan Header // TCP segments sent, copied
 	discard bool        // free sent datagrams without capturing (allocation tests)
+	offload chan int    // with an offload device: each segment's GSO piece size, 0 if none, -1 if its checksum is complete
 }
 
 func (n *testNet) Resolve(_ *netdev.NetDev, _ netip.Addr, pk *netdev.Packet) error {
+	if n.offload != nil {
+		n.offload <- offloadMark(pk)
+	}
 	if !n.discard {
 		seg := append([]byte(nil), pk.Data()[ip.HeaderLen:]...)
 		select {
@@ -56,11 +60,14 @@ func (n *testNet) Resolve(_ *netdev.NetDev, _ netip.Addr, pk *netdev.Packet) err
 	return nil
 }
 
-func newTestNet(t testing.TB, mod func(*Config)) *testNet {
+func newTestNet(t testing.TB, mod func(*Config)) *testNet { return newTestNetOn(t, nopDriver{}, mod) }
+
+// newTestNetOn is newTestNet on a device over drv.
+func newTestNetOn(t testing.TB, drv netdev.Driver, mod func(*Config)) *testNet {
 	n := &testNet{t: t, clk: fakeclock.New(time.Unix(1_700_000_000, 0)), pool: netdev.NewPool(), out: make(chan Header, 4096)}
 	l := ip.NewLayer(n.pool, n)
 	l.Now = n.clk.Now
-	dev, err := netdev.New(netdev.Config{Name: "t0", MAC: netdev.MAC{2, 0, 0, 0, 0, 1}}, nopDriver{}, &netdev.Demux{}, n.pool)
+	dev, err := netdev.New(netdev.Config{Name: "t0", MAC: netdev.MAC{2, 0, 0, 0, 0, 1}}, drv, &netdev.Demux{}, n.pool)
 	if err != nil {
 		t.Fatal(err)
 	}
