@@ -99,6 +99,10 @@ func (p *Packet) SetGSO(size, hdrLen int) {
 // received), or 0 for an ordinary packet.
 func (p *Packet) GSOSize() int { return int(p.off.gsoSize) }
 
+// GSOHeaderLen is the transport header's length of a super-frame (sent,
+// or received whole), which every piece repeats.
+func (p *Packet) GSOHeaderLen() int { return int(p.off.hdrLen) }
+
 // ChecksumVerified reports that the packet came from a kernel that
 // vouched for its transport checksum: it was left partial by the sender on
 // this host (CHECKSUM_PARTIAL) or checked (DATA_VALID). Receivers skip
