@@ -3,6 +3,7 @@
 package kerneltest
 
 import (
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/internal/stacktest"
+	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/packet"
 	"github.com/gotapip/gotapip/netdev/tap"
@@ -58,6 +60,16 @@ func TestTCPKernelTransfersOffload(t *testing.T) {
 	}
 	if segs <= frames {
 		t.Errorf("TCP counted %d segments out, the device wrote %d frames: the pieces of super-frames are not counted", segs, frames)
+	}
+	var buf syncbuf.Buffer
+	if err := shellOn(h.stack, &buf).Execute(bgCtx(), "ifconfig "+h.ifc); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"        offload tx-checksumming, tcp-segmentation-offload, generic-receive-offload\n",
+		fmt.Sprintf("        GSO frames out %d  GRO frames in %d\n", tx, rx)} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("ifconfig lacks %q:\n%s", want, buf.String())
+		}
 	}
 }
 
