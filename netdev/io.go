@@ -212,8 +212,7 @@ func (d *NetDev) write(p *Packet) error {
 		p.putVnetHeader()
 		return d.vnetTx.WriteVnetFrame(p.Data())
 	}
-	if p.off.gsoSize > 0 {
-		d.Stats.TxDropped.Add(1)
+	if p.off.gsoSize > 0 { // counted in TxErrors by Transmit
 		return fmt.Errorf("%s: %w", d.name, errNoGSO)
 	}
 	p.finishChecksum()

@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/gotapip/gotapip/internal/checksum"
+	"github.com/gotapip/gotapip/internal/fakeclock"
 	"github.com/gotapip/gotapip/netdev/vnet"
 )
 
@@ -176,4 +178,31 @@ func TestTransmitSuperFrameNoAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { d.Transmit(tcpSegment(pool, 20*1448, 1448, 1), macB, EtherTypeIPv4) }); n != 0 {
 		t.Errorf("Transmit of a super-frame allocates %v times, want 0", n)
 	}
+}
+
+// With netem on, frames leave plain through it: the device reports no
+// transmit offloads, finishes a partial checksum itself, and refuses a
+// super-frame built before netem came on (TxErrors).
+func TestNetemTurnsOffloadsOff(t *testing.T) {
+	d, drv, _, pool := newVnetDev(t, allOffloads)
+	d.SetNetem(NewNetem(Faults{}, fakeclock.New(time.Unix(1e9, 0)), drv.WriteFrame))
+	if o := d.Offloads(); o.TSO || o.TxChecksum || o.GSOMaxSize != 0 {
+		t.Errorf("offloads with netem on: %+v, want no transmit offloads", o)
+	}
+	if err := d.Transmit(tcpSegment(pool, 100, 0, 0x4321), macB, EtherTypeIPv4); err != nil {
+		t.Fatal(err)
+	}
+	f := drv.frames()
+	if len(f) != 1 {
+		t.Fatalf("through netem: %d frames, want 1", len(f))
+	}
+	field := binary.BigEndian.Uint16(f[0][34+16:])
+	binary.BigEndian.PutUint16(f[0][34+16:], 0)
+	if want := checksum.Checksum(f[0][34:], 0x4321); field != want {
+		t.Errorf("through netem: checksum %#04x, want it finished, %#04x", field, want)
+	}
+	if err := d.Transmit(tcpSegment(pool, 3*1448, 1448, 0), macB, EtherTypeIPv4); !errors.Is(err, errNoGSO) || d.Stats.TxErrors.Load() != 1 {
+		t.Errorf("a super-frame with netem on: %v, TxErrors %d; want errNoGSO, 1", err, d.Stats.TxErrors.Load())
+	}
+	d.SetNetem(nil)
 }
