@@ -59,6 +59,18 @@ func tcpSegment(pool *Pool, n, mss int, seed uint16) *Packet {
 	return p
 }
 
+// checkFinished checks that the TCP checksum of tcpSegment's frame f,
+// sent with seed in the field, was finished in software: the sum of the
+// segment from its header on, seeded with seed.
+func checkFinished(t *testing.T, f []byte, seed uint16) {
+	t.Helper()
+	field := binary.BigEndian.Uint16(f[34+16:])
+	binary.BigEndian.PutUint16(f[34+16:], 0)
+	if want := checksum.Checksum(f[34:], uint32(seed)); field != want {
+		t.Errorf("checksum %#04x, want it finished in software, %#04x", field, want)
+	}
+}
+
 // A super-frame leaves behind the header asking for it to be cut:
 // NEEDS_CSUM from the TCP header (14+20), the field 16 further, gso_type
 // TCPV4, hdr_len the three headers, gso_size the piece. It counts once in
@@ -101,12 +113,7 @@ func TestTransmitWithoutOffloads(t *testing.T) {
 	if err := d.Transmit(p, macB, EtherTypeIPv4); err != nil {
 		t.Fatal(err)
 	}
-	f := drv.frames()[0]
-	field := binary.BigEndian.Uint16(f[34+16:])
-	binary.BigEndian.PutUint16(f[34+16:], 0)
-	if want := checksum.Checksum(f[34:], 0x4321); field != want {
-		t.Errorf("checksum finished in software %#04x, want %#04x", field, want)
-	}
+	checkFinished(t, drv.frames()[0], 0x4321)
 	p = tcpSegment(pool, 1448*3, 1448, 0)
 	if err := d.Transmit(p, macB, EtherTypeIPv4); err == nil {
 		t.Error("a super-frame over the MTU went out on a device without TSO")
@@ -196,11 +203,7 @@ func TestNetemTurnsOffloadsOff(t *testing.T) {
 	if len(f) != 1 {
 		t.Fatalf("through netem: %d frames, want 1", len(f))
 	}
-	field := binary.BigEndian.Uint16(f[0][34+16:])
-	binary.BigEndian.PutUint16(f[0][34+16:], 0)
-	if want := checksum.Checksum(f[0][34:], 0x4321); field != want {
-		t.Errorf("through netem: checksum %#04x, want it finished, %#04x", field, want)
-	}
+	checkFinished(t, f[0], 0x4321)
 	if err := d.Transmit(tcpSegment(pool, 3*1448, 1448, 0), macB, EtherTypeIPv4); !errors.Is(err, errNoGSO) || d.Stats.TxErrors.Load() != 1 {
 		t.Errorf("a super-frame with netem on: %v, TxErrors %d; want errNoGSO, 1", err, d.Stats.TxErrors.Load())
 	}
