@@ -39,9 +39,10 @@ type testNet struct {
 	clk     *fakeclock.Clock
 	pool    *netdev.Pool
 	dev     *netdev.NetDev
-	out     chan Header // TCP segments sent, copied
-	discard bool        // free sent datagrams without capturing (allocation tests)
-	offload chan int    // with an offload device: each segment's GSO piece size, 0 if none, -1 if its checksum is complete
+	out     chan Header          // TCP segments sent, copied
+	discard bool                 // free sent datagrams without capturing (allocation tests)
+	offload chan int             // with an offload device: each segment's GSO piece size, 0 if none, -1 if its checksum is complete
+	mark    func(*netdev.Packet) // if set, applied to each injected segment (at its TCP header) before Input
 }
 
 func (n *testNet) Resolve(_ *netdev.NetDev, _ netip.Addr, pk *netdev.Packet) error {
@@ -109,6 +110,9 @@ func (n *testNet) injectRaw(from, to netip.AddrPort, f Fields, opts, data []byte
 	pk.MarkNetwork()
 	iph := ip.Header(pk.Pull(ip.HeaderLen))
 	pk.MarkTransport()
+	if n.mark != nil {
+		n.mark(pk)
+	}
 	n.p.Input(pk, iph)
 }
 
