@@ -36,7 +36,10 @@ type tapHost struct {
 
 // newTapHost makes the namespace, opens the TAP inside it, gives the kernel
 // side 10.0.0.2/24 and our stack 10.0.0.1/24.
-func newTapHost(t *testing.T) *tapHost { t.Helper(); return newTapHostWith(t, tap.Options{}) }
+func newTapHost(t *testing.T) *tapHost {
+	t.Helper()
+	return newTapHostWith(t, tap.Options{})
+}
 
 // newTapHostWith is newTapHost with the TAP opened with opt.
 func newTapHostWith(t *testing.T, opt tap.Options) *tapHost {
