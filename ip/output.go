@@ -126,11 +126,17 @@ func (l *Layer) sourceFor(dev *netdev.NetDev, dst netip.Addr) (netip.Addr, error
 }
 
 // transmit hands a built datagram to the link, in fragments if it is larger
-// than the device's MTU (RFC 791); with DF set that fails.
+// than the device's MTU (RFC 791); with DF set that fails. A GSO
+// super-frame is never fragmented: it may exceed the MTU up to the
+// device's GSO limit, for the kernel to cut into segments that fit, and
+// is cut into segments here for a device that cannot (gso.go).
 func (l *Layer) transmit(p *netdev.Packet, dev *netdev.NetDev, nextHop netip.Addr) error {
 	p.Dev = dev
-	if p.Len() <= dev.MTU() {
+	if p.Len() <= dev.MTU() || p.GSOSize() > 0 && p.Len() <= dev.Offloads().GSOMaxSize {
 		return l.transmitFits(p, dev, nextHop)
+	}
+	if p.GSOSize() > 0 { // a device without TSO: cut here, never fragment (gso.go)
+		return l.segmentGSO(p, func(q *netdev.Packet) error { return l.transmitFits(q, dev, nextHop) })
 	}
 	err := Fragment(l.pool, p, dev.MTU(), &l.FragStats, func(f *netdev.Packet) error {
 		return l.transmitFits(f, dev, nextHop)

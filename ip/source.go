@@ -1,6 +1,10 @@
 package ip
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/gotapip/gotapip/netdev"
+)
 
 // SourceAddr returns the address a datagram to dst leaves from when the
 // sender gives none: the outgoing device's address (or dst itself for
@@ -24,4 +28,16 @@ func (l *Layer) RouteMTU(dst netip.Addr) (int, error) {
 		return 0, err
 	}
 	return dev.MTU(), nil
+}
+
+// RouteOffloads returns the offloads in force on the device a datagram to
+// dst leaves by (none if there is no route): TCP builds super-frames of up
+// to its GSOMaxSize, with partial checksums, only where they hold. It
+// does not allocate unless there is no route.
+func (l *Layer) RouteOffloads(dst netip.Addr) netdev.Offloads {
+	dev, _, err := l.route(dst)
+	if err != nil {
+		return netdev.Offloads{}
+	}
+	return dev.Offloads()
 }

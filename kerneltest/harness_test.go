@@ -38,13 +38,19 @@ type tapHost struct {
 // side 10.0.0.2/24 and our stack 10.0.0.1/24.
 func newTapHost(t *testing.T) *tapHost {
 	t.Helper()
+	return newTapHostWith(t, tap.Options{})
+}
+
+// newTapHostWith is newTapHost with the TAP opened with opt.
+func newTapHostWith(t *testing.T, opt tap.Options) *tapHost {
+	t.Helper()
 	nstest.RequireRoot(t)
 	h := &tapHost{ns: nstest.NewNetns(t, "gtp"), ifc: "gtap0"}
 	// No IPv6 chatter from the kernel: the tests count every frame.
 	nstest.Run(t, h.ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1")
 	var drv *tap.TAP
 	var err error
-	nstest.Do(t, h.ns, func() { drv, err = tap.Open(h.ifc) })
+	nstest.Do(t, h.ns, func() { drv, err = tap.Open(h.ifc, opt) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func addTapInNetns(t *testing.T, s *stack.Stack, name string, stackAddr, kernel 
 	nstest.Run(t, ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1")
 	var drv *tap.TAP
 	var err error
-	nstest.Do(t, ns, func() { drv, err = tap.Open(name) })
+	nstest.Do(t, ns, func() { drv, err = tap.Open(name, tap.Options{}) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,8 +120,7 @@ func kernelDropped(t *testing.T, ns string) int {
 	return n
 }
 
-func testKernelTransfers(t *testing.T, lossPct, size int) {
-	h := newTapHost(t)
+func testKernelTransfers(t *testing.T, h *tapHost, lossPct, size int) {
 	k, kaddr := h, "10.0.0.2" // the kernel's side: h.ns, or a peer behind it
 	if lossPct > 0 {
 		k, kaddr = &tapHost{ns: lossyKernelPeer(t, h.ns, lossPct), stack: h.stack}, "10.0.1.2"
@@ -168,9 +167,9 @@ func testKernelTransfers(t *testing.T, lossPct, size int) {
 	}
 }
 
-func TestTCPKernelTransfers(t *testing.T) { testKernelTransfers(t, 0, 8<<20) }
+func TestTCPKernelTransfers(t *testing.T) { testKernelTransfers(t, newTapHost(t), 0, 8<<20) }
 
-func TestTCPKernelTransfersWithLoss(t *testing.T) { testKernelTransfers(t, 3, 2<<20) }
+func TestTCPKernelTransfersWithLoss(t *testing.T) { testKernelTransfers(t, newTapHost(t), 3, 2<<20) }
 
 func TestTCPConnectionRefusedBothWays(t *testing.T) {
 	h := newTapHost(t)

@@ -12,6 +12,11 @@
 // When the driver says the device is gone (ErrGone) the poller marks it
 // down, stops, and hands it to OnGone, as Linux unregisters a netdev.
 //
+// Offloads (offload.go): a driver whose frames carry a virtio_net_hdr (a
+// TAP with offloads, AF_PACKET) lets the kernel finish checksums and cut
+// TCP super-frames of up to 64 KB; TCP marks what it wants on the Packet
+// and the device writes the header. Received super-frames go up whole.
+//
 // netdev imports no protocol package; protocols register with it.
 // Ethernet II framing: IEEE 802.3, RFC 894 (IP over Ethernet).
 package netdev

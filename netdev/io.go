@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/gotapip/gotapip/netdev/vnet"
 )
 
 // This file is the device's data path: the poller, receive and transmit.
@@ -33,8 +35,7 @@ func (d *NetDev) readFrames() error {
 	failures := 0
 	d.startBatches()
 	for {
-		p := d.pool.Get(EthernetHeaderLen + d.MTU())
-		n, err := d.drv.ReadFrame(p.buf[p.head:])
+		p, n, err := d.readFrame()
 		if err != nil {
 			p.Free()
 			d.endBatch() // nothing more comes now, whatever the reason
@@ -52,6 +53,10 @@ func (d *NetDev) readFrames() error {
 			continue
 		}
 		failures = 0
+		if n < 0 { // a bad virtio_net_hdr, counted
+			p.Free()
+			continue
+		}
 		p.tail = p.head + n
 		d.Receive(p)
 		d.received(n)
@@ -60,6 +65,34 @@ func (d *NetDev) readFrames() error {
 			runtime.Gosched()
 		}
 	}
+}
+
+// readFrame reads one frame into a fresh packet. With RxVnet the frame
+// may be a 64 KB super-frame, and its virtio_net_hdr is read into the
+// headroom just in front of it and applied (offload.go); a header the
+// stack cannot take is counted and n is -1.
+func (d *NetDev) readFrame() (p *Packet, n int, err error) {
+	if d.vnetRx == nil {
+		p = d.pool.Get(EthernetHeaderLen + d.MTU())
+		n, err = d.drv.ReadFrame(p.buf[p.head:])
+		return p, n, err
+	}
+	p = d.pool.Get(MaxPacketSize)
+	n, err = d.vnetRx.ReadVnetFrame(p.buf[p.head-vnet.HeaderLen:])
+	if err != nil {
+		return p, 0, err
+	}
+	n -= vnet.HeaderLen
+	p.tail = p.head + max(n, 0)
+	if n < 0 || !p.takeVnetHeader(p.buf[p.head-vnet.HeaderLen:p.head]) {
+		d.Stats.RxErrors.Add(1)
+		d.Stats.RxBadVnet.Add(1)
+		return p, -1, nil
+	}
+	if p.off.gsoSize > 0 {
+		d.Stats.RxGRO.Add(1)
+	}
+	return p, n, nil
 }
 
 // maxReadBackoff bounds the pause between failed reads: short enough that
@@ -86,7 +119,7 @@ func (d *NetDev) Receive(p *Packet) {
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(In, d, p.Data())
 	}
-	d.tracer.Trace(LayerDev, TraceIn, d, p.Data())
+	d.traceDev(TraceIn, p)
 	if !d.up.Load() {
 		d.drop(p, &d.Stats.RxDown, "device down")
 		return
@@ -122,6 +155,15 @@ func (d *NetDev) Receive(p *Packet) {
 	h(p)
 }
 
+// traceDev traces the frame in p at the dev layer, a super-frame with a
+// note of its pieces ("GSO 44×1448"): debug shows super-frames as they
+// cross the driver, as tcpdump does on a Linux host with offloads.
+func (d *NetDev) traceDev(dir TraceDir, p *Packet) {
+	if d.tracer.Enabled(LayerDev) {
+		d.tracer.Emit(TraceEvent{Layer: LayerDev, Dir: dir, Dev: d, Data: p.Data(), Reason: p.GSONote()})
+	}
+}
+
 func (d *NetDev) drop(p *Packet, counter Counter, reason string) {
 	d.Stats.RxDropped.Add(1)
 	d.tracer.DropPacket(LayerL2, p, counter, reason)
@@ -136,7 +178,7 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 		d.tracer.Drop(LayerL2, d, p.Data(), "send: device down")
 		return errDown(d)
 	}
-	if p.Len() > d.MTU() {
+	if p.Len() > d.MTU() && (p.off.gsoSize == 0 || p.Len() > d.offloads.GSOMaxSize) {
 		d.Stats.TxDropped.Add(1)
 		d.tracer.Drop(LayerL2, d, p.Data(), "send: larger than the MTU")
 		return fmt.Errorf("%s: %d-byte packet: %w: larger than the device MTU %d", d.name, p.Len(), ErrMTU, d.MTU())
@@ -150,21 +192,38 @@ func (d *NetDev) Transmit(p *Packet, dst MAC, etherType uint16) error {
 	}
 	frame := p.Data()
 	d.tracer.Trace(LayerL2, TraceOut, d, frame)
-	d.tracer.Trace(LayerDev, TraceOut, d, frame)
+	d.traceDev(TraceOut, p)
 	if s := d.sniffer.Load(); s != nil {
 		(*s)(Out, d, frame)
 	}
-	var err error
-	if n := d.netem.Load(); n != nil {
-		err = n.Send(frame) // link faults (netem.go); it writes what survives
-	} else {
-		err = d.drv.WriteFrame(frame)
-	}
-	if err != nil {
+	gso := p.off.gsoSize > 0
+	if err := d.write(p); err != nil {
 		d.Stats.TxErrors.Add(1)
 		return err
+	}
+	if gso {
+		d.Stats.TxGSO.Add(1)
 	}
 	d.Stats.TxPackets.Add(1)
 	d.Stats.TxBytes.Add(uint64(len(frame)))
 	return nil
+}
+
+// write hands the frame in p to the driver: behind a virtio_net_hdr when
+// the driver takes one, else plain, its checksum finished here if TCP
+// left it partial (a super-frame cannot be cut here: refused).
+func (d *NetDev) write(p *Packet) error {
+	n := d.netem.Load()
+	if d.vnetTx != nil && n == nil && p.Headroom() >= vnet.HeaderLen {
+		p.putVnetHeader()
+		return d.vnetTx.WriteVnetFrame(p.Data())
+	}
+	if p.off.gsoSize > 0 { // counted in TxErrors by Transmit
+		return fmt.Errorf("%s: %w", d.name, errNoGSO)
+	}
+	p.finishChecksum()
+	if n != nil {
+		return n.Send(p.Data()) // link faults (netem.go); it writes what survives
+	}
+	return d.drv.WriteFrame(p.Data())
 }

@@ -56,6 +56,10 @@ type NetDev struct {
 	tracer  *Tracer
 	yield   atomic.Bool // a receive woke another goroutine: let it run
 
+	offloads Offloads      // what the driver's kernel side agreed to (offload.go)
+	vnetTx   OffloadDriver // writes frames behind a virtio_net_hdr, or nil
+	vnetRx   VnetReader    // reads frames with their virtio_net_hdr, or nil
+
 	Stats Stats
 
 	onGone   func(*NetDev, error) // set before Start; see OnGone
@@ -84,7 +88,26 @@ func New(cfg Config, drv Driver, demux *Demux, pool *Pool) (*NetDev, error) {
 	if err := d.SetMTU(cfg.MTU); err != nil {
 		return nil, err
 	}
+	if od, ok := drv.(OffloadDriver); ok {
+		d.offloads = od.Offloads()
+		if d.offloads.TxChecksum || d.offloads.TSO {
+			d.vnetTx = od
+		}
+		if r, ok := drv.(VnetReader); ok && d.offloads.RxVnet {
+			d.vnetRx = r
+		}
+	}
 	return d, nil
+}
+
+// Offloads reports the offloads in force now. While netem is on, frames
+// leave through it without a virtio_net_hdr: transmit offloads are off.
+func (d *NetDev) Offloads() Offloads {
+	o := d.offloads
+	if d.netem.Load() != nil {
+		o.TxChecksum, o.TSO, o.GSOMaxSize = false, false, 0
+	}
+	return o
 }
 
 func (d *NetDev) Name() string         { return d.name }

@@ -45,6 +45,7 @@ type Packet struct {
 
 	Dev  *NetDev    // device it arrived on (input) or leaves by (output)
 	Type PacketType // how it was addressed (input)
+	off  offload    // checksum and segmentation offload (offload.go)
 
 	pool *Pool
 }
@@ -157,7 +158,10 @@ func (pl *Pool) Compact(p *Packet) *Packet {
 	if p.transport >= 0 {
 		q.transport = p.transport + shift
 	}
-	q.Dev, q.Type = p.Dev, p.Type
+	q.Dev, q.Type, q.off = p.Dev, p.Type, p.off
+	if q.off.partial {
+		q.off.csumStart += shift
+	}
 	p.Free()
 	return q
 }
@@ -201,7 +205,7 @@ func (pl *Pool) Get(size int) *Packet {
 	}
 	p.head, p.tail = Headroom, Headroom
 	p.network, p.transport = -1, -1
-	p.Dev, p.Type, p.pool = nil, PacketHost, pl
+	p.Dev, p.Type, p.pool, p.off = nil, PacketHost, pl, offload{}
 	pl.Allocs.Add(1)
 	return p
 }

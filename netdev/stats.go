@@ -12,6 +12,12 @@ type Stats struct {
 	RxPackets, RxBytes, RxErrors, RxDropped atomic.Uint64
 	TxPackets, TxBytes, TxErrors, TxDropped atomic.Uint64
 
+	// Offloads (offload.go). A super-frame counts once in Rx/TxPackets,
+	// as the kernel's side of a TAP counts it; TCP's MIB counts pieces.
+	TxGSO     atomic.Uint64 // TCP super-frames written for the kernel to cut (TSO)
+	RxGRO     atomic.Uint64 // TCP super-frames read whole (the kernel's GRO or TSO)
+	RxBadVnet atomic.Uint64 // a virtio_net_hdr the stack cannot take (error)
+
 	// Receive drops by reason; each also counts in RxErrors or RxDropped.
 	RxRunt        atomic.Uint64 // shorter than an Ethernet header (error)
 	RxOtherHost   atomic.Uint64 // unicast to another MAC (dropped)

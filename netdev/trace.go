@@ -105,7 +105,7 @@ type TraceEvent struct {
 	Dir    TraceDir
 	Dev    *NetDev
 	Data   []byte
-	Reason string // why it was dropped
+	Reason string // why it was dropped; for a packet in or out, a note ("GSO 44×1448") or ""
 }
 
 // Tracer hands trace events to a sink for the layers switched on. It costs

@@ -3,6 +3,7 @@ package shell
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -115,10 +116,23 @@ func (sh *Shell) printDevice(d *netdev.NetDev) {
 	default:
 		fmt.Fprintf(out, "        ether %s  txqueuelen 0  (Ethernet)\n", d.MAC())
 	}
+	printOffloads(out, d)
 	fmt.Fprintf(out, "        RX packets %d  bytes %d (%s)\n", st.RxPackets.Load(), st.RxBytes.Load(), humanBytes(st.RxBytes.Load()))
 	fmt.Fprintf(out, "        RX errors %d  dropped %d  overruns 0  frame 0\n", st.RxErrors.Load(), st.RxDropped.Load())
 	fmt.Fprintf(out, "        TX packets %d  bytes %d (%s)\n", st.TxPackets.Load(), st.TxBytes.Load(), humanBytes(st.TxBytes.Load()))
 	fmt.Fprintf(out, "        TX errors %d  dropped %d overruns 0  carrier 0  collisions 0\n\n", st.TxErrors.Load(), st.TxDropped.Load())
+}
+
+// printOffloads adds, for a device with offloads in force, what ethtool -k
+// would say is on, and how many super-frames went each way (each counts
+// once in the packets below, as on the kernel's side of a TAP).
+func printOffloads(out io.Writer, d *netdev.NetDev) {
+	o := d.Offloads()
+	if o == (netdev.Offloads{}) {
+		return
+	}
+	fmt.Fprintf(out, "        offload %s\n", o)
+	fmt.Fprintf(out, "        GSO frames out %d  GRO frames in %d\n", d.Stats.TxGSO.Load(), d.Stats.RxGRO.Load())
 }
 
 // humanBytes prints a byte count as ifconfig does: 3.1 KiB, 560.0 B.

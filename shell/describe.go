@@ -7,7 +7,8 @@ import (
 )
 
 // describe prints one trace event on one line: layer, direction, device,
-// the header as tcpdump would print it, and the reason of a drop; or
+// the header as tcpdump would print it, and the reason of a drop (or a
+// note, as "(GSO 44×1448)" on a super-frame); or
 // layer, *, and the text of a note (a state change, a retransmission). Data of
 // a dropped packet may be malformed: every view is parsed before use.
 func describe(e netdev.TraceEvent) string {
@@ -20,8 +21,11 @@ func describe(e netdev.TraceEvent) string {
 		dev = e.Dev.Name()
 	}
 	line := fmt.Sprintf("%-4s %s %-6s %s", e.Layer, arrow, dev, headerLine(e.Layer, e.Data))
-	if e.Dir == netdev.TraceDrop {
+	switch {
+	case e.Dir == netdev.TraceDrop:
 		line += ": dropped: " + e.Reason
+	case e.Reason != "": // a note on the packet: a super-frame's pieces
+		line += " (" + e.Reason + ")"
 	}
 	return line
 }

@@ -77,3 +77,13 @@ func TestTCPFieldsNotes(t *testing.T) {
 		}
 	}
 }
+
+// A super-frame's segment carries its note after the header, as debug
+// prints it: "(GSO 44×1448)".
+func TestDescribeGSONote(t *testing.T) {
+	seg := segment(40001, 7, 1001, 7001, tcp.FlagACK, nil, strings.Repeat("x", 44*1448))
+	e := netdev.TraceEvent{Layer: tcp.Layer, Dir: netdev.TraceOut, Data: seg, Reason: "GSO 44×1448"}
+	if got := describe(e); !strings.HasSuffix(got, "length 63712 (GSO 44×1448)") {
+		t.Errorf("describe: %q, want the header line ending in %q", got, "length 63712 (GSO 44×1448)")
+	}
+}

@@ -66,6 +66,9 @@ type DeviceOptions struct {
 	// BusyPoll, if non-zero, makes a TAP spin this long after its last
 	// frame before sleeping in poll(2) (tapip -poll busy).
 	BusyPoll time.Duration
+	// NoOffload opens a TAP without checksum and segmentation offloads
+	// (tapip -offload=false): plain MSS-sized frames both ways.
+	NoOffload bool
 }
 
 // DefaultBusyPoll is how long -poll busy keeps spinning after the last

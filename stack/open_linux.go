@@ -18,7 +18,7 @@ import (
 func openDriver(spec DeviceSpec, opt DeviceOptions) (netdev.Driver, error) {
 	switch spec.Kind {
 	case "tap":
-		t, err := tap.Open(spec.Iface)
+		t, err := tap.Open(spec.Iface, tap.Options{Offload: !opt.NoOffload})
 		if err != nil {
 			return nil, tapError(spec.Iface, err)
 		}

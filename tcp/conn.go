@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gotapip/gotapip/clock"
+	"github.com/gotapip/gotapip/netdev"
 )
 
 // Conn is one TCP connection: RFC 9293's transmission control block,
@@ -33,7 +34,7 @@ type Conn struct {
 	maxSndWnd                   int // the largest window the peer offered
 	sndWl1, sndWl2              Seq
 	sndWScale, rcvWScale        uint8 // shifts: the peer's, ours (0 without scaling)
-	mss                         int   // the most data we send in a segment
+	mss                         int   // the most data we send in a segment (a piece of a super-frame: tso.go)
 	rcvMSS                      int   // the most we told the peer to send (MSS option)
 
 	// Receive sequence variables.
@@ -76,9 +77,10 @@ type Conn struct {
 	keepProbes int
 	keepPeriod time.Duration // SetKeepAlivePeriod; 0: the tunables
 	lastRecv   time.Time
-	passive    *Listener // a child of this listener until accepted
-	inSynq     bool      // counted in passive's SYN queue (guarded by passive.mu)
-	rcvSegMax  int       // the largest segment received: "full-sized" for delayed ACKs
+	passive    *Listener       // a child of this listener until accepted
+	inSynq     bool            // counted in passive's SYN queue (guarded by passive.mu)
+	rcvSegMax  int             // the largest segment received: "full-sized" for delayed ACKs
+	offloads   netdev.Offloads // the route's device's, read at each output (tso.go)
 
 	rtxTimer, delackTimer, keepTimer clock.Timer
 	rtxWhen, delackWhen, keepWhen    time.Time

@@ -65,7 +65,7 @@ func (l *Listener) sendCookie(local, remote netip.AddrPort, h Header, o *Options
 	l.p.Stats.SyncookiesSent.Add(1)
 	opts := Options{HasMSS: true, MSS: uint16(min(mtu-40, 0xffff))}
 	f := Fields{Seq: cookie, Ack: h.Seq().Add(1), Flags: FlagSYN | FlagACK, Window: uint16(min(l.p.Config().Rmem[1], 0xffff))}
-	l.p.transmit(local, remote, f, &opts, nil, 0, 0)
+	l.p.transmit(local, remote, f, &opts, nil, 0, 0, segmentOffload{})
 }
 
 // cookieACK makes a connection from an ACK that carries a valid cookie;

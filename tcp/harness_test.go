@@ -39,12 +39,17 @@ type testNet struct {
 	clk     *fakeclock.Clock
 	pool    *netdev.Pool
 	dev     *netdev.NetDev
-	out     chan Header   // TCP segments sent, copied
-	discard bool          // free sent datagrams without capturing (allocation tests)
-	synRTT  time.Duration // accept: the peer's ACK comes this long after our SYN-ACK
+	out     chan Header          // TCP segments sent, copied
+	discard bool                 // free sent datagrams without capturing (allocation tests)
+	offload chan int             // with an offload device: each segment's GSO piece size, 0 if none, -1 if its checksum is complete
+	mark    func(*netdev.Packet) // if set, applied to each injected segment (at its TCP header) before Input
+	synRTT  time.Duration        // accept: the peer's ACK comes this long after our SYN-ACK
 }
 
 func (n *testNet) Resolve(_ *netdev.NetDev, _ netip.Addr, pk *netdev.Packet) error {
+	if n.offload != nil {
+		n.offload <- offloadMark(pk)
+	}
 	if !n.discard {
 		seg := append([]byte(nil), pk.Data()[ip.HeaderLen:]...)
 		select {
@@ -57,11 +62,14 @@ func (n *testNet) Resolve(_ *netdev.NetDev, _ netip.Addr, pk *netdev.Packet) err
 	return nil
 }
 
-func newTestNet(t testing.TB, mod func(*Config)) *testNet {
+func newTestNet(t testing.TB, mod func(*Config)) *testNet { return newTestNetOn(t, nopDriver{}, mod) }
+
+// newTestNetOn is newTestNet on a device over drv.
+func newTestNetOn(t testing.TB, drv netdev.Driver, mod func(*Config)) *testNet {
 	n := &testNet{t: t, clk: fakeclock.New(time.Unix(1_700_000_000, 0)), pool: netdev.NewPool(), out: make(chan Header, 4096)}
 	l := ip.NewLayer(n.pool, n)
 	l.Now = n.clk.Now
-	dev, err := netdev.New(netdev.Config{Name: "t0", MAC: netdev.MAC{2, 0, 0, 0, 0, 1}}, nopDriver{}, &netdev.Demux{}, n.pool)
+	dev, err := netdev.New(netdev.Config{Name: "t0", MAC: netdev.MAC{2, 0, 0, 0, 0, 1}}, drv, &netdev.Demux{}, n.pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +111,9 @@ func (n *testNet) injectRaw(from, to netip.AddrPort, f Fields, opts, data []byte
 	pk.MarkNetwork()
 	iph := ip.Header(pk.Pull(ip.HeaderLen))
 	pk.MarkTransport()
+	if n.mark != nil {
+		n.mark(pk)
+	}
 	n.p.Input(pk, iph)
 }
 

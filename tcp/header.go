@@ -172,6 +172,22 @@ type Fields struct {
 // checksum over all of h. optLen must be a multiple of 4, at most 40. It
 // does not allocate.
 func (h Header) Encode(f Fields, optLen int) {
+	h.encodeFields(f, optLen)
+	binary.BigEndian.PutUint16(h[offChecksum:], ip.Checksum(h, ip.PseudoSum(f.Src, f.Dst, ip.ProtoTCP, len(h))))
+}
+
+// EncodePartial is Encode for a device with checksum offload: the
+// checksum field holds only the pseudo-header's sum (over all of h's
+// length), which the device finishes over the header and data (Linux's
+// CHECKSUM_PARTIAL; for a super-frame the kernel adjusts it per piece).
+func (h Header) EncodePartial(f Fields, optLen int) {
+	h.encodeFields(f, optLen)
+	binary.BigEndian.PutUint16(h[offChecksum:], ^ip.Checksum(nil, ip.PseudoSum(f.Src, f.Dst, ip.ProtoTCP, len(h))))
+}
+
+// encodeFields writes every field of the fixed header but the checksum,
+// which it zeroes.
+func (h Header) encodeFields(f Fields, optLen int) {
 	binary.BigEndian.PutUint16(h[offSrcPort:], f.SrcPort)
 	binary.BigEndian.PutUint16(h[offDstPort:], f.DstPort)
 	binary.BigEndian.PutUint32(h[offSeq:], uint32(f.Seq))
@@ -181,7 +197,6 @@ func (h Header) Encode(f Fields, optLen int) {
 	binary.BigEndian.PutUint16(h[offWindow:], f.Window)
 	binary.BigEndian.PutUint16(h[offChecksum:], 0)
 	binary.BigEndian.PutUint16(h[offUrgent:], f.Urgent)
-	binary.BigEndian.PutUint16(h[offChecksum:], ip.Checksum(h, ip.PseudoSum(f.Src, f.Dst, ip.ProtoTCP, len(h))))
 }
 
 // String prints the segment on one line, tcpdump style, without addresses.

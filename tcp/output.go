@@ -14,9 +14,10 @@ const tsOptLen = 12
 
 // transmit builds one segment in a fresh packet: header f, options o
 // (nil: none), and n bytes from src at offset off, and hands it to IP
-// with DF set (RFC 1191: TCP relies on PMTU discovery). The packet is
-// never kept: a retransmission builds a new one. It does not allocate.
-func (p *Protocol) transmit(local, remote netip.AddrPort, f Fields, o *Options, src *ring, off, n int) error {
+// with DF set (RFC 1191: TCP relies on PMTU discovery); so marks it for
+// the device's offloads (tso.go). The packet is never kept: a
+// retransmission builds a new one. It does not allocate.
+func (p *Protocol) transmit(local, remote netip.AddrPort, f Fields, o *Options, src *ring, off, n int, so segmentOffload) error {
 	optLen := 0
 	if o != nil {
 		optLen = o.Len()
@@ -34,12 +35,17 @@ func (p *Protocol) transmit(local, remote netip.AddrPort, f Fields, o *Options, 
 	}
 	f.SrcPort, f.DstPort, f.Src, f.Dst = local.Port(), remote.Port(), local.Addr(), remote.Addr()
 	h := Header(b)
-	h.Encode(f, optLen)
+	if so.partialCsum {
+		h.EncodePartial(f, optLen)
+		markOffload(pk, h, so)
+	} else {
+		h.Encode(f, optLen)
+	}
 	if f.Flags&FlagRST != 0 {
 		p.Stats.OutRsts.Add(1)
 	}
 	if p.tracing() {
-		p.emit(TraceEvent{Kind: TraceOut, Src: f.Src, Dst: f.Dst, Segment: h, Local: local, Remote: remote})
+		p.emit(TraceEvent{Kind: TraceOut, Src: f.Src, Dst: f.Dst, Segment: h, Local: local, Remote: remote, Reason: pk.GSONote()})
 	}
 	return p.ip.Output(pk, local.Addr(), remote.Addr(), ip.ProtoTCP, ip.Options{DF: true})
 }
@@ -57,7 +63,7 @@ func (p *Protocol) replyReset(local, remote netip.AddrPort, h Header) {
 		f.Flags |= FlagACK
 		f.Ack = h.Seq().Add(h.SegLen())
 	}
-	p.transmit(local, remote, f, nil, nil, 0, 0)
+	p.transmit(local, remote, f, nil, nil, 0, 0, segmentOffload{})
 }
 
 // segmentOptions fills o with what a non-SYN segment carries: the
@@ -130,14 +136,14 @@ func (c *Conn) send(seq Seq, flags Flags, n int) error {
 	// SYN-ACK is new, a retransmission comes after an RTO (c.retries).
 	rexmit := flags&FlagSYN != 0 && c.retries > 0 || flags&FlagSYN == 0 && seq.LT(c.sndMax) && (n > 0 || flags&FlagFIN != 0)
 	if rexmit {
-		c.p.Stats.RetransSegs.Add(1)
+		c.p.Stats.RetransSegs.Add(c.wireSegments(n))
 	} else {
-		c.p.Stats.OutSegs.Add(1)
+		c.p.Stats.OutSegs.Add(c.wireSegments(n))
 	}
 	if c.hist != nil {
 		c.historySegment(c.p.clock.Now(), true, rexmit, f, n, int(f.Window)<<c.rcvWScale, &o)
 	}
-	return c.p.transmit(c.local, c.remote, f, &o, &c.snd, seq.Sub(c.sndBase), n)
+	return c.p.transmit(c.local, c.remote, f, &o, &c.snd, seq.Sub(c.sndBase), n, c.offloadFor(n))
 }
 
 // synOptions are the options of our SYN (everything we support and have
@@ -177,6 +183,7 @@ func (c *Conn) output() {
 	default:
 		return
 	}
+	c.refreshOffloads()
 	for {
 		if c.sackRecovering() {
 			if c.cc.cwnd-c.pipe() < c.mss {
@@ -186,7 +193,7 @@ func (c *Conn) output() {
 				continue
 			}
 		}
-		limit := c.mss
+		limit := c.sendLimit()
 		if c.sndNxt.LT(c.sndMax) && c.sacked.n > 0 { // resending: skip what the peer holds
 			next, left, ok := c.sacked.after(c.sndNxt)
 			c.sndNxt = MinSeq(next, c.sndMax)
@@ -197,6 +204,9 @@ func (c *Conn) output() {
 		avail := c.unsent()
 		win := c.sendWindow()
 		n := max(0, min(avail, limit, win))
+		if n > c.mss && n < avail {
+			n -= n % c.mss // a super-frame cut into full pieces; a short one only at the end of the data
+		}
 		fin := c.finQueued && n == avail && c.sndNxt.Add(n) == c.finSeq
 		if n == 0 && !fin {
 			break

@@ -25,11 +25,13 @@ type options struct {
 }
 
 const usageLine = `usage: tapip [-dev SPEC] [-addr CIDR] [-gw IP] [-dns IP] [-peer CIDR|none]
-             [-hwaddr MAC] [-mtu N] [-c "CMD; CMD"] [-no-color] [-poll sleep|busy]`
+             [-hwaddr MAC] [-mtu N] [-c "CMD; CMD"] [-no-color] [-poll sleep|busy]
+             [-offload=true|false]`
 
 // flagValues are the flags as typed, before they are checked.
 type flagValues struct {
 	dev, addr, gw, dns, peer, hwaddr, mtu, poll string
+	offload                                     bool
 }
 
 // newFlagSet declares tapip's flags; its output is discarded (run prints
@@ -47,6 +49,7 @@ func newFlagSet(v *flagValues, o *options) *flag.FlagSet {
 	fs.StringVar(&o.commands, "c", "", "run these `CMDS`, separated by ';', and exit")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output")
 	fs.StringVar(&v.poll, "poll", "sleep", "how a TAP waits for frames, `MODE` sleep (in poll(2)) or busy (spin while traffic flows)")
+	fs.BoolVar(&v.offload, "offload", true, "with tap: checksum and TCP segmentation offloads through the kernel (64 KB segments; false: plain frames)")
 	return fs
 }
 
@@ -129,6 +132,7 @@ func (v flagValues) check(o *options) error {
 	if o.dev.MTU, err = strconv.Atoi(v.mtu); err != nil {
 		return fmt.Errorf("-mtu %s: not a number (give bytes, like 1500)", v.mtu)
 	}
+	o.dev.NoOffload = !v.offload
 	switch v.poll {
 	case "sleep":
 	case "busy":

@@ -58,7 +58,12 @@ func TestParseFlagsValues(t *testing.T) {
 		t.Errorf("parseFlags = %+v", o)
 	}
 	o, err = parseFlags(nil)
-	if err != nil || !o.devDefault || o.spec.String() != "tap:tap0" || o.dev.Peer != netip.MustParsePrefix("10.0.0.2/24") {
+	if err != nil || !o.devDefault || o.spec.String() != "tap:tap0" || o.dev.Peer != netip.MustParsePrefix("10.0.0.2/24") || o.dev.NoOffload {
 		t.Errorf("defaults: %+v, %v", o, err)
+	}
+	for _, off := range []string{"-offload=false", "-offload=0"} {
+		if o, err = parseFlags([]string{off}); err != nil || !o.dev.NoOffload {
+			t.Errorf("%s: NoOffload %v, %v; want true", off, o.dev.NoOffload, err)
+		}
 	}
 }

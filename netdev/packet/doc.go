@@ -88,7 +88,10 @@
 // with the macvtap driver). The stack receives
 // complete frames; the peer's offloads stay on. A header that puts the
 // checksum outside its frame is dropped and counted (Stats.RxBadCsum). On
-// transmit each frame carries a zeroed header: no offload asked for.
+// transmit each frame's header carries what the stack asks for: a partial
+// checksum the kernel finishes, or, for a TCP super-frame of up to 64 KB
+// that the kernel cuts (TSO), sent by a second socket without rings
+// (gso.go); frames the stack marks nothing on carry a zeroed header.
 //
 // A GSO super-frame (segmentation offload: a sender using UDP_SEGMENT, or
 // TCP with TSO, on a veth peer; tx-udp-segmentation and TSO are on by

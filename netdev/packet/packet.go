@@ -54,6 +54,8 @@ type Packet struct {
 	mtu            int  // the interface's MTU at Open: sized the rings, bounds what we send
 	rings          *rings
 	stats          Stats
+	gsoFd          int                    // the socket super-frames leave by (gso.go), or -1
+	gsoTo          unix.SockaddrLinklayer // its destination: our interface (under txMu)
 
 	// active: the poller (the goroutine in ReadFrame) holds frames it is
 	// processing and will flush the tx ring before it next sleeps, so a
@@ -73,6 +75,7 @@ type Packet struct {
 var (
 	_ netdev.Driver            = (*Packet)(nil)
 	_ netdev.HardwareAddresser = (*Packet)(nil)
+	_ netdev.OffloadDriver     = (*Packet)(nil)
 )
 
 // Open takes over the Ethernet interface iface of the caller's network
@@ -115,9 +118,14 @@ func open(iface string, f features) (*Packet, error) {
 		unix.Close(s.fd)
 		return nil, fmt.Errorf("packet %s: eventfd: %w", iface, err)
 	}
+	gsoFd := -1
+	if f.vnetHdr {
+		gsoFd, _ = openGSOSocket(s.ifindex) // without it, no transmit offloads
+	}
 	return &Packet{
 		name: iface, ifindex: s.ifindex, mac: s.mac,
 		fd: s.fd, wake: wake, filterOutgoing: s.filterOutgoing, mtu: s.mtu, rings: rs,
+		gsoFd: gsoFd, gsoTo: unix.SockaddrLinklayer{Ifindex: s.ifindex},
 	}, nil
 }
 
@@ -272,5 +280,8 @@ func (p *Packet) Close() error {
 	defer p.mu.Unlock()
 	p.rings.unmap()
 	unix.Close(p.wake)
+	if p.gsoFd >= 0 {
+		unix.Close(p.gsoFd)
+	}
 	return unix.Close(p.fd)
 }

@@ -114,16 +114,21 @@ func (t *txRing) free() bool {
 	return t.pending < t.g.frameNr && loadStatus(t.frame(t.cur))&txOwned == 0
 }
 
-// queue copies frame (at most room() bytes) into the slot at cur and marks
-// it for sending. It reports false, queuing nothing, when the slot is not
+// queue copies frame (at most room() bytes) into the slot at cur, behind
+// the virtio_net_hdr h (nil: zeroed, no offload asked for), and marks it
+// for sending. It reports false, queuing nothing, when the slot is not
 // free.
-func (t *txRing) queue(frame []byte) bool {
+func (t *txRing) queue(frame []byte, h vnet.Header) bool {
 	if !t.free() {
 		return false
 	}
 	f := t.frame(t.cur)
 	data := t.data()
-	clear(f[txData:data]) // the virtio_net_hdr: no offload asked for
+	if h != nil && t.vnet {
+		copy(f[txData:data], h)
+	} else {
+		clear(f[txData:data])
+	}
 	copy(f[data:], frame)
 	ne.PutUint32(f[hdrLen:], uint32(data-txData+len(frame)))
 	storeStatus(f, unix.TP_STATUS_SEND_REQUEST)

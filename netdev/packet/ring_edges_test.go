@@ -115,7 +115,7 @@ func TestWriteTooLarge(t *testing.T) {
 	}
 	p.txMu.Lock()
 	slot := p.rings.tx.frame(p.rings.tx.cur)
-	p.rings.tx.queue(testFrame(benchType, 5, 1, 200))
+	p.rings.tx.queue(testFrame(benchType, 5, 1, 200), nil)
 	slot[txData+1] = 0x7f // the virtio_net_hdr's gso_type: no such type
 	err := p.flushLocked()
 	p.txMu.Unlock()

@@ -279,11 +279,11 @@ func testTxQueueAndReap(t *testing.T, vnet bool) {
 	tx := &txRing{ring: newTestRing(t, 4), vnet: vnet}
 	k := &fakeKernel{}
 	for i := range 4 {
-		if !tx.queue(numbered(i, 60+i)) {
+		if !tx.queue(numbered(i, 60+i), nil) {
 			t.Fatalf("queue #%d refused on a ring with room", i)
 		}
 	}
-	if tx.free() || tx.queue(numbered(9, 60)) {
+	if tx.free() || tx.queue(numbered(9, 60), nil) {
 		t.Fatal("a full ring took a fifth frame")
 	}
 	k.send(t, tx, nil)
@@ -310,11 +310,11 @@ func TestTxDropRefused(t *testing.T) { layouts(t, testTxDropRefused) }
 func testTxDropRefused(t *testing.T, vnet bool) {
 	tx := &txRing{ring: newTestRing(t, 4), vnet: vnet}
 	k := &fakeKernel{}
-	tx.queue(numbered(0, 60))
+	tx.queue(numbered(0, 60), nil)
 	k.send(t, tx, nil)
 	tx.reap()
 	for i := 1; i <= 4; i++ { // frames 1..4 fill slots 1, 2, 3, 0
-		tx.queue(numbered(i, 60+i))
+		tx.queue(numbered(i, 60+i), nil)
 	}
 	refuse2 := func(f []byte) bool { return f[0] == 2 }
 	k.send(t, tx, refuse2)
@@ -323,7 +323,7 @@ func testTxDropRefused(t *testing.T, vnet bool) {
 		t.Fatalf("reap = %d, %v (head frame %d bytes); want 1, true at the 62-byte frame", taken, refused, tx.headLen())
 	}
 	tx.dropHead()
-	if tx.pending != 2 || !tx.free() || !tx.queue(numbered(5, 65)) {
+	if tx.pending != 2 || !tx.free() || !tx.queue(numbered(5, 65), nil) {
 		t.Fatalf("after dropping: %d pending, a slot free: %v", tx.pending, tx.free())
 	}
 	k.send(t, tx, refuse2)
@@ -349,15 +349,15 @@ func TestTxDiscard(t *testing.T) { layouts(t, testTxDiscard) }
 func testTxDiscard(t *testing.T, vnet bool) {
 	tx := &txRing{ring: newTestRing(t, 4), vnet: vnet}
 	k := &fakeKernel{}
-	tx.queue(numbered(0, 60))
+	tx.queue(numbered(0, 60), nil)
 	k.send(t, tx, nil)
 	tx.reap()
-	tx.queue(numbered(1, 60))
-	tx.queue(numbered(2, 60))
+	tx.queue(numbered(1, 60), nil)
+	tx.queue(numbered(2, 60), nil)
 	if n := tx.discard(); n != 2 || tx.pending != 0 || tx.cur != k.head {
 		t.Fatalf("discard = %d; pending %d, cur %d (kernel head %d)", n, tx.pending, tx.cur, k.head)
 	}
-	tx.queue(numbered(3, 60))
+	tx.queue(numbered(3, 60), nil)
 	k.send(t, tx, nil)
 	if tx.reap(); len(k.sent) != 2 || k.sent[1][0] != 3 {
 		t.Fatalf("after discard the kernel sent %d frames, last %d; want frame 3", len(k.sent), k.sent[len(k.sent)-1][0])

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/vnet"
 )
 
 // ErrFrameTooLarge is wrapped by WriteFrame's error for a frame longer
@@ -35,7 +36,11 @@ var ErrFrameTooLarge = errors.New("frame larger than the interface's MTU allows"
 // Errors of a flush this call makes are returned; a frame the kernel
 // refuses is dropped and counted. When the ring is full WriteFrame flushes
 // and waits for a free frame (or Close).
-func (p *Packet) WriteFrame(frame []byte) error {
+func (p *Packet) WriteFrame(frame []byte) error { return p.writeRing(frame, nil) }
+
+// writeRing is WriteFrame with h, if not nil, as the frame's
+// virtio_net_hdr (zeroed otherwise).
+func (p *Packet) writeRing(frame []byte, h vnet.Header) error {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed.Load() {
@@ -46,7 +51,7 @@ func (p *Packet) WriteFrame(frame []byte) error {
 			p.name, len(frame), ErrFrameTooLarge, p.mtu+ethHeaderLen, p.MaxFrame(), p.mtu, unix.EMSGSIZE)
 	}
 	p.txMu.Lock()
-	err := p.queueLocked(frame)
+	err := p.queueLocked(frame, h)
 	if err == nil && p.rings.tx.pending >= txBatch {
 		err = p.flushLocked()
 	}
@@ -64,13 +69,13 @@ func (p *Packet) flush() error {
 	return p.flushLocked()
 }
 
-// queueLocked puts frame in the next tx frame, first flushing and waiting
+// queueLocked puts frame (behind h, if the ring has headers) in the next tx frame, first flushing and waiting
 // while the ring is full. Errors of those flushes concern frames queued
 // before this one: they are counted, not returned.
-func (p *Packet) queueLocked(frame []byte) error {
+func (p *Packet) queueLocked(frame []byte, h vnet.Header) error {
 	tx := &p.rings.tx
 	idle := false // the last wait for room found none
-	for !tx.queue(frame) {
+	for !tx.queue(frame, h) {
 		if p.closed.Load() {
 			return netdev.ErrClosed
 		}

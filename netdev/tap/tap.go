@@ -3,15 +3,15 @@
 // Package tap is the driver for a Linux TAP device: the kernel sees an
 // Ethernet interface, and every frame it sends there is ours to read.
 //
-// github.com/songgao/water creates (or attaches to) the device; the driver
-// then reads and writes its file descriptor directly with read(2)/write(2)
-// rather than through the Go netpoller, which costs less per packet. The fd
+// Open creates (or attaches to) the device with TUNSETIFF (tun.go); the
+// driver then reads and writes its file descriptor directly with
+// read(2)/write(2) rather than through the Go netpoller, which costs less
+// per packet. With offloads, frames carry a virtio_net_hdr (netdev/vnet). The fd
 // is non-blocking: a read that finds nothing waits in poll(2) on the fd and
 // an eventfd that Close uses to wake it.
 package tap
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -20,10 +20,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/songgao/water"
 	"golang.org/x/sys/unix"
 
 	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/vnet"
 )
 
 // TAP is an open TAP device; it implements netdev.Driver.
@@ -42,11 +42,21 @@ type TAP struct {
 
 	batchEnds bool // EndBatches was called (before the first read)
 	inBatch   bool // a frame was read since the last ErrBatchEnd (reader only)
+
+	vnet     bool            // opened with IFF_VNET_HDR: a virtio_net_hdr precedes every frame
+	offloads netdev.Offloads // what TUNSETOFFLOAD got (tun.go)
+	rxHdr    [vnet.HeaderLen]byte
 }
 
 // EndBatches makes ReadFrame return netdev.ErrBatchEnd when a read finds
 // no frame after one did (netdev.BatchEnder): the poller's batch ends there.
 func (t *TAP) EndBatches() { t.batchEnds = true }
+
+var _ netdev.OffloadDriver = (*TAP)(nil)
+var _ netdev.VnetReader = (*TAP)(nil)
+
+// zeroHdr goes before a frame written by WriteFrame: no offload asked.
+var zeroHdr [vnet.HeaderLen]byte
 
 // SetBusyPoll makes ReadFrame spin on the non-blocking read for up to d
 // after the last frame before it sleeps in poll(2) (tapip -poll busy): an
@@ -55,22 +65,21 @@ func (t *TAP) EndBatches() { t.batchEnds = true }
 // it off.
 func (t *TAP) SetBusyPoll(d time.Duration) { t.busyPoll.Store(int64(d)) }
 
+// Options are how a TAP is opened.
+type Options struct {
+	// Offload opens it with a virtio_net_hdr on every frame and asks the
+	// kernel for checksum and segmentation offloads (tun.go).
+	Offload bool
+}
+
 // Open creates the TAP device name, or attaches to it if it already exists
 // (then it is left in place on Close). It needs CAP_NET_ADMIN.
-func Open(name string) (*TAP, error) {
+func Open(name string, opt Options) (*TAP, error) {
 	_, lookupErr := net.InterfaceByName(name)
 	existed := lookupErr == nil
-	cfg := water.Config{DeviceType: water.TAP}
-	cfg.Name = name
-	cfg.Persist = existed // never clear the persist flag of a device we did not make
-	ifc, err := water.New(cfg)
+	f, kname, err := openTun(name, opt.Offload)
 	if err != nil {
 		return nil, fmt.Errorf("tap %s: %w (needs root or CAP_NET_ADMIN, and /dev/net/tun)", name, err)
-	}
-	f, ok := ifc.ReadWriteCloser.(*os.File)
-	if !ok {
-		ifc.Close()
-		return nil, errors.New("tap: water returned no file")
 	}
 	fd, err := rawFD(f)
 	if err != nil {
@@ -82,7 +91,11 @@ func Open(name string) (*TAP, error) {
 		f.Close()
 		return nil, fmt.Errorf("tap %s: eventfd: %w", name, err)
 	}
-	return &TAP{name: ifc.Name(), existed: existed, file: f, fd: fd, wake: wake}, nil
+	t := &TAP{name: kname, existed: existed, file: f, fd: fd, wake: wake, vnet: opt.Offload}
+	if opt.Offload {
+		t.offloads = negotiateOffloads(fd)
+	}
+	return t, nil
 }
 
 // rawFD returns f's descriptor without switching it to blocking mode (which
@@ -107,13 +120,48 @@ func (t *TAP) Existed() bool { return t.existed }
 
 func (t *TAP) Kind() string { return "tap" }
 
-// ReadFrame reads one frame, waiting in poll(2) when none is queued.
+// Offloads reports what the kernel agreed to at Open.
+func (t *TAP) Offloads() netdev.Offloads { return t.offloads }
+
+// ReadFrame reads one frame, waiting in poll(2) when none is queued. On a
+// TAP with a virtio_net_hdr the header is read aside and applied: a
+// partial checksum is finished, a super-frame dropped (the device reads
+// with ReadVnetFrame instead, which takes them).
 func (t *TAP) ReadFrame(buf []byte) (int, error) {
+	if !t.vnet {
+		return t.read(buf, nil)
+	}
+	for {
+		n, err := t.read(nil, [][]byte{t.rxHdr[:], buf})
+		if err != nil {
+			return 0, err
+		}
+		n -= vnet.HeaderLen
+		if n >= 0 && n <= len(buf) && vnet.Receive(t.rxHdr[:], buf[:n]) == vnet.OK {
+			return n, nil
+		}
+	}
+}
+
+// ReadVnetFrame reads a virtio_net_hdr and the frame after it into b.
+func (t *TAP) ReadVnetFrame(b []byte) (int, error) { return t.read(b, nil) }
+
+// read reads one frame into buf with read(2), or, if iov is not nil,
+// into iov with readv(2), waiting in poll(2) when none is queued. (Two
+// parameters rather than one slice of buffers: a read into one buffer,
+// the data path's, then allocates nothing.)
+func (t *TAP) read(buf []byte, iov [][]byte) (int, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	fds := [2]unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}, {Fd: int32(t.wake), Events: unix.POLLIN}}
 	for !t.closed.Load() {
-		n, err := unix.Read(t.fd, buf)
+		var n int
+		var err error
+		if iov == nil {
+			n, err = unix.Read(t.fd, buf)
+		} else {
+			n, err = unix.Readv(t.fd, iov)
+		}
 		switch err {
 		case nil:
 			if t.busyPoll.Load() > 0 {
@@ -141,15 +189,34 @@ func (t *TAP) ReadFrame(buf []byte) (int, error) {
 	return 0, netdev.ErrClosed
 }
 
-// WriteFrame writes one frame with a single write(2).
+// WriteFrame writes one frame with a single write(2) (behind a zeroed
+// virtio_net_hdr, with writev(2), on a TAP that has one).
 func (t *TAP) WriteFrame(frame []byte) error {
+	if t.vnet {
+		return t.write(nil, [][]byte{zeroHdr[:], frame})
+	}
+	return t.write(frame, nil)
+}
+
+// WriteVnetFrame writes b, a virtio_net_hdr and its frame, with one
+// write(2).
+func (t *TAP) WriteVnetFrame(b []byte) error { return t.write(b, nil) }
+
+// write writes one frame, b with write(2) or, if iov is not nil, iov
+// with writev(2) (as read, so the data path allocates nothing).
+func (t *TAP) write(b []byte, iov [][]byte) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if t.closed.Load() {
 		return netdev.ErrClosed
 	}
 	for {
-		_, err := unix.Write(t.fd, frame)
+		var err error
+		if iov == nil {
+			_, err = unix.Write(t.fd, b)
+		} else {
+			_, err = unix.Writev(t.fd, iov)
+		}
 		if err == unix.EINTR {
 			continue
 		}

@@ -19,7 +19,7 @@ func openIn(t *testing.T, name string) (*TAP, string) {
 	ns := nstest.NewNetns(t, "gttap")
 	var tp *TAP
 	var err error
-	nstest.Do(t, ns, func() { tp, err = Open(name) })
+	nstest.Do(t, ns, func() { tp, err = Open(name, Options{}) })
 	if err != nil {
 		t.Fatal(err)
 	}

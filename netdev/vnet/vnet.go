@@ -1,10 +1,11 @@
 // Package vnet is the struct virtio_net_hdr (linux/virtio_net.h) that
 // comes with every frame on an AF_PACKET socket with PACKET_VNET_HDR and
 // on a macvtap (or a TAP with IFF_VNET_HDR), as between a virtio-net
-// device and its driver. The packet and macvtap drivers share it: a
-// received frame's header may ask for its checksum to be finished
-// (checksum offload) or describe a GSO super-frame, which the stack cannot
-// take until it has TCP offloads.
+// device and its driver. The tap, packet and macvtap drivers share it: a
+// frame's header may say its checksum is partial (checksum offload) or
+// describe a GSO super-frame, a TCP segment of up to 64 KB that the
+// kernel cuts into MSS-sized pieces (on transmit) or joined from them (on
+// receive).
 //
 // The legacy header, in host byte order (what the kernel uses unless told
 // otherwise with TUNSETVNETLE/BE):
@@ -18,10 +19,13 @@
 //	|   csum_offset   |
 //	+-----------------+
 //
-//	flags     VIRTIO_NET_HDR_F_NEEDS_CSUM: the checksum at csum_start +
-//	          csum_offset holds only the pseudo-header's sum; finish it
-//	gso_type  VIRTIO_NET_HDR_GSO_NONE (0), or the kind of super-frame
-//	hdr_len, gso_size: GSO only
+//	flags     VIRTIO_NET_HDR_F_NEEDS_CSUM (1): the checksum at csum_start +
+//	          csum_offset holds only the pseudo-header's sum; finish it.
+//	          VIRTIO_NET_HDR_F_DATA_VALID (2): the kernel checked it
+//	gso_type  VIRTIO_NET_HDR_GSO_NONE (0), TCPV4 (1), UDP_L4 (5); ECN
+//	          (0x80) added: the first piece carries CWR
+//	hdr_len   GSO only: the headers' length (Ethernet to TCP), a hint
+//	gso_size  GSO only: the payload bytes of each piece (the MSS)
 //	csum_start  where the checksum starts, counted from the Ethernet header
 //	csum_offset where it goes, counted from csum_start
 package vnet
@@ -38,13 +42,27 @@ const HeaderLen = 10
 const (
 	flagsAt      = 0
 	gsoTypeAt    = 1
+	hdrLenAt     = 2
+	gsoSizeAt    = 4
 	csumStartAt  = 6
 	csumOffsetAt = 8
 
 	// FlagNeedsCsum is VIRTIO_NET_HDR_F_NEEDS_CSUM.
 	FlagNeedsCsum = 1
+	// FlagDataValid is VIRTIO_NET_HDR_F_DATA_VALID: the kernel verified
+	// the checksum (received frames only).
+	FlagDataValid = 2
+
 	// GSONone is VIRTIO_NET_HDR_GSO_NONE: not a super-frame.
 	GSONone = 0
+	// GSOTCPv4 is VIRTIO_NET_HDR_GSO_TCPV4: TCP over IPv4, cut at gso_size.
+	GSOTCPv4 = 1
+	// GSOUDPL4 is VIRTIO_NET_HDR_GSO_UDP_L4: UDP datagrams of gso_size
+	// each (USO); the stack does not ask for them (doc/decisions.md).
+	GSOUDPL4 = 5
+	// GSOECN is VIRTIO_NET_HDR_GSO_ECN, or-ed into gso_type: the
+	// super-frame's first piece carries CWR.
+	GSOECN = 0x80
 )
 
 var ne = binary.NativeEndian // the legacy header is in host byte order
@@ -54,10 +72,27 @@ type Header []byte
 
 func (h Header) Flags() uint8        { return h[flagsAt] }
 func (h Header) GSOType() uint8      { return h[gsoTypeAt] }
+func (h Header) HdrLen() int         { return int(ne.Uint16(h[hdrLenAt:])) }
+func (h Header) GSOSize() int        { return int(ne.Uint16(h[gsoSizeAt:])) }
 func (h Header) CsumStart() int      { return int(ne.Uint16(h[csumStartAt:])) }
 func (h Header) CsumOffset() int     { return int(ne.Uint16(h[csumOffsetAt:])) }
 func (h Header) IsGSO() bool         { return h.GSOType() != GSONone }
 func (h Header) NeedsChecksum() bool { return h.Flags()&FlagNeedsCsum != 0 }
+func (h Header) DataValid() bool     { return h.Flags()&FlagDataValid != 0 }
+
+// IsTCPv4GSO reports a TCP-over-IPv4 super-frame (ECN or not) with a
+// piece size: the one kind the stack takes whole.
+func (h Header) IsTCPv4GSO() bool {
+	return h.GSOType()&^GSOECN == GSOTCPv4 && h.GSOSize() > 0
+}
+
+// SetGSO makes the header, filled by Set, describe a super-frame:
+// gsoType, the headers' length and each piece's payload size.
+func (h Header) SetGSO(gsoType uint8, hdrLen, gsoSize uint16) {
+	h[gsoTypeAt] = gsoType
+	ne.PutUint16(h[hdrLenAt:], hdrLen)
+	ne.PutUint16(h[gsoSizeAt:], gsoSize)
+}
 
 // Set fills the header: flags, gso_type, csum_start and csum_offset; the
 // GSO lengths are zeroed. A zero header asks for no offload.
@@ -103,10 +138,10 @@ func FinishChecksum(h Header, frame []byte) bool {
 	if !h.NeedsChecksum() {
 		return true
 	}
-	return completeChecksum(frame, h.CsumStart(), h.CsumOffset())
+	return CompleteChecksum(frame, h.CsumStart(), h.CsumOffset())
 }
 
-// completeChecksum does what checksum-offload hardware does, knowing
+// CompleteChecksum does what checksum-offload hardware does, knowing
 // nothing of the protocols: it takes the Internet checksum of frame from
 // start (counted from the Ethernet header) to its end and stores it at
 // start+offset. The field there is inside the sum, and holds the partial
@@ -115,7 +150,10 @@ func FinishChecksum(h Header, frame []byte) bool {
 // (skb_checksum_help): the same in ones' complement, and for UDP 0 would
 // mean "no checksum". It reports false, changing nothing, when the field
 // does not lie within frame.
-func completeChecksum(frame []byte, start, offset int) bool {
+//
+// netdev.Transmit calls it too, to finish in software a checksum the stack
+// left partial for a device that turned out not to take it.
+func CompleteChecksum(frame []byte, start, offset int) bool {
 	at := start + offset
 	if start < 0 || offset < 0 || at > len(frame)-2 {
 		return false

@@ -1,0 +1,168 @@
+package tcp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/gotapip/gotapip/ip"
+	"github.com/gotapip/gotapip/netdev"
+	"github.com/gotapip/gotapip/netdev/vnet"
+)
+
+// offloadDriver is a driver whose kernel side would finish checksums and
+// cut super-frames of up to 64 KB (as a TAP with offloads).
+type offloadDriver struct{ nopDriver }
+
+func (offloadDriver) Offloads() netdev.Offloads {
+	return netdev.Offloads{TxChecksum: true, TSO: true, GSOMaxSize: 65535}
+}
+func (offloadDriver) WriteVnetFrame([]byte) error { return nil }
+
+// offloadMark is what the harness records of a datagram sent (pk's data
+// from the IP header): the GSO piece size, 0 for an ordinary segment with
+// a partial checksum, -1 for a complete checksum.
+func offloadMark(pk *netdev.Packet) int {
+	if pk.GSOSize() > 0 {
+		return pk.GSOSize()
+	}
+	seg := Header(pk.Data()[ip.HeaderLen:])
+	if seg.Verify(ourAddr, peerAddr) == nil {
+		return -1
+	}
+	return 0
+}
+
+// finished is seg with its partial checksum finished, as the kernel
+// would; it must then verify.
+func finished(t *testing.T, seg Header) Header {
+	t.Helper()
+	f := Header(bytes.Clone(seg))
+	if !vnet.CompleteChecksum(f, 0, offChecksum) {
+		t.Fatal("checksum field outside the segment")
+	}
+	if err := f.Verify(ourAddr, peerAddr); err != nil {
+		t.Fatalf("the partial checksum, finished, does not verify: %v", err)
+	}
+	return f
+}
+
+// On a device with TSO, a write of 100 KB leaves as super-segments of
+// whole MSS pieces, as many as the initial window (10 MSS) allows: one
+// segment of 14480 bytes marked for pieces of 1448 (the MSS with
+// timestamps), its checksum partial. TCP counts ten segments out.
+func TestTSOSendsSuperSegments(t *testing.T) {
+	n := newTestNetOn(t, offloadDriver{}, nil)
+	n.offload = make(chan int, 4096)
+	c, pr := n.accept(synOptions(1))
+	for len(n.offload) > 0 {
+		<-n.offload // the handshake's
+	}
+	before := n.p.Stats.OutSegs.Load()
+	if _, err := c.Write(bytes.Repeat([]byte("t"), 100<<10)); err != nil {
+		t.Fatal(err)
+	}
+	h := pr.recv(FlagACK)
+	if got, want := len(h.Payload()), 10*1448; got != want {
+		t.Fatalf("first data segment carries %d bytes, want %d (the initial window, whole)", got, want)
+	}
+	if got := <-n.offload; got != 1448 {
+		t.Errorf("GSO piece size %d, want 1448", got)
+	}
+	finished(t, h)
+	if got := n.p.Stats.OutSegs.Load() - before; got != 10 {
+		t.Errorf("OutSegs grew by %d for one super-segment of 10 pieces, want 10", got)
+	}
+}
+
+// Retransmissions (the tail loss probe, then the RTO's) go one MSS at a
+// time, whatever the device could cut: only the part of a super-segment
+// that was lost goes again.
+func TestTSORetransmitsOneMSS(t *testing.T) {
+	n := newTestNetOn(t, offloadDriver{}, nil)
+	c, pr := n.accept(synOptions(1))
+	if _, err := c.Write(bytes.Repeat([]byte("r"), 10*1448)); err != nil {
+		t.Fatal(err)
+	}
+	first := pr.recv(FlagACK | FlagPSH)
+	if len(first.Payload()) != 10*1448 {
+		t.Fatalf("first segment carries %d bytes, want one super-segment of 10 MSS", len(first.Payload()))
+	}
+	for headAgain := false; !headAgain; {
+		n.clk.Advance(time.Second) // the probe's timer, then the RTO's
+		h := n.next()
+		if len(h.Payload()) > 1448 {
+			t.Fatalf("a retransmission of %d bytes at %d: want at most one MSS (1448)", len(h.Payload()), uint32(h.Seq()))
+		}
+		headAgain = h.Seq() == first.Seq()
+	}
+}
+
+// Without offloads (the test device, like a pipe) every segment is at
+// most an MSS, with its checksum complete.
+func TestNoTSOWithoutOffloads(t *testing.T) {
+	n := newTestNet(t, nil)
+	n.offload = make(chan int, 4096)
+	c, pr := n.accept(synOptions(1))
+	if _, err := c.Write(bytes.Repeat([]byte("p"), 100<<10)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		h := pr.recv(FlagACK)
+		if len(h.Payload()) > 1448 {
+			t.Fatalf("segment %d carries %d bytes on a device without TSO, want at most the MSS 1448", i, len(h.Payload()))
+		}
+	}
+	for len(n.offload) > 0 {
+		if m := <-n.offload; m != -1 {
+			t.Fatalf("a segment with offload mark %d on a device without offloads, want a complete checksum", m)
+		}
+	}
+}
+
+// The partial checksum is the pseudo-header's sum over the whole
+// segment's length, uncomplemented: what the kernel's GSO adjusts per
+// piece (tcp_gso_segment) and what a checksum NIC seeds its sum with.
+func TestEncodePartial(t *testing.T) {
+	seg := make(Header, HeaderLen+1000)
+	for i := range seg[HeaderLen:] {
+		seg[HeaderLen+i] = byte(i * 7)
+	}
+	f := Fields{SrcPort: 1, DstPort: 2, Seq: 3, Flags: FlagACK, Window: 9, Src: ourAddr, Dst: peerAddr}
+	seg.EncodePartial(f, 0)
+	want := ^ip.Checksum(nil, ip.PseudoSum(ourAddr, peerAddr, ip.ProtoTCP, len(seg)))
+	if got := binary.BigEndian.Uint16(seg[offChecksum:]); got != want {
+		t.Errorf("partial checksum %#04x, want the pseudo-header's sum %#04x", got, want)
+	}
+	full := make(Header, len(seg))
+	copy(full, seg)
+	full.Encode(f, 0)
+	if got := finished(t, seg); !bytes.Equal(got, full) {
+		t.Error("the finished partial segment differs from the one Encode builds")
+	}
+}
+
+// A segment of ten times the MSS we advertised, as a TAP hands over a
+// super-frame the kernel joined (GRO) or never cut, is taken whole:
+// acknowledged at once, read intact, and counted as ten segments in.
+func TestReceiveSuperSegment(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	n.mark = func(pk *netdev.Packet) {
+		pk.SetChecksumPartial(offChecksum) // marks where the segment starts, which GSOSegments counts from
+		pk.SetGSO(1448, HeaderLen+tsOptLen)
+	}
+	before := n.p.Stats.InSegs.Load()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 10*1448/16)
+	pr.send(FlagACK|FlagPSH, string(data))
+	if got := n.p.Stats.InSegs.Load() - before; got != 10 {
+		t.Errorf("InSegs grew by %d for a super-segment of 10 pieces, want 10", got)
+	}
+	pr.recv(FlagACK) // two full-sized segments' worth: acknowledged at once
+	got := make([]byte, len(data))
+	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read %v, data intact %v", err, bytes.Equal(got, data))
+	}
+}
