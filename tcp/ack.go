@@ -27,12 +27,17 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, o, wnd, newSACK) {
 		c.dupAck()
 	}
-	if c.sackRecovering() {
+	c.tlpAck(ack, ack == una && o.NumSACK == 0 && len(h.Payload()) == 0)
+	if c.rackOn() {
+		c.rackAck()
+	} else if c.sackRecovering() {
 		c.lostRetransmit()
 	}
+	c.rack.dsackNow, c.rack.reorderNow = false, false
 	if c.sackRecovering() { // RFC 6937's DeliveredData: SND.UNA's advance and the change in SACKed bytes
 		c.prrAck(c.sndUna.Sub(una) + c.sackedIn(c.sndUna, c.sndMax) - sacked)
 	}
+	c.rateSample()
 	if c.sndWl1.LT(h.Seq()) || (c.sndWl1 == h.Seq() && c.sndWl2.LEQ(ack)) {
 		if c.sndWnd == 0 && wnd > 0 {
 			c.persistBackoff = 0
@@ -110,6 +115,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.snd.discard(k)
 		c.sndBase = c.sndBase.Add(k)
 	}
+	c.recordsAcked(ack)
 	c.sndUna = ack
 	c.sacked.dropBelow(ack)
 	if c.sndNxt.LT(ack) {
@@ -119,6 +125,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 	case c.cc.inRecovery && ack.GEQ(c.cc.recover): // full ACK (RFC 6582 3.2 step 3)
 		c.cc.cwnd = min(c.cc.ssthresh, max(c.inFlight(), c.mss)+c.mss)
 		c.cc.inRecovery = false
+		c.rackRecoveryEnded()
 	case c.cc.inRecovery && c.cc.sack: // partial ACK: output sends what the pipe allows
 	case c.cc.inRecovery: // partial ACK: the next hole, at once
 		c.retransmitHead("NewReno partial ACK")
@@ -127,7 +134,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.cc.onAck(acked, c.mss)
 	}
 	c.cc.dupAcks = 0
-	if c.sackOK && !c.cc.inRecovery && c.mayRecover() && c.lostEdge().GT(c.sndUna) {
+	if c.sackOK && !c.rackOn() && !c.cc.inRecovery && c.mayRecover() && c.lostEdge().GT(c.sndUna) {
 		c.enterSACKRecovery("SACK: the head is lost") // IsLost(HighACK+1)
 	}
 	if c.inFlight() == 0 {
@@ -167,6 +174,7 @@ func (c *Conn) dupAck() {
 	case c.cc.inRecovery && !c.cc.sack:
 		c.cc.cwnd += c.mss
 	case c.cc.inRecovery || !c.mayRecover():
+	case c.rackOn(): // RACK's marks start recovery (rack.go)
 	case c.sackOK && (c.cc.dupAcks >= dupThresh || c.lostEdge().GT(c.sndUna)):
 		c.enterSACKRecovery("SACK: duplicate ACKs")
 	case !c.sackOK && c.cc.dupAcks == dupThresh:
@@ -203,6 +211,7 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 		if d > len(data) {
 			return false // all old, its FIN too
 		}
+		c.noteDuplicate(seq, c.rcvNxt, true)
 		data, seq = data[d:], c.rcvNxt
 	}
 	off := seq.Sub(c.rcvNxt)
@@ -249,6 +258,10 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 // offset in the receive ring and records its range.
 func (c *Conn) keepOutOfOrder(seq Seq, off int, data []byte, fin bool) {
 	c.ackNow = true // a duplicate ACK with SACK blocks at once (RFC 5681 4.2)
+	if c.ooo.holds(seq, seq.Add(len(data))) {
+		c.noteDuplicate(seq, seq.Add(len(data)), false)
+		return
+	}
 	if !c.ooo.add(seq, seq.Add(len(data))) {
 		c.p.Stats.OFODrop.Add(1)
 		return
@@ -287,15 +300,20 @@ func (c *Conn) finArrives() {
 
 // takeSACK records the peer's SACK blocks (RFC 2018) that lie within
 // what we sent past the ACK (the scoreboard of recovery.go) and returns
-// how many bytes they newly SACK. Blocks that make no sense are ignored,
-// and a full scoreboard keeps what it has.
+// how many bytes they newly SACK; the records they cover whole are
+// delivered. A D-SACK (dsack.go) is counted, not recorded. Blocks that
+// make no sense are ignored, and a full scoreboard keeps what it has.
 func (c *Conn) takeSACK(ack Seq, o *Options) int {
-	newly := 0
-	for _, b := range o.SACK[:o.NumSACK] {
+	newly, blocks := 0, o.SACK[:o.NumSACK]
+	if c.takeDSACK(ack, o) {
+		blocks = blocks[1:]
+	}
+	for _, b := range blocks {
 		if b.Left.LT(b.Right) && b.Left.GEQ(ack) && b.Right.LEQ(c.sndMax) {
 			before := c.sackedIn(b.Left, b.Right)
 			if c.sacked.add(b.Left, b.Right) {
 				newly += b.Right.Sub(b.Left) - before
+				c.recordsSACKed(b.Left, b.Right)
 			}
 		}
 	}

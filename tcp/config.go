@@ -25,6 +25,8 @@ type Config struct {
 	KeepaliveProbes int           // tcp_keepalive_probes
 	Rmem            [3]int        // tcp_rmem: min, default, max receive buffer
 	Wmem            [3]int        // tcp_wmem: min, default, max send buffer
+	Recovery        int           // tcp_recovery: bits RecoveryRACK, RecoveryStaticReoWnd, RecoveryNoDupThreshFB (rack.go)
+	DSACK           bool          // tcp_dsack: send D-SACKs for duplicate data (RFC 2883)
 
 	// Not Linux sysctls: Linux fixes TIME-WAIT at 60 s (TCP_TIMEWAIT_LEN,
 	// 2 MSL with MSL 30 s); here tests shorten it.
@@ -46,8 +48,9 @@ func DefaultConfig() Config {
 		Syncookies: 1, MaxSynBacklog: 128,
 		FinTimeout:    60 * time.Second,
 		KeepaliveTime: 7200 * time.Second, KeepaliveIntvl: 75 * time.Second, KeepaliveProbes: 9,
-		Rmem: [3]int{4096, 131072, 6291456},
-		Wmem: [3]int{4096, 16384, 4194304},
+		Rmem:     [3]int{4096, 131072, 6291456},
+		Wmem:     [3]int{4096, 16384, 4194304},
+		Recovery: RecoveryRACK, DSACK: true,
 
 		TimeWait:          60 * time.Second,
 		MaxConns:          4096,
@@ -141,6 +144,8 @@ var sysctls = []sysctl{
 	intCtl("tcp_keepalive_probes", func(c *Config) *int { return &c.KeepaliveProbes }),
 	tripleCtl("tcp_rmem", func(c *Config) *[3]int { return &c.Rmem }),
 	tripleCtl("tcp_wmem", func(c *Config) *[3]int { return &c.Wmem }),
+	intCtl("tcp_recovery", func(c *Config) *int { return &c.Recovery }),
+	boolCtl("tcp_dsack", func(c *Config) *bool { return &c.DSACK }),
 }
 
 // SysctlNames lists the tunables SetSysctl knows, as "net.ipv4.NAME".
