@@ -25,8 +25,10 @@ unconnected UDP, UNCONN). -t only TCP, -u only UDP. -i adds each TCP
 connection's internals on the next line (not a TIME-WAIT socket's, as
 ss): ts and sack when negotiated, the congestion control (reno:
 NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms, mss, rcvmss, cwnd
-and ssthresh in segments, backoff (consecutive timeouts). Addresses are
-always numeric (-n is accepted).`,
+and ssthresh in segments, backoff (consecutive timeouts), the latest
+delivery_rate sample, delivered (segments) and app_limited when the
+application, not the network, set that rate. Addresses are always
+numeric (-n is accepted).`,
 	Run: runSS,
 }
 
@@ -157,7 +159,31 @@ func tcpInternals(c *tcp.ConnInfo) string {
 	if c.Ssthresh*max(c.MSS, 1) < 1<<29 {
 		f = append(f, fmt.Sprintf("ssthresh:%d", c.Ssthresh))
 	}
+	if c.DeliveryRate > 0 {
+		f = append(f, "delivery_rate "+bitRate(c.DeliveryRate))
+	}
+	if c.Delivered > 0 {
+		f = append(f, fmt.Sprintf("delivered:%d", c.Delivered))
+	}
+	if c.AppLimited {
+		f = append(f, "app_limited")
+	}
 	return " " + strings.Join(f, " ")
+}
+
+// bitRate prints bytes per second as ss prints a rate: bits per second,
+// one decimal and a G, M or K prefix above each step (1.2Gbps).
+func bitRate(bytesPerSec int64) string {
+	bits := float64(bytesPerSec) * 8
+	for _, u := range []struct {
+		div    float64
+		prefix string
+	}{{1e9, "G"}, {1e6, "M"}, {1e3, "K"}} {
+		if bits > u.div {
+			return strconv.FormatFloat(bits/u.div, 'f', 1, 64) + u.prefix + "bps"
+		}
+	}
+	return strconv.FormatFloat(bits, 'g', -1, 64) + "bps"
 }
 
 // msec prints d in milliseconds as ss does (%g: 204, 0.046).

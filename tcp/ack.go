@@ -27,6 +27,9 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, o, wnd, newSACK) {
 		c.dupAck()
 	}
+	if newSACK > 0 { // after the cumulative ACK: RFC 8985 takes segments in sequence order
+		c.recordsSACKedBy(o)
+	}
 	c.tlpAck(ack, ack == una && o.NumSACK == 0 && len(h.Payload()) == 0)
 	if c.rackOn() {
 		c.rackAck()
@@ -300,8 +303,8 @@ func (c *Conn) finArrives() {
 
 // takeSACK records the peer's SACK blocks (RFC 2018) that lie within
 // what we sent past the ACK (the scoreboard of recovery.go) and returns
-// how many bytes they newly SACK; the records they cover whole are
-// delivered. A D-SACK (dsack.go) is counted, not recorded. Blocks that
+// how many bytes they newly SACK. A D-SACK (dsack.go) is counted, not
+// recorded. Blocks that
 // make no sense are ignored, and a full scoreboard keeps what it has.
 func (c *Conn) takeSACK(ack Seq, o *Options) int {
 	newly, blocks := 0, o.SACK[:o.NumSACK]
@@ -313,7 +316,6 @@ func (c *Conn) takeSACK(ack Seq, o *Options) int {
 			before := c.sackedIn(b.Left, b.Right)
 			if c.sacked.add(b.Left, b.Right) {
 				newly += b.Right.Sub(b.Left) - before
-				c.recordsSACKed(b.Left, b.Right)
 			}
 		}
 	}

@@ -22,6 +22,10 @@ type ConnInfo struct {
 	Timestamps       bool
 	Retransmits      int    // consecutive RTOs now
 	Recovery         string // how losses are repaired: "sack" (RFC 6675) or "newreno" (RFC 6582)
+
+	DeliveryRate int64 // bytes per second, the latest delivery-rate sample kept (rate.go)
+	Delivered    int   // segments (of MSS) the peer acknowledged or SACKed
+	AppLimited   bool  // that sample was taken while the application was the limit
 }
 
 // Connections lists the listeners and connections, by local port and
@@ -61,6 +65,8 @@ func (c *Conn) Info() ConnInfo {
 		Cwnd: c.cc.cwnd / mss, Ssthresh: min(c.cc.ssthresh/mss, 1<<20),
 		MSS: c.mss, RcvMSS: c.rcvMSS, SndWScale: c.sndWScale, RcvWScale: c.rcvWScale,
 		WScaleOK: c.wsOK, SACK: c.sackOK, Timestamps: c.tsOK, Retransmits: c.retries,
-		Recovery: c.recoveryName(),
+		Recovery:     c.recoveryName(),
+		DeliveryRate: c.rate.rate, Delivered: int((c.rate.delivered + int64(mss) - 1) / int64(mss)),
+		AppLimited: c.rate.rateApp,
 	}
 }

@@ -85,8 +85,9 @@ func (c *Conn) rackDelivered(rec *sendRecord) {
 			r.xmitTS, r.xmitOrder, r.valid = rec.sentAt, rec.order, true
 		}
 	}
+	r.fack = MaxSeq(r.fack, c.sndUna) // kept within 2^31 of SND.UNA, so comparisons hold
 	switch {
-	case rec.end.GT(r.fack) || r.fack == 0:
+	case rec.end.GT(r.fack):
 		r.fack = rec.end
 	case rec.end.LT(r.fack) && !rec.everRtx:
 		r.reorderingSeen, r.reorderNow = true, true

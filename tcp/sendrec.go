@@ -98,6 +98,7 @@ func (s *sendRecords) find(seq Seq) int {
 // it, for the records of a full buffer in flight.
 func (c *Conn) initRecords() {
 	c.recs = sendRecords{epoch: c.p.clock.Now()}
+	c.rack.fack = c.sndUna
 	c.recs.r = make([]sendRecord, min(max(c.snd.cap()/max(c.mss, 1)+4, 16), maxSendRecords))
 }
 
@@ -165,6 +166,20 @@ func (c *Conn) recordsSACKed(left, right Seq) {
 			rec.sacked = true
 			c.rack.sackedSegs++
 			c.delivered(rec)
+		}
+	}
+}
+
+// recordsSACKedBy marks the records o's SACK blocks cover (not its
+// D-SACK block).
+func (c *Conn) recordsSACKedBy(o *Options) {
+	blocks := o.SACK[:o.NumSACK]
+	if c.rack.dsackNow {
+		blocks = blocks[1:]
+	}
+	for _, b := range blocks {
+		if b.Right.GT(c.sndUna) {
+			c.recordsSACKed(MaxSeq(b.Left, c.sndUna), b.Right)
 		}
 	}
 }
