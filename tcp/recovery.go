@@ -73,7 +73,7 @@ func (c *Conn) enterSACKRecovery(reason string) {
 	c.cc.prr = prr{recoverFS: c.inFlight()}
 	c.cc.rxt.n = 0
 	c.tlpOut = false // recovery's reduction answers for a probe's loss too (as Linux)
-	if c.rackOn() { // output sends what RACK marked lost
+	if c.rackOn() {  // output sends what RACK marked lost
 		c.cc.highRxt = c.sndUna
 		c.traceEvent(TraceRetransmit, reason)
 		return
