@@ -19,6 +19,7 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	c.softErr = 0 // the peer is reachable after all (as Linux's tcp_ack)
 	wnd := int(h.Window()) << c.sndWScale
 	newSACK, una, sacked := 0, c.sndUna, c.sackedIn(c.sndUna, c.sndMax)
+	c.rack.tsEcr, c.rack.hasTSEcr = o.TSEcr, c.tsOK && o.HasTimestamp
 	if c.sackOK {
 		newSACK = c.takeSACK(ack, o)
 	}
@@ -35,6 +36,9 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 		c.rackAck()
 	} else if c.sackRecovering() {
 		c.lostRetransmit()
+	}
+	if c.rack.reorderNow { // with RACK or not, as Linux counts it
+		c.p.Stats.SACKReorder.Add(1)
 	}
 	c.rack.dsackNow, c.rack.reorderNow = false, false
 	if c.sackRecovering() { // RFC 6937's DeliveredData: SND.UNA's advance and the change in SACKed bytes

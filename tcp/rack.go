@@ -39,8 +39,10 @@ type rackState struct {
 	reoWndPersist  int
 	dsackRound     Seq // RACK.dsack_round (valid with dsackRoundSet)
 	dsackRoundSet  bool
-	dsackNow       bool // the ACK being processed carries a DSACK
-	dsackEnd       Seq  // the right edge of that DSACK
+	dsackNow       bool   // the ACK being processed carries a DSACK
+	dsackEnd       Seq    // the right edge of that DSACK
+	tsEcr          uint32 // the timestamp that ACK echoes
+	hasTSEcr       bool
 	reorderNow     bool // this ACK delivered a segment below fack
 	sackedSegs     int  // RACK.segs_sacked: records SACKed now
 }
@@ -70,16 +72,22 @@ func sentAfter(t1 time.Duration, o1 uint64, t2 time.Duration, o2 uint64) bool {
 // rackDelivered is RFC 8985 6.2 steps 2 and 3 for one segment the peer
 // now holds: the RACK RTT and most recent delivered segment, and
 // reordering (a segment delivered below one delivered before).
-func (c *Conn) rackDelivered(rec *sendRecord) {
+func (c *Conn) rackDelivered(rec *sendRecord, cumulative bool) {
 	r := &c.rack
 	now := c.since()
 	rtt := now - rec.sentAt
 	if !rec.everRtx {
 		c.rackMinRTT(rtt, now)
 	}
-	// A retransmission's ACK may be for the original: then its RTT would
-	// be too short. RFC 8985 skips it when below the minimum RTT.
-	if !rec.everRtx || rtt >= r.minRTT {
+	// A retransmission's ACK may be for the original (RFC 8985 6.2 step
+	// 2): it is when it echoes a timestamp older than the retransmission's,
+	// and may be when it comes sooner than the minimum RTT. Taken, it
+	// would make everything sent shortly before the retransmission late.
+	// The echo is that of the segment that moved the cumulative ACK
+	// (RFC 7323 4.3), so it speaks for the records that ACK covers, not
+	// for those a SACK block covers above a hole.
+	forOriginal := cumulative && r.hasTSEcr && int32(r.tsEcr-rec.tsVal) < 0
+	if !rec.everRtx || rtt >= r.minRTT && !forOriginal {
 		r.rtt = rtt
 		if !r.valid || sentAfter(rec.sentAt, rec.order, r.xmitTS, r.xmitOrder) {
 			r.xmitTS, r.xmitOrder, r.valid = rec.sentAt, rec.order, true
@@ -170,14 +178,10 @@ func (c *Conn) rackDetectLoss() (lost bool, wait time.Duration) {
 	return lost, wait
 }
 
-// rackAck runs RACK at the end of an ACK's processing: reordering
-// counted, the window adapted, losses marked, recovery entered for them,
-// and the reorder timer armed for segments not yet late enough.
+// rackAck runs RACK at the end of an ACK's processing: the window
+// adapted, losses marked, recovery entered for them, and the reorder
+// timer armed for segments not yet late enough.
 func (c *Conn) rackAck() {
-	r := &c.rack
-	if r.reorderNow {
-		c.p.Stats.SACKReorder.Add(1)
-	}
 	c.rackDSACKRound()
 	c.rackMarkAndRecover()
 }

@@ -21,6 +21,7 @@ type sendRecord struct {
 	start, end Seq
 	sentAt     time.Duration // its last transmission
 	order      uint64        // sendRecords.sends then: orders sends of the same instant
+	tsVal      uint32        // the timestamp it carried (with timestamps)
 	everRtx    bool          // sent more than once (RFC 8985's Segment.retransmitted)
 	rtxOut     bool          // retransmitted since it was last marked lost: counts in pipe
 	sacked     bool          // the peer holds all of it
@@ -121,18 +122,19 @@ func (c *Conn) recordSent(seq, end Seq) {
 	for i := c.recs.find(seq); i < c.recs.n && c.recs.at(i).start.LT(end); i++ {
 		rec := c.recs.at(i)
 		rec.sentAt, rec.order, rec.everRtx, rec.rtxOut = now, c.recs.sends, true, true
+		rec.tsVal = c.tsVal()
 		rec.rateSnap = c.rateSnapshot()
 	}
 	if !end.GT(top) {
 		return
 	}
-	rec := sendRecord{start: MaxSeq(seq, top), end: end, sentAt: now, order: c.recs.sends, rateSnap: c.rateSnapshot()}
+	rec := sendRecord{start: MaxSeq(seq, top), end: end, sentAt: now, order: c.recs.sends, tsVal: c.tsVal(), rateSnap: c.rateSnapshot()}
 	if c.recs.push(rec) {
 		return
 	}
 	c.p.Stats.SendRecMerged.Add(1)
 	l := c.recs.last()
-	l.end, l.sentAt, l.order, l.rateSnap = end, now, rec.order, rec.rateSnap
+	l.end, l.sentAt, l.order, l.tsVal, l.rateSnap = end, now, rec.order, rec.tsVal, rec.rateSnap
 }
 
 // recordsAcked forgets the records below una, delivering (rate, RACK)
@@ -148,7 +150,7 @@ func (c *Conn) recordsAcked(una Seq) {
 			return
 		}
 		if !rec.sacked {
-			c.delivered(rec)
+			c.delivered(rec, true)
 		}
 		c.recs.popFront()
 	}
@@ -165,7 +167,7 @@ func (c *Conn) recordsSACKed(left, right Seq) {
 		if !rec.sacked && c.sackedIn(rec.start, rec.end) == rec.end.Sub(rec.start) {
 			rec.sacked = true
 			c.rack.sackedSegs++
-			c.delivered(rec)
+			c.delivered(rec, false)
 		}
 	}
 }
@@ -184,11 +186,11 @@ func (c *Conn) recordsSACKedBy(o *Options) {
 	}
 }
 
-// delivered takes in a record the peer now holds (RFC 8985 6.2 steps 2
-// and 3; the delivery-rate sample).
-func (c *Conn) delivered(rec *sendRecord) {
+// delivered takes in a record the peer now holds, by the cumulative ACK
+// or a SACK block (RFC 8985 6.2 steps 2 and 3; the delivery-rate sample).
+func (c *Conn) delivered(rec *sendRecord, cumulative bool) {
 	c.rateDelivered(rec.end.Sub(rec.start), rec)
-	c.rackDelivered(rec)
+	c.rackDelivered(rec, cumulative)
 }
 
 // lostUnsent is how many bytes RACK marked lost that have not been sent
