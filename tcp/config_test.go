@@ -12,6 +12,7 @@ func TestSysctls(t *testing.T) {
 		"tcp_window_scaling": "1", "tcp_syncookies": "1", "tcp_max_syn_backlog": "128", "tcp_fin_timeout": "60",
 		"tcp_keepalive_time": "7200", "tcp_keepalive_intvl": "75", "tcp_keepalive_probes": "9",
 		"tcp_rmem": "4096\t131072\t6291456", "tcp_wmem": "4096\t16384\t4194304",
+		"tcp_recovery": "1", "tcp_dsack": "1",
 	}
 	for name, v := range want {
 		if got, err := n.p.Sysctl(name); err != nil || got != v {

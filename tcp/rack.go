@@ -72,9 +72,8 @@ func sentAfter(t1 time.Duration, o1 uint64, t2 time.Duration, o2 uint64) bool {
 // rackDelivered is RFC 8985 6.2 steps 2 and 3 for one segment the peer
 // now holds: the RACK RTT and most recent delivered segment, and
 // reordering (a segment delivered below one delivered before).
-func (c *Conn) rackDelivered(rec *sendRecord, cumulative bool) {
+func (c *Conn) rackDelivered(rec *sendRecord, cumulative bool, now time.Duration) {
 	r := &c.rack
-	now := c.since()
 	rtt := now - rec.sentAt
 	if !rec.everRtx {
 		c.rackMinRTT(rtt, now)

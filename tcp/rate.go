@@ -30,17 +30,15 @@ type rateState struct {
 	sampleSent  time.Duration
 	sampleValid bool
 
-	rate       int64 // bytes per second of the latest sample kept
-	rateApp    bool  // that sample was app-limited
-	minRTTSeen time.Duration
+	rate    int64 // bytes per second of the latest sample kept
+	rateApp bool  // that sample was app-limited
 }
 
-// rateSnapshot is the state a record sent now keeps (the draft's
+// rateSnapshot is the state a record sent at now keeps (the draft's
 // "upon sending"): a send into an empty pipe starts the intervals.
-func (c *Conn) rateSnapshot() rateSnap {
+func (c *Conn) rateSnapshot(now time.Duration) rateSnap {
 	r := &c.rate
 	if c.inFlight() == 0 {
-		now := c.since()
 		r.firstTx, r.deliveredTime = now, now
 	}
 	return rateSnap{priorDelivered: r.delivered, priorTime: r.deliveredTime, firstTx: r.firstTx, appLimited: r.appLimited != 0}
@@ -48,10 +46,10 @@ func (c *Conn) rateSnapshot() rateSnap {
 
 // rateDelivered counts bytes of rec delivered by this ACK; the most
 // recently sent record delivered gives the sample its start.
-func (c *Conn) rateDelivered(bytes int, rec *sendRecord) {
+func (c *Conn) rateDelivered(bytes int, rec *sendRecord, now time.Duration) {
 	r := &c.rate
 	r.delivered += int64(bytes)
-	r.deliveredTime = c.since()
+	r.deliveredTime = now
 	if !r.sampleValid || rec.priorDelivered >= r.sample.priorDelivered {
 		r.sample, r.sampleSent, r.sampleValid = rec.rateSnap, rec.sentAt, true
 		r.firstTx = rec.sentAt

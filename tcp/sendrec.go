@@ -123,12 +123,12 @@ func (c *Conn) recordSent(seq, end Seq) {
 		rec := c.recs.at(i)
 		rec.sentAt, rec.order, rec.everRtx, rec.rtxOut = now, c.recs.sends, true, true
 		rec.tsVal = c.tsVal()
-		rec.rateSnap = c.rateSnapshot()
+		rec.rateSnap = c.rateSnapshot(now)
 	}
 	if !end.GT(top) {
 		return
 	}
-	rec := sendRecord{start: MaxSeq(seq, top), end: end, sentAt: now, order: c.recs.sends, tsVal: c.tsVal(), rateSnap: c.rateSnapshot()}
+	rec := sendRecord{start: MaxSeq(seq, top), end: end, sentAt: now, order: c.recs.sends, tsVal: c.tsVal(), rateSnap: c.rateSnapshot(now)}
 	if c.recs.push(rec) {
 		return
 	}
@@ -140,17 +140,18 @@ func (c *Conn) recordSent(seq, end Seq) {
 // recordsAcked forgets the records below una, delivering (rate, RACK)
 // those not SACKed before; a record straddling una is cut.
 func (c *Conn) recordsAcked(una Seq) {
+	now := c.since()
 	for c.recs.n > 0 {
 		rec := c.recs.at(0)
 		if rec.end.GT(una) {
 			if rec.start.LT(una) {
-				c.rateDelivered(una.Sub(rec.start), rec)
+				c.rateDelivered(una.Sub(rec.start), rec, now)
 				rec.start = una
 			}
 			return
 		}
 		if !rec.sacked {
-			c.delivered(rec, true)
+			c.delivered(rec, true, now)
 		}
 		c.recs.popFront()
 	}
@@ -159,6 +160,7 @@ func (c *Conn) recordsAcked(una Seq) {
 // recordsSACKed marks the records that [left, right) of the scoreboard
 // now covers whole, delivering each.
 func (c *Conn) recordsSACKed(left, right Seq) {
+	now := c.since()
 	for i := c.recs.find(left); i < c.recs.n; i++ {
 		rec := c.recs.at(i)
 		if !rec.start.LT(right) {
@@ -167,7 +169,7 @@ func (c *Conn) recordsSACKed(left, right Seq) {
 		if !rec.sacked && c.sackedIn(rec.start, rec.end) == rec.end.Sub(rec.start) {
 			rec.sacked = true
 			c.rack.sackedSegs++
-			c.delivered(rec, false)
+			c.delivered(rec, false, now)
 		}
 	}
 }
@@ -187,10 +189,12 @@ func (c *Conn) recordsSACKedBy(o *Options) {
 }
 
 // delivered takes in a record the peer now holds, by the cumulative ACK
-// or a SACK block (RFC 8985 6.2 steps 2 and 3; the delivery-rate sample).
-func (c *Conn) delivered(rec *sendRecord, cumulative bool) {
-	c.rateDelivered(rec.end.Sub(rec.start), rec)
-	c.rackDelivered(rec, cumulative)
+// or a SACK block, at now (RFC 8985 6.2 steps 2 and 3; the delivery-rate
+// sample). One reading of the clock per ACK keeps the RTT and the rate
+// interval of the same record equal.
+func (c *Conn) delivered(rec *sendRecord, cumulative bool, now time.Duration) {
+	c.rateDelivered(rec.end.Sub(rec.start), rec, now)
+	c.rackDelivered(rec, cumulative, now)
 }
 
 // lostUnsent is how many bytes RACK marked lost that have not been sent
