@@ -158,7 +158,7 @@ func (c *Conn) rackDetectLoss() (lost bool, wait time.Duration) {
 	reo, now := c.reoWnd(), c.since()
 	for i := range c.recs.n {
 		rec := c.recs.at(i)
-		if rec.sacked || rec.lost && !rec.rtxOut {
+		if rec.sacked || rec.waiting() {
 			continue
 		}
 		if !sentAfter(r.xmitTS, r.xmitOrder, rec.sentAt, rec.order) {
@@ -169,7 +169,9 @@ func (c *Conn) rackDetectLoss() (lost bool, wait time.Duration) {
 		}
 		left := rec.sentAt + r.rtt + reo - now
 		if left <= 0 {
+			was := rec.waiting()
 			rec.lost, rec.rtxOut, lost = true, false, true
+			c.recs.settle(rec, was)
 			continue
 		}
 		wait = max(wait, left)

@@ -85,7 +85,7 @@ func (c *Conn) rateSample() {
 // cwnd, and no loss waiting to be repaired. The period ends once what is
 // in flight now is delivered.
 func (c *Conn) checkAppLimited() {
-	if c.unsent() < c.mss && c.inFlight() < c.cc.cwnd && (c.recs.r == nil || c.firstLost() == nil) {
+	if c.unsent() < c.mss && c.inFlight() < c.cc.cwnd && c.recs.lost == 0 {
 		c.rate.appLimited = max(c.rate.delivered+int64(c.inFlight()), 1)
 	}
 }

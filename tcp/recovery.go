@@ -189,8 +189,7 @@ func (c *Conn) resendLost() bool {
 		if end = MinSeq(end, rec.end); start.LT(end) {
 			return c.resendHole(start, end, "RACK: lost")
 		}
-		rec.sacked = true // the scoreboard holds all of it after all
-		c.rack.sackedSegs++
+		c.markSACKed(rec) // the scoreboard holds all of it after all
 	}
 	return false
 }

@@ -36,6 +36,21 @@ type sendRecords struct {
 	n     int
 	epoch time.Time
 	sends uint64 // segments sent so far
+	lost  int    // records waiting() now: the data path asks without a walk
+}
+
+// waiting reports whether rec is lost and not yet sent again (nor SACKed).
+func (r *sendRecord) waiting() bool { return r.lost && !r.rtxOut && !r.sacked }
+
+// settle keeps the count of waiting records after rec changed; was is
+// rec.waiting() before.
+func (s *sendRecords) settle(rec *sendRecord, was bool) {
+	switch now := rec.waiting(); {
+	case was && !now:
+		s.lost--
+	case now && !was:
+		s.lost++
+	}
 }
 
 // at returns the i-th oldest record.
@@ -51,6 +66,9 @@ func (s *sendRecords) last() *sendRecord {
 
 // popFront forgets the oldest record.
 func (s *sendRecords) popFront() {
+	if s.at(0).waiting() {
+		s.lost--
+	}
 	s.head = (s.head + 1) % len(s.r)
 	s.n--
 }
@@ -121,9 +139,10 @@ func (c *Conn) recordSent(seq, end Seq) {
 	}
 	for i := c.recs.find(seq); i < c.recs.n && c.recs.at(i).start.LT(end); i++ {
 		rec := c.recs.at(i)
+		was := rec.waiting()
 		rec.sentAt, rec.order, rec.everRtx, rec.rtxOut = now, c.recs.sends, true, true
-		rec.tsVal = c.tsVal()
-		rec.rateSnap = c.rateSnapshot(now)
+		rec.tsVal, rec.rateSnap = c.tsVal(), c.rateSnapshot(now)
+		c.recs.settle(rec, was)
 	}
 	if !end.GT(top) {
 		return
@@ -150,7 +169,9 @@ func (c *Conn) recordsAcked(una Seq) {
 			}
 			return
 		}
-		if !rec.sacked {
+		if rec.sacked {
+			c.rack.sackedSegs--
+		} else {
 			c.delivered(rec, true, now)
 		}
 		c.recs.popFront()
@@ -167,11 +188,18 @@ func (c *Conn) recordsSACKed(left, right Seq) {
 			return
 		}
 		if !rec.sacked && c.sackedIn(rec.start, rec.end) == rec.end.Sub(rec.start) {
-			rec.sacked = true
-			c.rack.sackedSegs++
+			c.markSACKed(rec)
 			c.delivered(rec, false, now)
 		}
 	}
+}
+
+// markSACKed notes that the peer holds all of rec.
+func (c *Conn) markSACKed(rec *sendRecord) {
+	was := rec.waiting()
+	rec.sacked = true
+	c.recs.settle(rec, was)
+	c.rack.sackedSegs++
 }
 
 // recordsSACKedBy marks the records o's SACK blocks cover (not its
@@ -201,8 +229,8 @@ func (c *Conn) delivered(rec *sendRecord, cumulative bool, now time.Duration) {
 // again: RFC 6675's pipe leaves them out.
 func (c *Conn) lostUnsent() int {
 	n := 0
-	for i := range c.recs.n {
-		if rec := c.recs.at(i); rec.lost && !rec.rtxOut && !rec.sacked {
+	for i := 0; i < c.recs.n && c.recs.lost > 0; i++ {
+		if rec := c.recs.at(i); rec.waiting() {
 			n += c.unsacked(MaxSeq(rec.start, c.sndUna), rec.end)
 		}
 	}
@@ -211,8 +239,8 @@ func (c *Conn) lostUnsent() int {
 
 // firstLost returns the first record marked lost and not sent again.
 func (c *Conn) firstLost() *sendRecord {
-	for i := range c.recs.n {
-		if rec := c.recs.at(i); rec.lost && !rec.rtxOut && !rec.sacked {
+	for i := 0; i < c.recs.n && c.recs.lost > 0; i++ {
+		if rec := c.recs.at(i); rec.waiting() {
 			return rec
 		}
 	}
@@ -222,9 +250,11 @@ func (c *Conn) firstLost() *sendRecord {
 // markAllLost is RACK's view of an RTO (RFC 8985 6.3, simplified to what
 // the go-back-N that follows does): every unSACKed record is lost.
 func (c *Conn) markAllLost() {
+	c.recs.lost = 0
 	for i := range c.recs.n {
 		if rec := c.recs.at(i); !rec.sacked {
 			rec.lost, rec.rtxOut = true, false
+			c.recs.lost++
 		}
 	}
 }
