@@ -3,13 +3,9 @@
 package kerneltest
 
 import (
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
-	"time"
-
-	"github.com/gotapip/gotapip/internal/stacktest"
 )
 
 // RACK against the kernel (RFC 8985): our stack sends 8 MB to a kernel
@@ -33,27 +29,9 @@ import (
 // and only timing moves the count.
 func TestTCPSenderReorderingKernel(t *testing.T) {
 	ns := tcpNetns(t)
-	size, in := 8<<20, filepath.Join(t.TempDir(), "send.bin")
-	sum := stacktest.RandomFile(t, in, size, 4)
-	ln := kernelListenIn(t, ns, "0.0.0.0:9100")
-	got := make(chan hashed, 1)
-	go func() { got <- hashAccepted(ln) }()
-	script := "netem gttcp0 reorder 5% delay 2ms seed 3; snc -c 10.0.0.2:9100 < " + in + "; stat; netem gttcp0"
-	p := startTapip(t, ns, append(tcpTapArgs, "-c", script)...)
-	var r hashed
-	select {
-	case r = <-got:
-	case <-time.After(sncTimeout):
-		ln.Close()
-		t.Fatalf("the kernel received nothing complete in %v\nstderr:\n%s", sncTimeout, p.errOut.String())
-	}
-	if status := p.wait(t, sncTimeout); status != 0 || p.errOut.String() != "" {
-		t.Fatalf("tapip: status %d\nstderr:\n%s", status, p.errOut.String())
-	}
-	if r.err != nil || r.n != int64(size) || r.sum != sum {
-		t.Fatalf("the kernel received %d bytes (%v), SHA-256 %x; snc sent %d, %x", r.n, r.err, r.sum, size, sum)
-	}
-	out := p.out.String()
+	out, _ := fileToKernel(t, ns, ns, tcpTapArgs, 8<<20, 4, func(in string) string {
+		return "netem gttcp0 reorder 5% delay 2ms seed 3; snc -c 10.0.0.2:9100 < " + in + "; stat; netem gttcp0"
+	})
 	m := regexp.MustCompile(`reordered (\d+)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("netem printed no count of frames reordered:\n%s", tail(out))

@@ -169,6 +169,9 @@ func (c *Conn) rackDetectLoss() (lost bool, wait time.Duration) {
 		}
 		left := rec.sentAt + r.rtt + reo - now
 		if left <= 0 {
+			if rec.rtxOut { // a retransmission lost again, as Linux counts it
+				c.p.Stats.LostRetransmit.Add(1)
+			}
 			was := rec.waiting()
 			rec.lost, rec.rtxOut, lost = true, false, true
 			c.recs.settle(rec, was)

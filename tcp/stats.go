@@ -35,7 +35,7 @@ type Stats struct {
 	FastRetrans       atomic.Uint64 `nstat:"TcpExtTCPFastRetrans"`       // retransmissions in fast recovery (TCPFastRetrans)
 	RenoRecovery      atomic.Uint64 `nstat:"TcpExtTCPRenoRecovery"`      // NewReno recoveries begun, without SACK (TCPRenoRecovery)
 	SackRecovery      atomic.Uint64 `nstat:"TcpExtTCPSackRecovery"`      // RFC 6675 recoveries begun (TCPSackRecovery)
-	LostRetransmit    atomic.Uint64 `nstat:"TcpExtTCPLostRetransmit"`    // retransmissions found lost by SACK and sent again
+	LostRetransmit    atomic.Uint64 `nstat:"TcpExtTCPLostRetransmit"`    // retransmissions found lost again (by SACK, or RACK) and sent again
 	LossProbes        atomic.Uint64 `nstat:"TcpExtTCPLossProbes"`        // tail loss probes sent (RFC 8985 TLP)
 	LossProbeRecovery atomic.Uint64 `nstat:"TcpExtTCPLossProbeRecovery"` // losses a probe repaired (cwnd reduced once)
 	SACKReorder       atomic.Uint64 `nstat:"TcpExtTCPSACKReorder"`       // ACKs showing a segment delivered below one delivered before
