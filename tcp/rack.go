@@ -27,6 +27,8 @@ const reoWndPersist = 16
 
 // rackState is RFC 8985's RACK.* for one connection.
 type rackState struct {
+	on             bool          // RACK marks losses (rackOn)
+	bits           int           // tcp_recovery when the connection was established
 	xmitTS         time.Duration // RACK.xmit_ts: when the latest delivered segment went
 	xmitOrder      uint64        // its send order, for RACK.end_seq's tie-break
 	rtt            time.Duration // RACK.rtt: of that segment
@@ -48,10 +50,9 @@ type rackState struct {
 }
 
 // rackOn reports whether RACK marks losses: SACK negotiated and
-// tcp_recovery's bit 0.
-func (c *Conn) rackOn() bool {
-	return c.sackOK && c.recs.r != nil && c.p.Config().Recovery&RecoveryRACK != 0
-}
+// tcp_recovery's bit 0 when the connection was established (read once:
+// the ACK path asks several times per segment).
+func (c *Conn) rackOn() bool { return c.rack.on && c.recs.r != nil }
 
 // rackMinRTT is RFC 8985 6.2 step 1: a windowed minimum of the RTT.
 func (c *Conn) rackMinRTT(rtt, now time.Duration) {
@@ -108,12 +109,11 @@ func (c *Conn) inLossRecovery() bool { return c.cc.inRecovery || !c.mayRecover()
 // per ACK by rackDSACKRound).
 func (c *Conn) reoWnd() time.Duration {
 	r := &c.rack
-	bits := c.p.Config().Recovery
 	if !r.reorderingSeen {
 		if c.inLossRecovery() {
 			return 0
 		}
-		if r.sackedSegs >= dupThresh && bits&RecoveryNoDupThreshFB == 0 {
+		if r.sackedSegs >= dupThresh && r.bits&RecoveryNoDupThreshFB == 0 {
 			return 0
 		}
 	}
@@ -128,7 +128,7 @@ func (c *Conn) rackDSACKRound() {
 	if r.dsackRoundSet && c.sndUna.GEQ(r.dsackRound) {
 		r.dsackRoundSet = false
 	}
-	if r.dsackNow && !r.dsackRoundSet && c.p.Config().Recovery&RecoveryStaticReoWnd == 0 {
+	if r.dsackNow && !r.dsackRoundSet && r.bits&RecoveryStaticReoWnd == 0 {
 		r.dsackRound, r.dsackRoundSet = c.sndNxt, true
 		r.reoWndMult = max(r.reoWndMult, 1) + 1
 		r.reoWndPersist = reoWndPersist

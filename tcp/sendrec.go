@@ -118,6 +118,8 @@ func (s *sendRecords) find(seq Seq) int {
 func (c *Conn) initRecords() {
 	c.recs = sendRecords{epoch: c.p.clock.Now()}
 	c.rack.fack = c.sndUna
+	c.rack.bits = c.p.Config().Recovery
+	c.rack.on = c.sackOK && c.rack.bits&RecoveryRACK != 0
 	c.recs.r = make([]sendRecord, min(max(c.snd.cap()/max(c.mss, 1)+4, 16), maxSendRecords))
 }
 
