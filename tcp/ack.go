@@ -28,19 +28,7 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, o, wnd, newSACK) {
 		c.dupAck()
 	}
-	if newSACK > 0 { // after the cumulative ACK: RFC 8985 takes segments in sequence order
-		c.recordsSACKedBy(o)
-	}
-	c.tlpAck(ack, ack == una && o.NumSACK == 0 && len(h.Payload()) == 0)
-	if c.rackOn() {
-		c.rackAck()
-	} else if c.sackRecovering() {
-		c.lostRetransmit()
-	}
-	if c.rack.reorderNow { // with RACK or not, as Linux counts it
-		c.p.Stats.SACKReorder.Add(1)
-	}
-	c.rack.dsackNow, c.rack.reorderNow = false, false
+	c.detectLosses(ack, o, newSACK > 0, ack == una && o.NumSACK == 0 && len(h.Payload()) == 0)
 	if c.sackRecovering() { // RFC 6937's DeliveredData: SND.UNA's advance and the change in SACKed bytes
 		c.prrAck(c.sndUna.Sub(una) + c.sackedIn(c.sndUna, c.sndMax) - sacked)
 	}

@@ -182,6 +182,26 @@ func (c *Conn) rackDetectLoss() (lost bool, wait time.Duration) {
 	return lost, wait
 }
 
+// detectLosses follows the cumulative ACK (newAck, dupAck): the records
+// SACKed (after it: RFC 8985 takes segments in sequence order), the tail
+// loss probe's episode, then RACK, or without it RFC 6675's check for a
+// lost retransmission. pureDup: a duplicate ACK with no SACK, no data.
+func (c *Conn) detectLosses(ack Seq, o *Options, newSACK, pureDup bool) {
+	if newSACK {
+		c.recordsSACKedBy(o)
+	}
+	c.tlpAck(ack, pureDup)
+	if c.rackOn() {
+		c.rackAck()
+	} else if c.sackRecovering() {
+		c.lostRetransmit()
+	}
+	if c.rack.reorderNow { // with RACK or not, as Linux counts it
+		c.p.Stats.SACKReorder.Add(1)
+	}
+	c.rack.dsackNow, c.rack.reorderNow = false, false
+}
+
 // rackAck runs RACK at the end of an ACK's processing: the window
 // adapted, losses marked, recovery entered for them, and the reorder
 // timer armed for segments not yet late enough.
