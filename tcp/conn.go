@@ -187,7 +187,7 @@ func (c *Conn) freeBuffers() {
 		c.p.release(c.buffers)
 		c.buffers = 0
 		c.rcv, c.snd = ring{}, ring{}
-		c.recs.r = nil
+		c.recs = sendRecords{}
 	}
 }
 
