@@ -218,3 +218,30 @@ func TestRACKOff(t *testing.T) {
 		t.Error("reorder timer armed with tcp_recovery=0")
 	}
 }
+
+// The other bits of tcp_recovery, as Linux: 2 keeps reo_wnd static (a
+// D-SACK does not widen it), 4 drops the fallback to 0 once DupThresh
+// segments are SACKed before any reordering was seen.
+func TestRACKRecoveryBits(t *testing.T) {
+	for _, tc := range []struct {
+		bits     int
+		mult     int           // reo_wnd_mult after a D-SACK
+		reoAfter time.Duration // reo_wnd with three segments SACKed, no reordering seen
+	}{
+		{RecoveryRACK, 2, 0},
+		{RecoveryRACK | RecoveryStaticReoWnd, 0, 0},
+		{RecoveryRACK | RecoveryNoDupThreshFB, 2, rackRTT / 4},
+	} {
+		n, c, pr := rackConn(t, func(cfg *Config) { cfg.Recovery = tc.bits })
+		seg := flight(t, n, c, pr, 5)
+		n.clk.Advance(rackRTT)
+		pr.sackAck(seg(0), SACKBlock{seg(1), seg(4)})
+		if got := c.reoWnd(); got != tc.reoAfter {
+			t.Errorf("tcp_recovery=%d: reo_wnd %v with three SACKed, want %v", tc.bits, got, tc.reoAfter)
+		}
+		pr.sackAck(seg(0), SACKBlock{seg(4), seg(5)}, SACKBlock{seg(1), seg(5)}) // a D-SACK inside the second block
+		if c.rack.reoWndMult != tc.mult {
+			t.Errorf("tcp_recovery=%d: reo_wnd_mult %d after a D-SACK, want %d", tc.bits, c.rack.reoWndMult, tc.mult)
+		}
+	}
+}
