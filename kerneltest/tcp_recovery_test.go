@@ -18,13 +18,31 @@ func TestTCPSenderRecoveryKernelLoss(t *testing.T) {
 	ns := tcpNetns(t)
 	kns := lossyKernelPeer(t, ns, 3)
 	args := append([]string{"-gw", "10.0.0.2"}, tcpTapArgs...)
-	size, in := 8<<20, filepath.Join(t.TempDir(), "send.bin")
-	sum := stacktest.RandomFile(t, in, size, 3)
-	ln := kernelListenIn(t, kns, "0.0.0.0:9100")
+	out, took := fileToKernel(t, ns, kns, args, 8<<20, 3, func(in string) string {
+		return "snc -c 10.0.1.2:9100 < " + in + "; stat"
+	})
+	t.Logf("8 MB through 3%% loss in %v: %d retransmitted, %d RTOs, %d fast retransmits, %d recoveries, %d lost retransmissions, %d loss probes",
+		took.Round(10*time.Millisecond), statValue(t, out, "TcpRetransSegs"), statValue(t, out, "TcpExtTCPTimeouts"),
+		statValue(t, out, "TcpExtTCPFastRetrans"), statValue(t, out, "TcpExtTCPSackRecovery"), statValue(t, out, "TcpExtTCPLostRetransmit"),
+		statValue(t, out, "TcpExtTCPLossProbes"))
+	if statValue(t, out, "TcpRetransSegs") == 0 {
+		t.Errorf("3%% loss and nothing retransmitted:\n%s", tail(out))
+	}
+}
+
+// fileToKernel has tapip (in ns, with args) run script(in), which sends a
+// file of size random bytes (seed) to a kernel socket listening on port
+// 9100 in kns. It returns tapip's output and how long the file took to
+// arrive, once the kernel has it whole and tapip exited cleanly.
+func fileToKernel(t *testing.T, ns, kns string, args []string, size int, seed uint64, script func(in string) string) (string, time.Duration) {
+	t.Helper()
+	in := filepath.Join(t.TempDir(), "send.bin")
+	sum := stacktest.RandomFile(t, in, size, seed)
+	ln := kernelListenIn(t, kns, "0.0.0.0:9100") // before tapip makes the TAP and its address
 	got := make(chan hashed, 1)
 	go func() { got <- hashAccepted(ln) }()
 	start := time.Now()
-	p := startTapip(t, ns, append(args, "-c", "snc -c 10.0.1.2:9100 < "+in+"; stat")...)
+	p := startTapip(t, ns, append(args, "-c", script(in))...)
 	var r hashed
 	select {
 	case r = <-got:
@@ -39,12 +57,5 @@ func TestTCPSenderRecoveryKernelLoss(t *testing.T) {
 	if r.err != nil || r.n != int64(size) || r.sum != sum {
 		t.Fatalf("the kernel received %d bytes (%v), SHA-256 %x; snc sent %d, %x", r.n, r.err, r.sum, size, sum)
 	}
-	out := p.out.String()
-	t.Logf("8 MB through 3%% loss in %v: %d retransmitted, %d RTOs, %d fast retransmits, %d recoveries, %d lost retransmissions, %d loss probes",
-		took.Round(10*time.Millisecond), statValue(t, out, "TcpRetransSegs"), statValue(t, out, "TcpExtTCPTimeouts"),
-		statValue(t, out, "TcpExtTCPFastRetrans"), statValue(t, out, "TcpExtTCPSackRecovery"), statValue(t, out, "TcpExtTCPLostRetransmit"),
-		statValue(t, out, "TcpExtTCPLossProbes"))
-	if statValue(t, out, "TcpRetransSegs") == 0 {
-		t.Errorf("3%% loss and nothing retransmitted:\n%s", tail(out))
-	}
+	return p.out.String(), took
 }

@@ -240,13 +240,21 @@ func (n *Netem) deliverDue() {
 	if len(n.queue) > 0 {
 		n.timer = n.clock.AfterFunc(n.queue[0].due.Sub(t), n.deliverDue)
 	}
+	// Take the send turn before letting the next timer collect frames:
+	// else its frames, due later, could go out before these.
+	n.sendMu.Lock()
 	n.mu.Unlock()
-	n.sendLater(due)
+	n.sendInTurn(due)
 }
 
 // sendLater sends frames from a timer, in order, counting refusals.
 func (n *Netem) sendLater(frames [][]byte) {
 	n.sendMu.Lock()
+	n.sendInTurn(frames)
+}
+
+// sendInTurn is sendLater with sendMu taken; it releases it.
+func (n *Netem) sendInTurn(frames [][]byte) {
 	defer n.sendMu.Unlock()
 	for _, f := range frames {
 		if n.send(f) != nil {

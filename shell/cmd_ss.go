@@ -27,7 +27,9 @@ ss): ts and sack when negotiated, the congestion control (cubic, or
 reno: NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms, mss, rcvmss,
 cwnd and ssthresh in segments (no ssthresh before the first loss),
 backoff (consecutive timeouts), send (cwnd over rtt) and pacing_rate
-(the rate Linux would pace at; we do not pace), and once measured the
+(the rate Linux would pace at; we do not pace), the latest
+delivery_rate sample, delivered (segments) and app_limited when the
+application, not the network, set that rate, and once measured the
 receiver's rcv_rtt (ms) and rcv_space (bytes read in that round trip,
 what receive buffer autotuning grows from). -m adds the buffers as
 skmem:(r unread bytes, rb receive buffer, t unacknowledged and unsent
@@ -185,6 +187,15 @@ func tcpInternals(c *tcp.ConnInfo, numeric bool) string {
 	}
 	if c.PacingRate > 0 {
 		f = append(f, "pacing_rate "+bitRate(float64(c.PacingRate)*8, numeric))
+	}
+	if c.DeliveryRate > 0 {
+		f = append(f, "delivery_rate "+bitRate(float64(c.DeliveryRate)*8, numeric))
+	}
+	if c.Delivered > 0 {
+		f = append(f, fmt.Sprintf("delivered:%d", c.Delivered))
+	}
+	if c.AppLimited {
+		f = append(f, "app_limited")
 	}
 	if c.RcvRTT > 0 {
 		f = append(f, "rcv_rtt:"+msec(c.RcvRTT), fmt.Sprintf("rcv_space:%d", c.RcvSpace))

@@ -19,6 +19,7 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	c.softErr = 0 // the peer is reachable after all (as Linux's tcp_ack)
 	wnd := int(h.Window()) << c.sndWScale
 	newSACK, una, sacked := 0, c.sndUna, c.sackedIn(c.sndUna, c.sndMax)
+	c.rack.tsEcr, c.rack.hasTSEcr = o.TSEcr, c.tsOK && o.HasTimestamp
 	if c.sackOK {
 		newSACK = c.takeSACK(ack, o)
 	}
@@ -27,12 +28,11 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, o, wnd, newSACK) {
 		c.dupAck()
 	}
-	if c.sackRecovering() {
-		c.lostRetransmit()
-	}
+	c.detectLosses(ack, o, newSACK > 0, ack == una && o.NumSACK == 0 && len(h.Payload()) == 0)
 	if c.sackRecovering() { // RFC 6937's DeliveredData: SND.UNA's advance and the change in SACKed bytes
 		c.prrAck(c.sndUna.Sub(una) + c.sackedIn(c.sndUna, c.sndMax) - sacked)
 	}
+	c.rateSample()
 	if c.sndWl1.LT(h.Seq()) || (c.sndWl1 == h.Seq() && c.sndWl2.LEQ(ack)) {
 		if c.sndWnd == 0 && wnd > 0 {
 			c.persistBackoff = 0
@@ -111,6 +111,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.snd.discard(k)
 		c.sndBase = c.sndBase.Add(k)
 	}
+	c.recordsAcked(ack)
 	c.sndUna = ack
 	c.sacked.dropBelow(ack)
 	if c.sndNxt.LT(ack) {
@@ -120,6 +121,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 	case c.cc.inRecovery && ack.GEQ(c.cc.recover): // full ACK (RFC 6582 3.2 step 3)
 		c.cc.cwnd = min(c.cc.ssthresh, max(c.inFlight(), c.mss)+c.mss)
 		c.cc.inRecovery = false
+		c.rackRecoveryEnded()
 	case c.cc.inRecovery && c.cc.sack: // partial ACK: output sends what the pipe allows
 	case c.cc.inRecovery: // partial ACK: the next hole, at once
 		c.retransmitHead("NewReno partial ACK")
@@ -128,7 +130,7 @@ func (c *Conn) newAck(ack Seq, o *Options) {
 		c.cc.onAck(c.ackEvent(acked))
 	}
 	c.cc.dupAcks = 0
-	if c.sackOK && !c.cc.inRecovery && c.mayRecover() && c.lostEdge().GT(c.sndUna) {
+	if c.sackOK && !c.rackOn() && !c.cc.inRecovery && c.mayRecover() && c.lostEdge().GT(c.sndUna) {
 		c.enterSACKRecovery("SACK: the head is lost") // IsLost(HighACK+1)
 	}
 	if c.inFlight() == 0 {
@@ -168,6 +170,7 @@ func (c *Conn) dupAck() {
 	case c.cc.inRecovery && !c.cc.sack:
 		c.cc.cwnd += c.mss
 	case c.cc.inRecovery || !c.mayRecover():
+	case c.rackOn(): // RACK's marks start recovery (rack.go)
 	case c.sackOK && (c.cc.dupAcks >= dupThresh || c.lostEdge().GT(c.sndUna)):
 		c.enterSACKRecovery("SACK: duplicate ACKs")
 	case !c.sackOK && c.cc.dupAcks == dupThresh:
@@ -204,6 +207,7 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 		if d > len(data) {
 			return false // all old, its FIN too
 		}
+		c.noteDuplicate(seq, c.rcvNxt, true)
 		data, seq = data[d:], c.rcvNxt
 	}
 	off := seq.Sub(c.rcvNxt)
@@ -247,6 +251,10 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 // offset in the receive ring and records its range.
 func (c *Conn) keepOutOfOrder(seq Seq, off int, data []byte, fin bool) {
 	c.ackNow = true // a duplicate ACK with SACK blocks at once (RFC 5681 4.2)
+	if c.ooo.holds(seq, seq.Add(len(data))) {
+		c.noteDuplicate(seq, seq.Add(len(data)), false)
+		return
+	}
 	if !c.ooo.add(seq, seq.Add(len(data))) {
 		c.p.Stats.OFODrop.Add(1)
 		return
@@ -285,11 +293,15 @@ func (c *Conn) finArrives() {
 
 // takeSACK records the peer's SACK blocks (RFC 2018) that lie within
 // what we sent past the ACK (the scoreboard of recovery.go) and returns
-// how many bytes they newly SACK. Blocks that make no sense are ignored,
-// and a full scoreboard keeps what it has.
+// how many bytes they newly SACK. A D-SACK (dsack.go) is counted, not
+// recorded. Blocks that
+// make no sense are ignored, and a full scoreboard keeps what it has.
 func (c *Conn) takeSACK(ack Seq, o *Options) int {
-	newly := 0
-	for _, b := range o.SACK[:o.NumSACK] {
+	newly, blocks := 0, o.SACK[:o.NumSACK]
+	if c.takeDSACK(ack, o) {
+		blocks = blocks[1:]
+	}
+	for _, b := range blocks {
 		if b.Left.LT(b.Right) && b.Left.GEQ(ack) && b.Right.LEQ(c.sndMax) {
 			before := c.sackedIn(b.Left, b.Right)
 			if c.sacked.add(b.Left, b.Right) {

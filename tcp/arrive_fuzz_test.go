@@ -68,7 +68,8 @@ func (n *testNet) connIn(s State) (*Conn, *peer) {
 // sequence and acknowledgment numbers near the expected ones, window,
 // raw option bytes, data) to a connection in each state, then checks the
 // connection's invariants: nothing panics, buffers and queues stay
-// within their bounds, SND.UNA <= SND.NXT <= SND.MAX.
+// within their bounds, SND.UNA <= SND.NXT <= SND.MAX, the send records
+// cover SND.UNA to SND.MAX and their counts hold.
 func FuzzSegmentArrives(f *testing.F) {
 	f.Add(uint8(Established), uint8(FlagACK|FlagPSH), int32(0), int32(0), uint16(100), []byte{}, []byte("data"))
 	f.Add(uint8(SynSent), uint8(FlagSYN|FlagACK), int32(0), int32(0), uint16(100), []byte{2, 4, 5, 0xb4, 1, 3, 3, 7}, []byte{})
@@ -104,6 +105,11 @@ func FuzzSegmentArrives(f *testing.F) {
 		}
 		if c.rcv.len() > c.rcv.cap() || c.ooo.n > maxOOORanges || c.snd.len() > c.snd.cap() {
 			t.Fatalf("buffers out of bounds: rcv %d/%d snd %d/%d ooo %d", c.rcv.len(), c.rcv.cap(), c.snd.len(), c.snd.cap(), c.ooo.n)
+		}
+		if r := &c.recs; r.n > len(r.r) || r.lost < 0 || r.lost > r.n || c.rack.sackedSegs < 0 || c.rack.sackedSegs > r.n ||
+			r.n > 0 && (r.at(0).start.LT(c.sndUna) || r.last().end != c.sndMax) {
+			t.Fatalf("send records out of step: %d of %d, %d lost, %d SACKed; SND.UNA %d SND.MAX %d",
+				r.n, len(r.r), r.lost, c.rack.sackedSegs, uint32(c.sndUna), uint32(c.sndMax))
 		}
 		if n.p.Buffered() < 0 {
 			t.Fatalf("buffer accounting went negative: %d", n.p.Buffered())

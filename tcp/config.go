@@ -32,8 +32,10 @@ type Config struct {
 	// CongestionControl is tcp_congestion_control: the algorithm of new
 	// connections, one of CongestionControls().
 	CongestionControl string
-	PacingSSRatio     int // tcp_pacing_ss_ratio: pacing rate in slow start, % of cwnd/srtt
-	PacingCARatio     int // tcp_pacing_ca_ratio: in congestion avoidance
+	PacingSSRatio     int  // tcp_pacing_ss_ratio: pacing rate in slow start, % of cwnd/srtt
+	PacingCARatio     int  // tcp_pacing_ca_ratio: in congestion avoidance
+	Recovery          int  // tcp_recovery: bits RecoveryRACK, RecoveryStaticReoWnd, RecoveryNoDupThreshFB (rack.go)
+	DSACK             bool // tcp_dsack: send D-SACKs for duplicate data (RFC 2883)
 
 	// Not Linux sysctls: Linux fixes TIME-WAIT at 60 s (TCP_TIMEWAIT_LEN,
 	// 2 MSL with MSL 30 s); here tests shorten it.
@@ -55,8 +57,9 @@ func DefaultConfig() Config {
 		Syncookies: 1, MaxSynBacklog: 128,
 		FinTimeout:    60 * time.Second,
 		KeepaliveTime: 7200 * time.Second, KeepaliveIntvl: 75 * time.Second, KeepaliveProbes: 9,
-		Rmem: [3]int{4096, 131072, 6291456},
-		Wmem: [3]int{4096, 16384, 4194304},
+		Rmem:     [3]int{4096, 131072, 6291456},
+		Wmem:     [3]int{4096, 16384, 4194304},
+		Recovery: RecoveryRACK, DSACK: true,
 
 		ModerateRcvbuf:    true,
 		CongestionControl: DefaultCongestionControl,
@@ -188,6 +191,8 @@ var sysctls = []sysctl{
 	readOnlyCtl("tcp_available_congestion_control", func() string { return strings.Join(CongestionControls(), " ") }),
 	rangeCtl("tcp_pacing_ss_ratio", func(c *Config) *int { return &c.PacingSSRatio }, 0, 1000), // Linux's bounds
 	rangeCtl("tcp_pacing_ca_ratio", func(c *Config) *int { return &c.PacingCARatio }, 0, 1000),
+	intCtl("tcp_recovery", func(c *Config) *int { return &c.Recovery }),
+	boolCtl("tcp_dsack", func(c *Config) *bool { return &c.DSACK }),
 }
 
 // SysctlNames lists the tunables SetSysctl knows, as "net.ipv4.NAME".

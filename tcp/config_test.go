@@ -13,6 +13,7 @@ func TestSysctls(t *testing.T) {
 		"tcp_keepalive_time": "7200", "tcp_keepalive_intvl": "75", "tcp_keepalive_probes": "9",
 		"tcp_rmem": "4096\t131072\t6291456", "tcp_wmem": "4096\t16384\t4194304",
 		"tcp_moderate_rcvbuf": "1",
+		"tcp_recovery":        "1", "tcp_dsack": "1",
 	}
 	for name, v := range want {
 		if got, err := n.p.Sysctl(name); err != nil || got != v {

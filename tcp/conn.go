@@ -88,7 +88,15 @@ type Conn struct {
 	probe                            bool // rtxTimer is the tail loss probe's (tlp.go)
 	tlpOut                           bool // a probe went at tlpHigh (SND.MAX then): no other until it is acknowledged
 	tlpHigh                          Seq
+	tlpRetrans                       bool // that probe sent old data again (RFC 8985's TLP.is_retrans)
+	reo                              bool // rtxTimer is RACK's reorder timer (rack.go)
 	persistBackoff                   int
+
+	recs      sendRecords // what is in flight, segment by segment (sendrec.go)
+	rack      rackState   // RFC 8985 loss detection (rack.go)
+	rate      rateState   // delivery rate (rate.go)
+	dsackOut  SACKBlock   // duplicate data received, for a D-SACK (dsack.go)
+	dsackWant bool
 
 	wake          chan struct{} // closed on any change a blocked caller waits for
 	readDeadline  time.Time
@@ -188,6 +196,7 @@ func (c *Conn) freeBuffers() {
 		c.p.release(c.buffers)
 		c.buffers = 0
 		c.rcv, c.snd = ring{}, ring{}
+		c.recs = sendRecords{}
 	}
 }
 

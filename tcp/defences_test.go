@@ -249,7 +249,7 @@ func TestISNClockAndKey(t *testing.T) {
 // The peer's SACK blocks (RFC 2018): after an RTO the holes go again and
 // what the peer holds does not.
 func TestRetransmissionSkipsSACKedData(t *testing.T) {
-	n := newTestNet(t, nil)
+	n := newTestNet(t, rfc6675Only) // the RTO's part: RACK would repair it first
 	c, pr := n.accept(synOptions(1))
 	c.Write(bytes.Repeat([]byte("s"), 4*1448))
 	var segs []Header

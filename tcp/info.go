@@ -32,6 +32,9 @@ type ConnInfo struct {
 	// (tcpi_pacing_rate; 0 before an RTT sample): shown, not enforced.
 	CongestionControl string
 	PacingRate        uint64
+	DeliveryRate      int64 // bytes per second, the latest delivery-rate sample kept (rate.go)
+	Delivered         int   // segments (of MSS) the peer acknowledged or SACKed
+	AppLimited        bool  // that sample was taken while the application was the limit
 }
 
 // InfiniteSsthresh is ConnInfo.Ssthresh before the first loss, as
@@ -77,7 +80,9 @@ func (c *Conn) Info() ConnInfo {
 		WScaleOK: c.wsOK, SACK: c.sackOK, Timestamps: c.tsOK, Retransmits: c.retries,
 		Recovery: c.recoveryName(), CongestionControl: c.cc.algo.name(),
 		RcvBuf: c.rcv.cap(), SndBuf: c.snd.cap(), RcvSpace: c.rs.space, RcvRTT: c.rs.rtt,
-		PacingRate: pacingRate(c.cc.window, c.inFlight(), c.mss, c.rtt.srtt, c.p.cfg.Load()),
+		PacingRate:   pacingRate(c.cc.window, c.inFlight(), c.mss, c.rtt.srtt, c.p.cfg.Load()),
+		DeliveryRate: c.rate.rate, Delivered: int((c.rate.delivered + int64(mss) - 1) / int64(mss)),
+		AppLimited: c.rate.rateApp,
 	}
 }
 

@@ -79,6 +79,16 @@ func (o *oooRanges) sackBlocks(dst []SACKBlock) int {
 
 func (o *oooRanges) clear() { o.n = 0 }
 
+// holds reports whether one range covers all of [left, right).
+func (o *oooRanges) holds(left, right Seq) bool {
+	for i := range o.n {
+		if o.r[i].Left.LEQ(left) && right.LEQ(o.r[i].Right) {
+			return true
+		}
+	}
+	return false
+}
+
 // dropBelow forgets what lies before seq: ranges ending at or before it
 // go, a range straddling it is cut.
 func (o *oooRanges) dropBelow(seq Seq) {

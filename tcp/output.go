@@ -74,7 +74,7 @@ func (c *Conn) segmentOptions(o *Options, dataLen int) {
 	if c.tsOK {
 		o.HasTimestamp, o.TSVal, o.TSEcr = true, c.tsVal(), c.tsRecent
 	}
-	if c.sackOK && c.ooo.n > 0 {
+	if c.sackOK && (c.ooo.n > 0 || c.dsackWant) {
 		room := MaxSACKBlocks
 		if c.tsOK {
 			room = 3
@@ -82,7 +82,7 @@ func (c *Conn) segmentOptions(o *Options, dataLen int) {
 		if dataLen > 0 { // keep data + options within the MSS we computed without SACK
 			room = 0
 		}
-		o.NumSACK = c.ooo.sackBlocks(o.SACK[:room])
+		o.NumSACK = c.sackBlocksOut(o.SACK[:room])
 	}
 }
 
@@ -126,6 +126,13 @@ func (c *Conn) send(seq Seq, flags Flags, n int) error {
 	}
 	if c.sackRecovering() {
 		c.cc.prr.out += n // RFC 6937's prr_out
+	}
+	if flags&FlagSYN == 0 && (n > 0 || flags&FlagFIN != 0) {
+		end := seq.Add(n)
+		if flags&FlagFIN != 0 {
+			end = end.Add(1)
+		}
+		c.recordSent(seq, end)
 	}
 	if f.Flags&FlagACK != 0 {
 		c.lastAckSent = c.rcvNxt
@@ -244,6 +251,7 @@ func (c *Conn) output() {
 	if c.unsent() > 0 && c.inFlight() == 0 && c.rtxWhen.IsZero() {
 		c.armPersist()
 	}
+	c.checkAppLimited()
 }
 
 // sendWindow is how much may go from SND.NXT: the peer's window and the

@@ -46,6 +46,9 @@ func (c *Conn) unsacked(from, to Seq) int {
 // each unSACKed byte counting once if not lost and once more if it was
 // retransmitted in this recovery (below HighRxt).
 func (c *Conn) pipe() int {
+	if c.rackOn() { // RACK's lost records, less those sent again
+		return c.unsacked(c.sndUna, c.sndMax) - c.lostUnsent()
+	}
 	lost := MaxSeq(c.lostEdge(), c.sndUna)
 	return c.unsacked(lost, c.sndMax) + c.unsacked(c.sndUna, MaxSeq(c.cc.highRxt, c.sndUna))
 }
@@ -69,6 +72,12 @@ func (c *Conn) enterSACKRecovery(reason string) {
 	c.cc.cwnd, c.cc.sack, c.cc.rescue = c.cc.ssthresh, true, false
 	c.cc.prr = prr{recoverFS: c.inFlight()}
 	c.cc.rxt.n = 0
+	c.tlpOut = false // recovery's reduction answers for a probe's loss too (as Linux)
+	if c.rackOn() {  // output sends what RACK marked lost
+		c.cc.highRxt = c.sndUna
+		c.traceEvent(TraceRetransmit, reason)
+		return
+	}
 	c.cc.highRxt = c.sndUna.Add(c.retransmitHead(reason))
 }
 
@@ -77,6 +86,9 @@ func (c *Conn) enterSACKRecovery(reason string) {
 // retransmission and reports whether it did. newData says whether rule
 // 2 could send new data now.
 func (c *Conn) recoverySegment(newData bool) bool {
+	if c.rackOn() {
+		return c.resendLost()
+	}
 	from := MaxSeq(c.cc.highRxt, c.sndUna)
 	start, end := c.holeAt(from)
 	if lost := c.lostEdge(); start.LT(lost) { // rule 1: a lost hole past HighRxt
@@ -150,6 +162,9 @@ func (c *Conn) prrAck(delivered int) {
 	} else {
 		sndcnt = min(ssthresh-pipe, max(p.delivered-p.out, delivered)+c.mss)
 	}
+	if p.out == 0 { // the fast retransmit goes whatever the reduction says (as Linux)
+		sndcnt = max(sndcnt, c.mss)
+	}
 	c.cc.cwnd = pipe + max(sndcnt, 0)
 }
 
@@ -163,3 +178,18 @@ func (c *Conn) recoveryName() string {
 
 // sackRecovering reports whether output is run by RFC 6675's pipe.
 func (c *Conn) sackRecovering() bool { return c.cc.inRecovery && c.cc.sack }
+
+// resendLost is NextSeg with RACK: the first segment RACK marked lost
+// and not yet sent again (its unSACKed part, up to an MSS). Holes RACK
+// has not marked wait: they may be reordering (rules 3 and 4 do not
+// apply; the tail loss probe covers a lost tail).
+func (c *Conn) resendLost() bool {
+	for rec := c.firstLost(); rec != nil; rec = c.firstLost() {
+		start, end := c.holeAt(MaxSeq(rec.start, c.sndUna))
+		if end = MinSeq(end, rec.end); start.LT(end) {
+			return c.resendHole(start, end, "RACK: lost")
+		}
+		c.markSACKed(rec) // the scoreboard holds all of it after all
+	}
+	return false
+}

@@ -8,7 +8,12 @@ import (
 
 // The sender's loss recovery, driven by a scripted peer on the fake
 // clock that never advances: whatever is repaired here is repaired by
-// ACKs, not by the retransmission timer.
+// ACKs, not by the retransmission timer. These are RFC 6675's rules, with
+// RACK off: on a clock that stands still RACK marks every hole lost at
+// the first SACK (rack_test.go drives it with time passing).
+
+// rfc6675Only switches RACK off (net.ipv4.tcp_recovery=0).
+func rfc6675Only(c *Config) { c.Recovery = 0 }
 
 // drain returns every segment TCP sent and the test has not read.
 func (n *testNet) drain() []Header {
@@ -86,7 +91,7 @@ func TestLimitedTransmit(t *testing.T) {
 // retransmitted on ACKs alone, each once, and the full ACK ends
 // recovery without an RTO.
 func TestSACKRecoveryTwoLosses(t *testing.T) {
-	n := newTestNet(t, nil)
+	n := newTestNet(t, rfc6675Only)
 	c, pr := n.accept(synOptions(1))
 	seg := sendSegments(t, n, c, 20)
 	var sent []Header
@@ -128,7 +133,7 @@ func TestSACKRecoveryTwoLosses(t *testing.T) {
 // retransmission (RFC 6675 4 rule 4) sends it on the ACKs of recovery,
 // without waiting for the RTO.
 func TestSACKRescueRetransmission(t *testing.T) {
-	n := newTestNet(t, nil)
+	n := newTestNet(t, rfc6675Only)
 	c, pr := n.accept(synOptions(1))
 	seg := sendSegments(t, n, c, 10) // all of it in flight: no new data to send
 	var sent []Header
@@ -153,7 +158,7 @@ func TestSACKRescueRetransmission(t *testing.T) {
 // (RFC 6675 alone: ACKs 12, 13, ...); once pipe is down to ssthresh,
 // one per ACK.
 func TestSACKRecoveryPRR(t *testing.T) {
-	n := newTestNet(t, func(c *Config) { c.Wmem[1], c.CongestionControl = 1<<20, "reno" })
+	n := newTestNet(t, func(c *Config) { c.Wmem[1], c.CongestionControl = 1<<20, "reno"; rfc6675Only(c) })
 	c, pr := n.accept(synOptions(1))
 	seg := sendSegments(t, n, c, 60)
 	for i := 1; i <= 10; i++ { // slow start: cwnd 10 -> 20 segments, 20 in flight (10-29)
@@ -190,7 +195,7 @@ func TestSACKRecoveryPRR(t *testing.T) {
 // the peer SACKs data first sent after it, the head goes a third time,
 // on that ACK, not on the RTO (TCPLostRetransmit).
 func TestSACKRecoveryLostRetransmission(t *testing.T) {
-	n := newTestNet(t, func(c *Config) { c.Wmem[1] = 1 << 20 })
+	n := newTestNet(t, func(c *Config) { c.Wmem[1] = 1 << 20; rfc6675Only(c) })
 	c, pr := n.accept(synOptions(1))
 	seg := sendSegments(t, n, c, 40)
 	heads := 0
@@ -230,7 +235,7 @@ func TestSACKRecoveryLostRetransmission(t *testing.T) {
 // duplicate ACKs start a new recovery. Before, the ACK had to pass it
 // by a byte, and a loss of the very next segment waited for the RTO.
 func TestSACKRecoveryRightAfterRecoveryPoint(t *testing.T) {
-	n := newTestNet(t, func(c *Config) { c.Wmem[1] = 1 << 20 })
+	n := newTestNet(t, func(c *Config) { c.Wmem[1] = 1 << 20; rfc6675Only(c) })
 	c, pr := n.accept(synOptions(1))
 	seg := sendSegments(t, n, c, 10)
 	for top := 2; top <= 10; top++ { // segment 0 lost

@@ -27,6 +27,7 @@ func (c *Conn) segmentArrives(h Header, o *Options) (relisten bool) {
 		c.p.Stats.OutOfWindow.Add(1)
 		c.dropSeg(h, "outside the receive window")
 		if flags&FlagRST == 0 {
+			c.oldDataArrived(h)
 			c.sendAck()
 		}
 		return false
@@ -192,6 +193,7 @@ func (c *Conn) establish() {
 	c.retries = 0
 	c.rtt.backoff = 0
 	c.cc.init(c.mss, c.iss)
+	c.initRecords()
 	c.stopRtx()
 	c.initRcvSpace()
 	if c.keepAlive {

@@ -48,17 +48,20 @@ func (c *Conn) due(t clock.Timer, when time.Time) bool {
 }
 
 func (c *Conn) armRtx() {
-	c.persist, c.probe = false, false
+	c.persist, c.probe, c.reo = false, false, false
 	c.startTimer(&c.rtxTimer, &c.rtxWhen, c.rtt.current(), (*Conn).onRtx)
 }
 
 func (c *Conn) armPersist() {
-	c.persist = true
+	c.persist, c.reo = true, false
 	d := min(max(c.rtt.current(), MinRTO)<<min(c.persistBackoff, 10), MaxRTO)
 	c.startTimer(&c.rtxTimer, &c.rtxWhen, d, (*Conn).onRtx)
 }
 
-func (c *Conn) stopRtx() { stopTimer(c.rtxTimer, &c.rtxWhen); c.persist, c.probe = false, false }
+func (c *Conn) stopRtx() {
+	stopTimer(c.rtxTimer, &c.rtxWhen)
+	c.persist, c.probe, c.reo = false, false, false
+}
 
 func (c *Conn) armDelack() {
 	if c.delackWhen.IsZero() {
@@ -89,6 +92,11 @@ func (c *Conn) onRtx() {
 		return
 	}
 	c.rtxWhen = time.Time{}
+	if c.reo {
+		c.reoTimeout()
+		c.notify()
+		return
+	}
 	if c.probe {
 		c.lossProbe()
 		c.notify()
@@ -127,6 +135,8 @@ func (c *Conn) onRtx() {
 		c.sendSYN()
 	default:
 		c.cc.onTimeout(c.inFlight(), c.mss, c.sndMax, c.p.clock.Now())
+		c.markAllLost()
+		c.tlpOut = false
 		c.sndNxt = c.sndUna
 		c.historySample(c.p.clock.Now())
 		c.output()
