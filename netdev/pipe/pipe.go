@@ -27,6 +27,10 @@ type End struct {
 	seed  uint64                       // the pipe's seed
 	salt  uint64                       // set apart this direction's draws from the other's
 	netem atomic.Pointer[netdev.Netem] // faults on what this end sends, or nil
+
+	// Overflows counts frames this end sent that the peer's full queue
+	// lost, so a test can tell the wire's losses from the ones it asked for.
+	Overflows atomic.Uint64
 }
 
 // New returns the two ends of a new pipe. seed makes the impairments
@@ -71,7 +75,8 @@ func (e *End) ReadFrame(buf []byte) (int, error) { return e.rx.Get(buf) }
 func (e *End) Close() error { e.rx.Close(); return nil }
 
 // WriteFrame sends frame to the peer through the impairments. A full peer
-// queue loses the frame silently, as a congested wire would.
+// queue loses the frame silently, as a congested wire would (counted in
+// Overflows).
 func (e *End) WriteFrame(frame []byte) error {
 	if n := e.netem.Load(); n != nil {
 		return n.Send(frame)
@@ -81,6 +86,8 @@ func (e *End) WriteFrame(frame []byte) error {
 
 // deliver puts a copy of frame in the peer's queue.
 func (e *End) deliver(frame []byte) error {
-	e.peer.rx.Put(frame)
+	if !e.peer.rx.Put(frame) {
+		e.Overflows.Add(1)
+	}
 	return nil
 }

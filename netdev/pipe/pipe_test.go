@@ -208,6 +208,9 @@ func TestPipeFullQueueDropsSilently(t *testing.T) {
 	if n := b.rx.Len(); n != QueueLen {
 		t.Errorf("b holds %d frames, want QueueLen=%d", n, QueueLen)
 	}
+	if n := a.Overflows.Load(); n != 10 {
+		t.Errorf("a counted %d overflows, want 10", n)
+	}
 }
 
 // TestPipeTwoDevices joins two NetDevs over a pipe and checks a frame sent
