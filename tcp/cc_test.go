@@ -18,7 +18,9 @@ const ccRTT = 100 * time.Millisecond
 // peer with a window large enough never to limit it; the handshake
 // takes rtt.
 func bulkSender(t *testing.T, algo string, rtt time.Duration) (*testNet, *Conn, *peer, func(int) Seq) {
-	n := newTestNet(t, func(c *Config) { c.Wmem[1], c.CongestionControl = 8<<20, algo })
+	// RFC 6675's DupThresh rules (tcp_recovery=0): the fake clock stands
+	// still between ACKs, and RACK's timing is tested in rack_test.go.
+	n := newTestNet(t, func(c *Config) { c.Wmem[1], c.CongestionControl = 8<<20, algo; rfc6675Only(c) })
 	n.synRTT = rtt
 	c, pr := n.accept(synOptions(1))
 	pr.wnd = 0xffff // 8 MB with the shift of 7

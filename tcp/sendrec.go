@@ -6,8 +6,10 @@ import "time"
 // acknowledged, in sequence order, covering [SND.UNA, SND.MAX) (what
 // RFC 8985 calls "Segment" and Linux keeps in its skbs: when it went,
 // whether it went twice, whether the peer SACKed it, whether RACK thinks
-// it lost). A segment is whatever one send carried, 1 byte or a 64 KB
-// TSO segment. The ring is made once per connection, sized from the send
+// it lost). A segment is what one send carried, 1 byte to an MSS; a TSO
+// segment of up to 64 KB gets a record per MSS, the wire segments the
+// device will cut, so that RACK can mark and resend one of them lost
+// alone (Linux splits its skb the same way, tcp_fragment). The ring is made once per connection, sized from the send
 // buffer, and doubles when full up to maxSendRecords; past that the new
 // segment is merged into the last record (TcpExtTCPSendRecMerged), which
 // only makes RACK see the merged bytes as sent later than they were.
@@ -146,16 +148,20 @@ func (c *Conn) recordSent(seq, end Seq) {
 		rec.tsVal, rec.rateSnap = c.tsVal(), c.rateSnapshot(now)
 		c.recs.settle(rec, was)
 	}
-	if !end.GT(top) {
-		return
+	rec := sendRecord{sentAt: now, order: c.recs.sends, tsVal: c.tsVal(), rateSnap: c.rateSnapshot(now)}
+	for from := MaxSeq(seq, top); end.GT(from); from = rec.end {
+		if from.GT(MaxSeq(seq, top)) { // a later piece: sent after the one before (RFC 8985's seq tie-break)
+			c.recs.sends++
+			rec.order = c.recs.sends
+		}
+		rec.start, rec.end = from, MinSeq(end, from.Add(max(c.mss, 1)))
+		if !c.recs.push(rec) {
+			c.p.Stats.SendRecMerged.Add(1)
+			l := c.recs.last()
+			l.end, l.sentAt, l.order, l.tsVal, l.rateSnap = end, now, rec.order, rec.tsVal, rec.rateSnap
+			return
+		}
 	}
-	rec := sendRecord{start: MaxSeq(seq, top), end: end, sentAt: now, order: c.recs.sends, tsVal: c.tsVal(), rateSnap: c.rateSnapshot(now)}
-	if c.recs.push(rec) {
-		return
-	}
-	c.p.Stats.SendRecMerged.Add(1)
-	l := c.recs.last()
-	l.end, l.sentAt, l.order, l.tsVal, l.rateSnap = end, now, rec.order, rec.tsVal, rec.rateSnap
 }
 
 // recordsAcked forgets the records below una, delivering (rate, RACK)

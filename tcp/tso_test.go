@@ -166,3 +166,55 @@ func TestReceiveSuperSegment(t *testing.T) {
 		t.Fatalf("read %v, data intact %v", err, bytes.Equal(got, data))
 	}
 }
+
+// A super-segment gets one send record per MSS piece, the segments the
+// device cuts, so RACK marks and resends a lost piece alone: with the
+// first piece lost and the other nine SACKed, RACK resends that piece,
+// one MSS, and nothing else waits to go again (a tail loss probe of the
+// last piece may go too).
+func TestTSORecordsPerPiece(t *testing.T) {
+	n := newTestNetOn(t, offloadDriver{}, nil)
+	c, pr := n.accept(synOptions(1))
+	if _, err := c.Write(bytes.Repeat([]byte("p"), 10*1448)); err != nil {
+		t.Fatal(err)
+	}
+	first := pr.recv(FlagACK | FlagPSH)
+	if len(first.Payload()) != 10*1448 {
+		t.Fatalf("first segment carries %d bytes, want one super-segment of 10 MSS", len(first.Payload()))
+	}
+	c.mu.Lock()
+	records := c.recs.n
+	for i := range c.recs.n {
+		if r := c.recs.at(i); r.end.Sub(r.start) != 1448 {
+			t.Errorf("record %d covers %d bytes, want one MSS", i, r.end.Sub(r.start))
+		}
+	}
+	c.mu.Unlock()
+	if records != 10 {
+		t.Fatalf("%d send records for a super-segment of 10 pieces, want 10", records)
+	}
+	head := first.Seq()
+	pr.sackAck(head, SACKBlock{head.Add(1448), head.Add(10 * 1448)})
+	headAgain, others := false, 0
+	for i := 0; !headAgain && i < 50; i++ { // RACK's reorder timer, if it waits
+		for _, h := range n.drain() {
+			if len(h.Payload()) > 1448 {
+				t.Fatalf("resent %d bytes at %d: want one MSS piece", len(h.Payload()), uint32(h.Seq()))
+			}
+			if h.Seq() == head {
+				headAgain = true
+			} else {
+				others++
+			}
+		}
+		n.clk.Advance(time.Millisecond)
+	}
+	if !headAgain || others > 1 { // at most a tail loss probe besides
+		t.Fatalf("lost piece resent: %v; %d other segments sent, want at most a probe", headAgain, others)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.recs.lost != 0 {
+		t.Errorf("%d records still wait to be resent, want 0", c.recs.lost)
+	}
+}
