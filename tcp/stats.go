@@ -37,6 +37,7 @@ type Stats struct {
 	SackRecovery     atomic.Uint64 `nstat:"TcpExtTCPSackRecovery"`   // RFC 6675 recoveries begun (TCPSackRecovery)
 	LostRetransmit   atomic.Uint64 `nstat:"TcpExtTCPLostRetransmit"` // retransmissions found lost by SACK and sent again
 	LossProbes       atomic.Uint64 `nstat:"TcpExtTCPLossProbes"`     // tail loss probes sent (RFC 8985 TLP)
+	SpuriousRTOs     atomic.Uint64 `nstat:"TcpExtTCPSpuriousRTOs"`   // RTOs undone: the ACK echoed the original (RFC 3522)
 	OFOQueue         atomic.Uint64 `nstat:"TcpExtTCPOFOQueue"`       // segments kept out of order (TCPOFOQueue)
 	OFODrop          atomic.Uint64 `nstat:"TcpExtTCPOFODrop"`        // out-of-order segments with no room (TCPOFODrop)
 	AbortOnTimeout   atomic.Uint64 `nstat:"TcpExtTCPAbortOnTimeout"` // connections given up after retries (TCPAbortOnTimeout)

@@ -126,6 +126,7 @@ func (c *Conn) onRtx() {
 	case SynSent, SynReceived:
 		c.sendSYN()
 	default:
+		c.noteRTO()
 		c.cc.onTimeout(c.inFlight(), c.mss, c.sndMax)
 		c.sndNxt = c.sndUna
 		c.output()
