@@ -100,6 +100,7 @@ func (c *Conn) ourFINAcked() bool {
 // retransmission timer restarts (RFC 6298 5.2, 5.3).
 func (c *Conn) newAck(ack Seq, o *Options) {
 	acked := ack.Sub(c.sndUna)
+	c.undoSpuriousRTO(o)
 	c.sampleRTT(o)
 	if !c.rttAt.IsZero() && ack.GT(c.rttSeq) {
 		c.rtt.sample(c.p.clock.Now().Sub(c.rttAt))

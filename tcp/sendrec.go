@@ -266,3 +266,11 @@ func (c *Conn) markAllLost() {
 		}
 	}
 }
+
+// forgetLost takes back every lost mark: an undone RTO's (undo.go).
+func (c *Conn) forgetLost() {
+	c.recs.lost = 0
+	for i := range c.recs.n {
+		c.recs.at(i).lost = false
+	}
+}

@@ -109,14 +109,16 @@ func (c *Conn) Write(b []byte) (int, error) {
 
 // growSendBuffer doubles a full send buffer while the congestion window
 // could use more (twice the window, as Linux's tcp_sndbuf_expand), up to
-// tcp_wmem's max and within the stack's bound.
+// tcp_wmem's max and within the stack's bound. Doubling, not growing to
+// what the window wants: each growth copies the ring, and the window
+// grows a little on every ACK (doc/performance.md, "Why the sender swung").
 func (c *Conn) growSendBuffer() bool {
 	size := c.snd.cap()
-	want := min(2*max(c.cc.cwnd, c.maxSndWnd), c.p.Config().Wmem[2])
-	if want <= size {
+	maxSize := c.p.Config().Wmem[2]
+	if min(2*max(c.cc.cwnd, c.maxSndWnd), maxSize) <= size {
 		return false
 	}
-	n := min(2*size, want)
+	n := min(2*size, maxSize)
 	if !c.p.tryReserve(n - size) {
 		return false
 	}

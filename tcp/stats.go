@@ -53,6 +53,7 @@ type Stats struct {
 	BadACK            atomic.Uint64 `nstat:"TcpExtBadACK"`               // ACKs of data never sent, or too old (RFC 5961 5.2)
 	ICMPIgnored       atomic.Uint64 `nstat:"TcpExtICMPIgnored"`          // ICMP errors for no connection, or failing RFC 5927 checks
 	NoBuffers         atomic.Uint64 `nstat:"TcpExtNoBuffers"`            // connections refused by the per-stack bounds
+	SpuriousRTOs      atomic.Uint64 `nstat:"TcpExtTCPSpuriousRTOs"`      // RTOs undone: the ACK echoed the original (RFC 3522)
 }
 
 // Reset zeroes every counter (not the gauge CurrEstab).

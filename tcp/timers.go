@@ -134,6 +134,7 @@ func (c *Conn) onRtx() {
 	case SynSent, SynReceived:
 		c.sendSYN()
 	default:
+		c.noteRTO()
 		c.cc.onTimeout(c.inFlight(), c.mss, c.sndMax, c.p.clock.Now())
 		c.markAllLost()
 		c.tlpOut = false
