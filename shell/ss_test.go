@@ -69,8 +69,8 @@ func TestSS(t *testing.T) {
 	// The client sent a line: one delivery-rate sample, app-limited.
 	client.out.Reset()
 	client.sh.Execute(t.Context(), "ss -ti")
-	if !regexp.MustCompile(`(?m)^\t .* cwnd:10 delivery_rate [\d.]+[KMG]?bps delivered:1 app_limited$`).MatchString(client.out.String()) {
-		t.Errorf("ss -ti on the client: no delivery_rate, delivered:1 and app_limited after cwnd:\n%s", client.out)
+	if !regexp.MustCompile(`(?m)^\t .* cwnd:10( send [\d.]+[KMG]?bps pacing_rate [\d.]+[KMG]?bps)? delivery_rate [\d.]+[KMG]?bps delivered:1 app_limited$`).MatchString(client.out.String()) {
+		t.Errorf("ss -ti on the client: no delivery_rate, delivered:1 and app_limited after cwnd (and send, pacing_rate):\n%s", client.out)
 	}
 
 	c.Close() // the client closes first: TIME-WAIT is the client's
