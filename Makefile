@@ -9,6 +9,7 @@ FUZZTIME  ?= 100000x
 FUZZ_TARGETS := \
 	./netdev:FuzzEthernetParse \
 	./netdev:FuzzParseMAC \
+	./netdev:FuzzVnetHeader \
 	./netdev/netmap:FuzzRegion \
 	./netdev/netmap:FuzzRingOps \
 	./netdev/packet:FuzzRxFrame \

@@ -59,3 +59,41 @@ func FuzzParseMAC(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVnetHeader checks the virtio_net_hdr of a received frame (a TAP
+// with offloads): whatever header and frame the kernel could hand over,
+// taking it never panics, a header accepted leaves a checksum place
+// inside the frame, super-frame pieces no smaller than minGSOSize, and a
+// piece count of at least one.
+func FuzzVnetHeader(f *testing.F) {
+	tcp := make([]byte, 14+20+32+3000)
+	tcp[14+20+12] = 8 << 4
+	f.Add([]byte{1, 1, 66, 0, 0xe8, 3, 34, 0, 16, 0}, tcp)     // TCPV4, gso_size 1000, csum at 34+16
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 34, 0, 16, 0}, tcp[:80])    // a partial checksum alone
+	f.Add([]byte{1, 5, 0, 0, 0xe8, 3, 34, 0, 6, 0}, tcp)       // UDP_L4
+	f.Add([]byte{1, 1, 0, 0, 1, 0, 34, 0, 16, 0}, tcp)         // gso_size 1
+	f.Add([]byte{1, 1, 0, 0, 0xe8, 3, 0xff, 0xff, 16, 0}, tcp) // csum_start past the end
+	f.Add(make([]byte, 10), []byte{})
+	pool := NewPool()
+	f.Fuzz(func(t *testing.T, hdr, frame []byte) {
+		if len(hdr) < 10 || len(frame) > MaxPacketSize-128 {
+			return
+		}
+		p := pool.Get(len(frame))
+		defer p.Free()
+		copy(p.Append(len(frame)), frame)
+		if !p.takeVnetHeader(hdr[:10]) {
+			return
+		}
+		if p.off.partial && int(p.off.csumStart)-p.head+int(p.off.csumOffset)+2 > p.Len() {
+			t.Fatalf("checksum at %d+%d outside a %d-byte frame", int(p.off.csumStart)-p.head, p.off.csumOffset, p.Len())
+		}
+		if p.off.gsoSize != 0 && p.off.gsoSize < minGSOSize {
+			t.Fatalf("pieces of %d bytes accepted, want at least %d", p.off.gsoSize, minGSOSize)
+		}
+		if n := p.GSOSegments(); n < 1 {
+			t.Fatalf("%d pieces", n)
+		}
+		_ = p.GSONote()
+	})
+}

@@ -159,7 +159,7 @@ func (p *Packet) finishChecksum() {
 // outside the frame.
 func (p *Packet) takeVnetHeader(h vnet.Header) bool {
 	if h.IsGSO() {
-		if !h.IsTCPv4GSO() || !h.NeedsChecksum() {
+		if !h.IsTCPv4GSO() || !h.NeedsChecksum() || h.GSOSize() < minGSOSize {
 			return false
 		}
 		p.off.gsoSize = uint16(h.GSOSize())
@@ -182,6 +182,11 @@ func (p *Packet) takeVnetHeader(h vnet.Header) bool {
 	p.off.valid = h.NeedsChecksum() || h.DataValid()
 	return true
 }
+
+// minGSOSize is the smallest piece a super-frame may be cut into: Linux's
+// tcp_min_snd_mss. A header asking for less would have a forwarded
+// super-frame cut into tens of thousands of pieces (ip/gso.go).
+const minGSOSize = 48
 
 // tcpDataOffsetAt is where TCP's data offset (its header's length in
 // 32-bit words, in the high nibble) is, from the start of its header.
