@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"syscall"
 	"testing"
@@ -217,6 +218,26 @@ func TestReceiverSillyWindowAvoidance(t *testing.T) {
 	if h := pr.recv(FlagACK); h.Window() < 2048 {
 		t.Errorf("window update %d after half the buffer was read", h.Window())
 	}
+}
+
+// A reader that keeps up sends no window update per read (Linux's rule:
+// only when the offered window had shrunk to half the buffer): the
+// window it offered is still wide, and the next ACK carries the room.
+// An update per read doubled the ACKs of a bulk receiver.
+func TestNoWindowUpdateWhileTheWindowIsWide(t *testing.T) {
+	n := newTestNet(t, nil) // a 128 KB buffer
+	c, pr := n.accept(synOptions(1))
+	seg := strings.Repeat("b", 1448)
+	for range 4 {
+		pr.send(FlagACK, seg)
+	}
+	for range 2 {
+		n.next() // an ACK every second segment
+	}
+	if _, err := io.ReadFull(c, make([]byte, 4*1448)); err != nil {
+		t.Fatal(err)
+	}
+	n.none()
 }
 
 // A probe carrying a byte into a zero window (as BSD sends them) is
