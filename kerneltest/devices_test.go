@@ -10,6 +10,7 @@ import (
 
 	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/internal/syncbuf"
+	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/netdev/packet"
 	"github.com/gotapip/gotapip/stack"
 )
@@ -21,6 +22,25 @@ func vethPair(t *testing.T, a, nameA, b, nameB string) {
 	nstest.Run(t, a, "ip", "link", "add", nameA, "type", "veth", "peer", "name", nameB, "netns", b)
 	nstest.Run(t, a, "ip", "link", "set", nameA, "up")
 	nstest.Run(t, b, "ip", "link", "set", nameB, "up")
+}
+
+// packetStack opens the packet driver on pk0 in namespace ns and gives
+// it a stack of its own at 10.0.5.1/24.
+func packetStack(t *testing.T, ns string) (*stack.Stack, *netdev.NetDev, *packet.Packet) {
+	t.Helper()
+	var drv *packet.Packet
+	var err error
+	nstest.Do(t, ns, func() { drv, err = packet.Open("pk0") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := stack.New(stack.Config{})
+	t.Cleanup(s.Close)
+	dev, err := s.OpenDriver(drv, "pk0", stack.DeviceOptions{Addr: netip.MustParsePrefix("10.0.5.1/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, dev, drv
 }
 
 // The packet driver takes over one end of a veth pair (no kernel address on
@@ -37,18 +57,7 @@ func TestPacketDriverAgainstKernel(t *testing.T) {
 	// pk1 keeps its tx checksum offload: the kernel's UDP checksums arrive
 	// partial, and the driver finishes them.
 
-	var drv *packet.Packet
-	var err error
-	nstest.Do(t, ours, func() { drv, err = packet.Open("pk0") })
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := stack.New(stack.Config{})
-	t.Cleanup(s.Close)
-	dev, err := s.OpenDriver(drv, "pk0", stack.DeviceOptions{Addr: netip.MustParsePrefix("10.0.5.1/24")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, dev, drv := packetStack(t, ours)
 	if want := drv.HardwareAddr(); dev.MAC() != want {
 		t.Errorf("device MAC %v, want the interface's own %v", dev.MAC(), want)
 	}

@@ -23,26 +23,8 @@ import (
 func TestTCPReceiveAutotuningAgainstKernel(t *testing.T) {
 	const size = 50 << 20
 	h := newTapHost(t)
-	ln, err := h.stack.Listen("tcp", ":7500")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	theirs, err := kernelDial(t, h, "10.0.0.1:7500")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer theirs.Close()
-	ours, _ := (<-accepted).(*tcp.Conn)
-	if ours == nil {
-		t.Fatal("accept failed")
-	}
-	defer ours.Close()
+	conn, theirs := kernelDialStack(t, h, h, "7500")
+	ours := conn.(*tcp.Conn)
 	ours.SetReadDeadline(time.Now().Add(sncTimeout))
 
 	type result struct {

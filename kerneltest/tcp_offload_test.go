@@ -4,7 +4,6 @@ package kerneltest
 
 import (
 	"fmt"
-	"net/netip"
 	"os/exec"
 	"strings"
 	"testing"
@@ -13,9 +12,7 @@ import (
 	"github.com/gotapip/gotapip/internal/stacktest"
 	"github.com/gotapip/gotapip/internal/syncbuf"
 	"github.com/gotapip/gotapip/netdev"
-	"github.com/gotapip/gotapip/netdev/packet"
 	"github.com/gotapip/gotapip/netdev/tap"
-	"github.com/gotapip/gotapip/stack"
 )
 
 // Offloads through the TAP (netdev/offload.go, tcp/tso.go): our stack
@@ -112,18 +109,7 @@ func TestPacketDriverTSO(t *testing.T) {
 	vethPair(t, ours, "pk0", theirs, "pk1")
 	nstest.Run(t, theirs, "ip", "addr", "add", "10.0.5.2/24", "dev", "pk1")
 	nstest.Run(t, theirs, "ethtool", "-K", "pk1", "tso", "off", "gso", "off")
-	var drv *packet.Packet
-	var err error
-	nstest.Do(t, ours, func() { drv, err = packet.Open("pk0") })
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := stack.New(stack.Config{})
-	t.Cleanup(s.Close)
-	dev, err := s.OpenDriver(drv, "pk0", stack.DeviceOptions{Addr: netip.MustParsePrefix("10.0.5.1/24")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, dev, _ := packetStack(t, ours)
 	if o := dev.Offloads(); !o.TSO || !o.TxChecksum {
 		t.Fatalf("packet driver offloads: %v, want tx-checksumming and TSO", o)
 	}

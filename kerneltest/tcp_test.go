@@ -49,6 +49,33 @@ func kernelDial(t *testing.T, h *tapHost, addr string) (net.Conn, error) {
 	return c, err
 }
 
+// kernelDialStack listens on h's stack at port, connects from k's kernel
+// (h itself on one link) to 10.0.0.1, and returns both ends, closed at
+// cleanup.
+func kernelDialStack(t *testing.T, h, k *tapHost, port string) (ours, theirs net.Conn) {
+	t.Helper()
+	ln, err := h.stack.Listen("tcp", ":"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	theirs, err = kernelDial(t, k, "10.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { theirs.Close() })
+	if ours = <-accepted; ours == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { ours.Close() })
+	return ours, theirs
+}
+
 // stackDialKernel connects our stack to a kernel listener and returns
 // both ends.
 func stackDialKernel(t *testing.T, h *tapHost, ln net.Listener) (ours, theirs net.Conn) {
@@ -136,26 +163,7 @@ func testKernelTransfers(t *testing.T, h *tapHost, lossPct, size int) {
 		stacktest.Transfer(t, ours, theirs, size)
 	})
 	t.Run("kernel connects", func(t *testing.T) {
-		ln, err := h.stack.Listen("tcp", ":7300")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		accepted := make(chan net.Conn, 1)
-		go func() {
-			c, _ := ln.Accept()
-			accepted <- c
-		}()
-		theirs, err := kernelDial(t, k, "10.0.0.1:7300")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer theirs.Close()
-		ours := <-accepted
-		if ours == nil {
-			t.Fatal("accept failed")
-		}
-		defer ours.Close()
+		ours, theirs := kernelDialStack(t, h, k, "7300")
 		stacktest.Transfer(t, ours, theirs, size)
 	})
 	if lossPct > 0 {
