@@ -25,7 +25,7 @@ type options struct {
 }
 
 const usageLine = `usage: tapip [-dev SPEC] [-addr CIDR] [-gw IP] [-dns IP] [-peer CIDR|none]
-             [-hwaddr MAC] [-mtu N] [-c "CMD; CMD"] [-no-color] [-poll sleep|busy]
+             [-hwaddr MAC] [-mtu N] [-c "CMD; CMD"] [-no-color] [-poll auto|sleep|busy]
              [-offload=true|false]`
 
 // flagValues are the flags as typed, before they are checked.
@@ -48,7 +48,7 @@ func newFlagSet(v *flagValues, o *options) *flag.FlagSet {
 	fs.StringVar(&v.mtu, "mtu", "1500", "the device's MTU, `N` bytes")
 	fs.StringVar(&o.commands, "c", "", "run these `CMDS`, separated by ';', and exit")
 	fs.BoolVar(&o.noColor, "no-color", false, "never colour the output")
-	fs.StringVar(&v.poll, "poll", "sleep", "how a TAP waits for frames, `MODE` sleep (in poll(2)) or busy (spin while traffic flows)")
+	fs.StringVar(&v.poll, "poll", "auto", "how a TAP waits for frames, `MODE`: auto (spin 50 µs after a frame, then sleep in poll(2)), sleep (at once) or busy (spin for 10 ms)")
 	fs.BoolVar(&v.offload, "offload", true, "with tap: checksum and TCP segmentation offloads through the kernel (64 KB segments; false: plain frames)")
 	return fs
 }
@@ -134,11 +134,13 @@ func (v flagValues) check(o *options) error {
 	}
 	o.dev.NoOffload = !v.offload
 	switch v.poll {
+	case "auto":
+		o.dev.BusyPoll = stack.AutoBusyPoll
 	case "sleep":
 	case "busy":
 		o.dev.BusyPoll = stack.DefaultBusyPoll
 	default:
-		return fmt.Errorf("-poll %s: unknown mode (give sleep or busy)", v.poll)
+		return fmt.Errorf("-poll %s: unknown mode (give auto, sleep or busy)", v.poll)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ func TestParseFlagsErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-poll", "x"}, "-poll x: unknown mode (give sleep or busy)"},
+		{[]string{"-poll", "x"}, "-poll x: unknown mode (give auto, sleep or busy)"},
 		{[]string{"-dev", "sim", "extra"}, `extra: unexpected argument (commands go in -c "CMD; CMD")`},
 		{[]string{"-dev", "wifi:wlan0"}, "-dev wifi:wlan0: unsupported device kind (give tap:NAME, packet:IFACE, macvtap:IFACE, netmap:IFACE or sim)"},
 		{[]string{"-dev", "tap:"}, "-dev tap:: bad interface name (give tap:IFACE, IFACE of 1 to 15 characters)"},
@@ -58,8 +58,11 @@ func TestParseFlagsValues(t *testing.T) {
 		t.Errorf("parseFlags = %+v", o)
 	}
 	o, err = parseFlags(nil)
-	if err != nil || !o.devDefault || o.spec.String() != "tap:tap0" || o.dev.Peer != netip.MustParsePrefix("10.0.0.2/24") || o.dev.NoOffload {
+	if err != nil || !o.devDefault || o.spec.String() != "tap:tap0" || o.dev.Peer != netip.MustParsePrefix("10.0.0.2/24") || o.dev.NoOffload || o.dev.BusyPoll != stack.AutoBusyPoll {
 		t.Errorf("defaults: %+v, %v", o, err)
+	}
+	if o, err = parseFlags([]string{"-poll", "sleep"}); err != nil || o.dev.BusyPoll != 0 {
+		t.Errorf("-poll sleep: BusyPoll %v, %v; want 0", o.dev.BusyPoll, err)
 	}
 	for _, off := range []string{"-offload=false", "-offload=0"} {
 		if o, err = parseFlags([]string{off}); err != nil || !o.dev.NoOffload {

@@ -28,7 +28,7 @@ func TestFlagErrorsPrintErrorAndUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-poll", "x"}, "tapip: -poll x: unknown mode (give sleep or busy)\n"},
+		{[]string{"-poll", "x"}, "tapip: -poll x: unknown mode (give auto, sleep or busy)\n"},
 		{[]string{"-dev", "sim", "extra"}, "tapip: extra: unexpected argument (commands go in -c \"CMD; CMD\")\n"},
 		{[]string{"-mtu"}, "tapip: -mtu: needs a value (tapip -h says which)\n"},
 	} {
