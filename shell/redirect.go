@@ -182,22 +182,29 @@ func (r redirects) run(ctx context.Context, sh *Shell, c *Command, args []string
 	if r.out == "" {
 		return c.Run(ctx, sh, args)
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if r.append {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	w := &redirectWriter{to: io.Discard}
+	var f *os.File
+	if r.out != os.DevNull { // /dev/null discards: no file, no copy or write(2) per chunk
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if r.append {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		var err error
+		if f, err = os.OpenFile(r.out, flags, 0o644); err != nil {
+			return fmt.Errorf("%s: > %s: %s", c.Name, r.out, fileError(err))
+		}
+		w.buf = bufio.NewWriterSize(f, 64<<10)
+		w.to = w.buf
 	}
-	f, err := os.OpenFile(r.out, flags, 0o644)
-	if err != nil {
-		return fmt.Errorf("%s: > %s: %s", c.Name, r.out, fileError(err))
-	}
-	w := &redirectWriter{to: bufio.NewWriterSize(f, 64<<10)}
 	saved := sh.Out
 	sh.Out = w
-	err = c.Run(ctx, sh, args)
+	err := c.Run(ctx, sh, args)
 	sh.Out = saved
 	werr := w.detach(saved)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
+	if f != nil {
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
 	}
 	if werr != nil && err == nil {
 		err = fmt.Errorf("%s: > %s: %s", c.Name, r.out, fileError(werr))
@@ -210,7 +217,8 @@ func (r redirects) run(ctx context.Context, sh *Shell, c *Command, args []string
 // flushes the file and sends later writes to the shell's own output.
 type redirectWriter struct {
 	mu       sync.Mutex
-	to       *bufio.Writer
+	to       io.Writer     // buf, or io.Discard for /dev/null
+	buf      *bufio.Writer // nil for /dev/null
 	detached io.Writer
 }
 
@@ -227,7 +235,10 @@ func (w *redirectWriter) detach(out io.Writer) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.detached = out
-	return w.to.Flush()
+	if w.buf == nil {
+		return nil
+	}
+	return w.buf.Flush()
 }
 
 // stdinKey carries a command's redirected input in its context.

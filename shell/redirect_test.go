@@ -30,6 +30,8 @@ func TestRedirect(t *testing.T) {
 		{line: "echo 'a > b' \"<c>\"", stdout: "a > b <c>\n"},
 		{line: "echo spaced > '" + f("my file") + "'", file: "my file", want: "spaced\n"},
 		{line: "echo x < " + f("a") + " > " + f("c"), file: "c", want: "x\n"},
+		{line: "echo gone > /dev/null"},
+		{line: "echo gone >> /dev/null"},
 		{line: "# a comment > " + f("comment")},
 		{line: "echo >", err: ">: no file name after it (CMD > FILE, CMD >> FILE, CMD < FILE)"},
 		{line: "echo x >> ", err: ">>: no file name after it"},
