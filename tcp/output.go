@@ -219,6 +219,9 @@ func (c *Conn) output() {
 			break
 		}
 		resend := c.sndNxt.LT(c.sndMax)
+		if c.holdTail(n, avail, limit) && !fin && !resend {
+			break
+		}
 		if n < c.mss && !fin && !resend {
 			nagleOK := c.noDelay || c.inFlight() == 0
 			if !(n == avail && nagleOK) && !(n >= c.maxSndWnd/2 && nagleOK) {

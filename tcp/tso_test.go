@@ -218,3 +218,59 @@ func TestTSORecordsPerPiece(t *testing.T) {
 		t.Errorf("%d records still wait to be resent, want 0", c.recs.lost)
 	}
 }
+
+// smallTSODriver cuts super-frames of up to 10 MSS (1448 with
+// timestamps), so a test needs only a small window to fill several.
+type smallTSODriver struct{ offloadDriver }
+
+func (smallTSODriver) Offloads() netdev.Offloads {
+	return netdev.Offloads{TxChecksum: true, TSO: true, GSOMaxSize: ip.HeaderLen + HeaderLen + tsOptLen + 10*1448}
+}
+
+// A super-frame's tail shorter than a full one waits, with a full one in
+// flight, for the application's next write or the next ACK (Nagle's
+// rule carried to TSO, holdTail); TCP_NODELAY and a FIN send it at once.
+func TestTSOTailWaits(t *testing.T) {
+	const full = 10 * 1448
+	n := newTestNetOn(t, smallTSODriver{}, nil)
+	c, pr := n.accept(synOptions(1))
+	c.mu.Lock()
+	c.cc.cwnd = 40 * 1448
+	c.mu.Unlock()
+	payload := func(h Header) int { return len(h.Payload()) }
+
+	c.Write(make([]byte, 2*full+2000))
+	for i := 0; i < 2; i++ {
+		if h := pr.recv(FlagACK); payload(h) != full {
+			t.Fatalf("segment %d carries %d bytes, want a full super-frame of %d", i, payload(h), full)
+		}
+	}
+	n.none() // the 2000-byte tail waits
+	c.Write(make([]byte, full-2000))
+	if h := pr.recv(FlagACK | FlagPSH); payload(h) != full {
+		t.Fatalf("the tail and the next write left as %d bytes, want one full super-frame of %d", payload(h), full)
+	}
+
+	c.Write(make([]byte, 3000))
+	n.none()
+	pr.send(FlagACK, "") // everything acknowledged: nothing in flight
+	if h := pr.recv(FlagACK | FlagPSH); payload(h) != 3000 {
+		t.Fatalf("after the ACK the tail left as %d bytes, want 3000", payload(h))
+	}
+
+	c.Write(make([]byte, 2*full))
+	pr.recv(FlagACK)
+	pr.recv(FlagACK | FlagPSH)
+	c.SetNoDelay(true)
+	c.Write(make([]byte, 3000))
+	if h := pr.recv(FlagACK | FlagPSH); payload(h) != 3000 {
+		t.Fatalf("with TCP_NODELAY the tail left as %d bytes, want 3000 at once", payload(h))
+	}
+	c.SetNoDelay(false)
+	c.Write(make([]byte, 3000))
+	n.none()
+	c.CloseWrite()
+	if h := pr.recv(FlagACK | FlagPSH | FlagFIN); payload(h) != 3000 {
+		t.Fatalf("the FIN went with %d bytes, want the 3000 held", payload(h))
+	}
+}
