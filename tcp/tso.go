@@ -75,8 +75,10 @@ func markOffload(pk *netdev.Packet, h Header, o segmentOffload) {
 // holdTail reports whether a super-frame of n bytes, all that is queued
 // (avail) and less than a full one (limit), should wait for more data or
 // the next ACK: Nagle's rule carried from the sub-MSS tail to a TSO
-// frame's. With a full super-frame in flight its ACK comes at once, and
-// the tail rides with what the application writes next or goes then;
+// frame's, where Linux autocorks it until earlier packets leave the host
+// (our writes to the device complete at once). With a full super-frame
+// in flight its ACK comes at once, and the tail rides with what the
+// application writes next or goes then;
 // sent now, each write that is not a whole number of super-frames costs
 // a short segment of its own: snc's 128 KB writes made a fifth of all
 // segments 1504 bytes long (doc/performance.md).
