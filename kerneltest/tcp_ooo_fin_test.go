@@ -3,16 +3,13 @@
 package kerneltest
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/gotapip/gotapip/internal/nstest"
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
 	"github.com/gotapip/gotapip/tcp"
@@ -27,25 +24,8 @@ import (
 func TestTCPKernelOutOfOrderFIN(t *testing.T) {
 	h := newTapHost(t)
 	sniff := kernelSniffer(t, h)
-	ln := kernelListen(t, h, "10.0.0.2:9300")
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	ours, err := h.stack.DialContext(context.Background(), "tcp", "10.0.0.2:9300")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ours, kc := stackDialKernel(t, h, kernelListen(t, h, "10.0.0.2:9300"))
 	defer ours.Close()
-	kc := <-accepted
-	if kc == nil {
-		t.Fatal("the kernel accepted nothing")
-	}
 	defer kc.Close()
 	local := netip.MustParseAddrPort(ours.LocalAddr().String())
 
@@ -107,27 +87,11 @@ func sendCrafted(t *testing.T, h *tapHost, local netip.AddrPort, f tcp.Fields, o
 // function it returns waits up to 10 s for one that match accepts.
 func kernelSniffer(t *testing.T, h *tapHost) func(t *testing.T, what string, match func(tcp.Header) bool) tcp.Header {
 	t.Helper()
-	var fd int
-	var err error
-	nstest.Do(t, h.ns, func() {
-		var ifc *net.Interface
-		if ifc, err = net.InterfaceByName(h.ifc); err != nil {
-			return
-		}
-		all := int(htons(unix.ETH_P_ALL))
-		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, all); err != nil {
-			return
-		}
-		if err = unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifc.Index}); err != nil {
-			return
-		}
-		tv := unix.NsecToTimeval(int64(200 * time.Millisecond)) // a read returns to check the deadline
-		err = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
-	})
-	if err != nil {
-		t.Fatalf("packet socket in %s: %v", h.ns, err)
+	fd := kernelPacketSocket(t, h, unix.ETH_P_ALL)
+	tv := unix.NsecToTimeval(int64(200 * time.Millisecond)) // a read returns to check the deadline
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.Close(fd) })
 	return func(t *testing.T, what string, match func(tcp.Header) bool) tcp.Header {
 		t.Helper()
 		buf := make([]byte, 65536)
@@ -163,7 +127,3 @@ func tcpOf(frame []byte) (tcp.Header, bool) {
 	}
 	return append(tcp.Header(nil), s...), true
 }
-
-// htons puts a 16-bit protocol number in network byte order, as
-// AF_PACKET's socket and bind take it.
-func htons(v uint16) uint16 { return v<<8 | v>>8 }
