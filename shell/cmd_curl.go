@@ -111,8 +111,10 @@ type curlTransfer struct {
 	raw      *headerRecorder // the connection, keeping the header block for -I and -i
 }
 
-func (t *curlTransfer) run(ctx context.Context, d Dialer, stdout io.Writer, o opts) error {
-	client := &http.Client{
+// client is the HTTP client of one transfer: one connection, through d
+// to the resolved address, kept in t.raw for its header block.
+func (t *curlTransfer) client(d Dialer) *http.Client {
+	return &http.Client{
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 				_, port, _ := net.SplitHostPort(addr) // the host is resolved already
@@ -129,6 +131,10 @@ func (t *curlTransfer) run(ctx context.Context, d Dialer, stdout io.Writer, o op
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+func (t *curlTransfer) run(ctx context.Context, d Dialer, stdout io.Writer, o opts) error {
+	client := t.client(d)
 	defer client.CloseIdleConnections()
 	method := http.MethodGet
 	if o.has('I') {
