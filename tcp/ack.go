@@ -241,8 +241,12 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 		}
 	}
 	c.ackPending += len(data) // acknowledged by ackAfterSegment's rules (batch.go)
-	if c.oooFin && c.oooFinSeq == c.rcvNxt {
+	switch {
+	case !c.oooFin:
+	case c.oooFinSeq == c.rcvNxt:
 		c.oooFin, fin = false, true
+	case c.oooFinSeq.LT(c.rcvNxt): // data ran past it: not the end, as Linux drops it
+		c.oooFin = false
 	}
 	return fin
 }

@@ -71,3 +71,33 @@ func wantSACK(t *testing.T, h Header, sack bool, want []SACKBlock) {
 		}
 	}
 }
+
+// Data that runs past a FIN held out of order overrides it, as Linux
+// drops an out-of-order FIN that in-order data covers: the connection
+// stays ESTABLISHED, takes the data, forgets that FIN, and the FIN that
+// comes after the data closes it.
+func TestOutOfOrderFINOverrun(t *testing.T) {
+	n := newTestNet(t, nil)
+	c, pr := n.accept(synOptions(1))
+	start := pr.nxt
+	pr.nxt = start.Add(5)
+	pr.send(FlagFIN|FlagACK, "")
+	n.expect(FlagACK, 0, start)
+	pr.nxt = start
+	pr.send(FlagACK|FlagPSH, "hello, world")
+	n.expect(FlagACK, 0, start.Add(12))
+	wantState(t, c, Established)
+	c.mu.Lock()
+	held := c.oooFin
+	c.mu.Unlock()
+	if held { // kept, it would end the stream 4 GB later, when RCV.NXT came round to it
+		t.Fatal("the FIN the data ran past is still held")
+	}
+	buf := make([]byte, 32)
+	if k, _ := c.Read(buf); string(buf[:k]) != "hello, world" {
+		t.Errorf("read %q", buf[:k])
+	}
+	pr.send(FlagFIN|FlagACK, "")
+	n.expect(FlagACK, 0, start.Add(13))
+	wantState(t, c, CloseWait)
+}
