@@ -23,6 +23,19 @@ import (
 // arrive at our stack) through an AF_PACKET socket opened in the namespace.
 func kernelSender(t *testing.T, h *tapHost) func(frame []byte) {
 	t.Helper()
+	fd := kernelPacketSocket(t, h, 0) // protocol 0: it sends, and receives nothing
+	return func(frame []byte) {
+		if _, err := unix.Write(fd, frame); err != nil {
+			t.Errorf("write raw frame of %d bytes: %v", len(frame), err) // Errorf: callers may be subtests
+		}
+	}
+}
+
+// kernelPacketSocket opens an AF_PACKET socket on the kernel's side of
+// the TAP, in the namespace, receiving the frames of EtherType proto
+// (ETH_P_ALL: all, both ways); it is closed when the test ends.
+func kernelPacketSocket(t *testing.T, h *tapHost, proto uint16) int {
+	t.Helper()
 	var fd int
 	var err error
 	nstest.Do(t, h.ns, func() {
@@ -30,21 +43,21 @@ func kernelSender(t *testing.T, h *tapHost) func(frame []byte) {
 		if ifc, err = net.InterfaceByName(h.ifc); err != nil {
 			return
 		}
-		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0); err != nil {
+		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(proto))); err != nil {
 			return
 		}
-		err = unix.Bind(fd, &unix.SockaddrLinklayer{Ifindex: ifc.Index})
+		err = unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(proto), Ifindex: ifc.Index})
 	})
 	if err != nil {
 		t.Fatalf("packet socket in %s: %v", h.ns, err)
 	}
 	t.Cleanup(func() { unix.Close(fd) })
-	return func(frame []byte) {
-		if _, err := unix.Write(fd, frame); err != nil {
-			t.Errorf("write raw frame of %d bytes: %v", len(frame), err) // Errorf: callers may be subtests
-		}
-	}
+	return fd
 }
+
+// htons puts a 16-bit protocol number in network byte order, as
+// AF_PACKET's socket and bind take it.
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // frame builds an Ethernet frame to dst from the kernel's MAC.
 func frame(dst, src netdev.MAC, etherType uint16, payload []byte) []byte {

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,12 +18,14 @@ import (
 
 var curlCommand = &Command{
 	Name:  "curl",
-	Usage: "[-o FILE] [-m SECONDS] [-I] URL",
+	Usage: "[-o FILE] [-m SECONDS] [-I|-i] URL",
 	Brief: "fetch a URL over the stack's TCP (Go's net/http client)",
 	Help: `Fetches URL (http://HOST[:PORT]/PATH; HOST an IPv4 address, or a name the
 stack's name servers resolve: resolv) and writes the body out, whatever the
 status, as curl does without -f. -o FILE writes it to FILE instead; -I asks
-with HEAD and prints the status line and headers. -m SECONDS bounds the
+with HEAD and prints the status line and headers, -i prints them before
+the body: as the server sent them (order, capitalisation, any 1xx
+responses before). -m SECONDS bounds the
 whole transfer. Redirects are not followed (curl without -L). Errors carry
 curl's numbers: (7) could not connect, (6) could not resolve the name, (28)
 timed out (-m, or the connect), (52) empty reply, (56) receive failure.
@@ -37,7 +37,7 @@ Ctrl-C stops the transfer.`,
 const curlAgent = "gotapip-curl/1"
 
 func runCurl(ctx context.Context, sh *Shell, args []string) error {
-	o, err := parseOpts(args, "o:m:I")
+	o, err := parseOpts(args, "o:m:Ii")
 	if err != nil {
 		return err
 	}
@@ -108,10 +108,13 @@ type curlTransfer struct {
 	addr     netip.Addr // the URL's host, resolved
 	start    time.Time
 	received int64
+	raw      *headerRecorder // the connection, keeping the header block for -I and -i
 }
 
-func (t *curlTransfer) run(ctx context.Context, d Dialer, stdout io.Writer, o opts) error {
-	client := &http.Client{
+// client is the HTTP client of one transfer: one connection, through d
+// to the resolved address, kept in t.raw for its header block.
+func (t *curlTransfer) client(d Dialer) *http.Client {
+	return &http.Client{
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 				_, port, _ := net.SplitHostPort(addr) // the host is resolved already
@@ -119,12 +122,19 @@ func (t *curlTransfer) run(ctx context.Context, d Dialer, stdout io.Writer, o op
 				if err != nil {
 					return nil, &curlDialError{err}
 				}
-				return c, nil
+				t.raw = &headerRecorder{Conn: c}
+				return t.raw, nil
 			},
-			DisableKeepAlives: true,
+			DisableKeepAlives:      true,
+			DisableCompression:     true, // curl asks for no encoding without --compressed
+			MaxResponseHeaderBytes: curlMaxHeader,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+func (t *curlTransfer) run(ctx context.Context, d Dialer, stdout io.Writer, o opts) error {
+	client := t.client(d)
 	defer client.CloseIdleConnections()
 	method := http.MethodGet
 	if o.has('I') {
@@ -150,13 +160,28 @@ func (t *curlTransfer) run(ctx context.Context, d Dialer, stdout io.Writer, o op
 		defer f.Close()
 		out = f
 	}
-	if o.has('I') {
-		_, err = io.WriteString(out, headerBlock(resp))
-	} else {
+	if o.has('I') || o.has('i') {
+		if err := t.writeHeaders(out); err != nil {
+			return err
+		}
+	}
+	if !o.has('I') {
 		_, err = io.Copy(&countingWriter{out, &t.received}, resp.Body)
 	}
 	if err != nil {
 		return t.failure(err)
+	}
+	return nil
+}
+
+// writeHeaders writes the header block as received, for -I and -i.
+func (t *curlTransfer) writeHeaders(out io.Writer) error {
+	block, ok := t.raw.headers()
+	if !ok { // net/http parsed a block longer than the copy keeps
+		return errors.New("curl: (8) Weird server reply: the response's header block was cut short")
+	}
+	if _, err := io.WriteString(out, block); err != nil {
+		return t.failure(&writeError{err})
 	}
 	return nil
 }
@@ -196,23 +221,6 @@ func (t *curlTransfer) port() string {
 		return p
 	}
 	return "80"
-}
-
-// headerBlock is the status line and headers as curl -I prints them.
-func headerBlock(resp *http.Response) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\r\n", resp.Proto, resp.Status)
-	h := resp.Header.Clone()
-	if h.Get("Content-Length") == "" && resp.ContentLength >= 0 {
-		h.Set("Content-Length", fmt.Sprint(resp.ContentLength))
-	}
-	for _, k := range slices.Sorted(maps.Keys(h)) {
-		for _, v := range h[k] {
-			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
-		}
-	}
-	b.WriteString("\r\n")
-	return b.String()
 }
 
 // countingWriter counts what is written through it, and marks its errors

@@ -19,7 +19,8 @@ var ssCommand = &Command{
 	Help: `Lists the TCP connections and UDP sockets as iproute2's ss does: state,
 bytes waiting to be read (Recv-Q) and not yet acknowledged or sent
 (Send-Q; a listener: the connections waiting for accept, and the
-backlog), local and peer address:port. By default the sockets that are
+backlog; a TIME-WAIT socket: 0 0, as Linux's, which keeps no queues),
+local and peer address:port. By default the sockets that are
 not listening; -a all of them, -l only the listening ones (TCP LISTEN,
 unconnected UDP, UNCONN). -t only TCP, -u only UDP. -i adds each TCP
 connection's internals on the next line (not a TIME-WAIT socket's, as
@@ -92,7 +93,14 @@ func tcpRow(c tcp.ConnInfo) ssRow {
 	if c.State == tcp.Closed {
 		r.state = "UNCONN" // as ss names a closed TCP socket
 	}
-	if c.State != tcp.Listen && c.State != tcp.TimeWait { // as ss: a TIME-WAIT socket has no tcp_info
+	switch c.State {
+	case tcp.Listen:
+	case tcp.TimeWait:
+		// Linux's TIME-WAIT socket is a small inet_timewait_sock with no
+		// queues and no tcp_info: ss prints 0 0 and no internals, even
+		// for a connection that left data unread.
+		r.recvQ, r.sendQ = 0, 0
+	default:
 		r.info = &c
 	}
 	return r

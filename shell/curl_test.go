@@ -99,6 +99,50 @@ func testCurlFromHttpd(t *testing.T, w tcpWorld) {
 	}
 }
 
+// curl -I and -i print the header block as the server sent it: its
+// order (not sorted), its capitalisation (not canonical), a repeated
+// header where it came, bare-LF lines as they are, and a 1xx response
+// before the final one; -i then the body, -I none (it asked with HEAD).
+func TestCurlPrintsHeadersAsReceived(t *testing.T) { forEachTCPWorld(t, testCurlHeadersAsReceived) }
+
+func testCurlHeadersAsReceived(t *testing.T, w tcpWorld) {
+	const early = "HTTP/1.1 103 Early Hints\r\nlink: </s.css>; rel=preload\r\n\r\n"
+	const block = "HTTP/1.1 200 Fine Thanks\r\nserver: odd/1\r\nX-ZULU: z\r\nset-cookie: b=2\r\n" +
+		"content-TYPE: text/plain\r\nSet-Cookie: a=1\nAAA-First-Alpha: 1\r\nContent-Length: 5\r\n\r\n"
+	server, client := w.pair(t)
+	for _, c := range []struct{ flag, method, want string }{
+		{"-I", "HEAD", early + block},
+		{"-i", "GET", early + block + "hello"},
+	} {
+		t.Run(c.flag, func(t *testing.T) {
+			methods := make(chan string, 1)
+			addr := server.serveOne(t, w.server, func(conn net.Conn) {
+				req, err := http.ReadRequest(bufio.NewReader(conn))
+				if err != nil {
+					methods <- err.Error()
+					return
+				}
+				methods <- req.Method
+				reply := early + block
+				if req.Method == "GET" {
+					reply += "hello"
+				}
+				conn.Write([]byte(reply))
+			})
+			client.out.Reset()
+			if err := client.sh.Execute(t.Context(), "curl "+c.flag+" http://"+addr+"/"); err != nil {
+				t.Fatal(err)
+			}
+			if m := <-methods; m != c.method {
+				t.Errorf("curl %s asked with %s, want %s", c.flag, m, c.method)
+			}
+			if got := client.out.String(); got != c.want {
+				t.Errorf("curl %s printed\n%q\nwant\n%q", c.flag, got, c.want)
+			}
+		})
+	}
+}
+
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
 func port(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }

@@ -3,10 +3,13 @@ package shell_test
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gotapip/gotapip/tcp"
 )
 
 // ss on a server with a listener, one connection and a UDP socket: the
@@ -87,6 +90,40 @@ func TestSS(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Error(err)
+	}
+}
+
+// A connection that ends in TIME-WAIT with data left unread (the client
+// half-closed, then the server sent and closed): ss prints 0 0 and no
+// skmem or internals for it, as for Linux's inet_timewait_sock, though
+// the bytes are still there to read.
+func TestSSTimeWaitHasNoQueues(t *testing.T) {
+	server, client := tcpWorlds[1].pair(t)
+	addr := server.serveOne(t, "10.0.0.2", func(c net.Conn) {
+		c.Write(make([]byte, 1000))
+		io.Copy(io.Discard, c) // until the client's FIN; then close
+	})
+	c := client.dial(t, addr)
+	c.(interface{ CloseWrite() error }).CloseWrite()
+	var tw tcp.ConnInfo
+	waitUntil(t, "TIME-WAIT on the client", func() bool {
+		for _, r := range client.sh.Stack.TCP.Connections() {
+			if r.State == tcp.TimeWait {
+				tw = r
+				return true
+			}
+		}
+		return false
+	})
+	if tw.RecvQ != 1000 {
+		t.Fatalf("TIME-WAIT connection holds %d unread bytes, want 1000", tw.RecvQ)
+	}
+	port := netip.MustParseAddrPort(c.LocalAddr().String()).Port()
+	client.sh.Execute(t.Context(), "ss -tmi")
+	out := client.out.String()
+	row := regexp.MustCompile(fmt.Sprintf(`^State .*\nTIME-WAIT +0 +0 +10\.0\.0\.1:%d +10\.0\.0\.2:\d+\n$`, port))
+	if !row.MatchString(out) {
+		t.Errorf("ss -tmi: want the header and TIME-WAIT 0 0, no skmem or internals line; got:\n%s", out)
 	}
 }
 

@@ -218,16 +218,12 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 		c.ackNow = true // tell the sender the window at once (a probe with data)
 	}
 	c.rcvSegMax = max(c.rcvSegMax, len(data))
-	if len(data) == 0 {
-		if fin && off > 0 {
-			c.oooFin, c.oooFinSeq = true, seq
-			fin = false
-		}
-		return fin
-	}
-	if off > 0 {
+	if off > 0 && (len(data) > 0 || fin) {
 		c.keepOutOfOrder(seq, off, data, fin)
 		return false
+	}
+	if len(data) == 0 {
+		return fin
 	}
 	c.rcv.writeAt(c.rcv.len(), data)
 	c.advance(len(data))
@@ -237,26 +233,40 @@ func (c *Conn) dataArrives(h Header) (fin bool) {
 			break
 		}
 		c.ackNow = true
+		if c.oooFin && right.GT(c.oooFinSeq) {
+			right = c.oooFinSeq // the FIN's own number is taken by finArrives
+		}
 		if right.GT(c.rcvNxt) {
 			c.advance(right.Sub(c.rcvNxt))
 		}
 	}
 	c.ackPending += len(data) // acknowledged by ackAfterSegment's rules (batch.go)
-	if c.oooFin && c.oooFinSeq == c.rcvNxt {
+	switch {
+	case !c.oooFin:
+	case c.oooFinSeq == c.rcvNxt:
 		c.oooFin, fin = false, true
+	case c.oooFinSeq.LT(c.rcvNxt): // data ran past it: not the end, as Linux drops it
+		c.oooFin = false
 	}
 	return fin
 }
 
 // keepOutOfOrder places data that arrived off bytes past RCV.NXT at its
-// offset in the receive ring and records its range.
+// offset in the receive ring and records its range. A FIN takes its
+// sequence number in the range, as in Linux's out-of-order queue (a
+// segment's end_seq counts it): a lone FIN past a hole is queued and
+// SACKed like data, and the range ending with it is SACKed whole.
 func (c *Conn) keepOutOfOrder(seq Seq, off int, data []byte, fin bool) {
 	c.ackNow = true // a duplicate ACK with SACK blocks at once (RFC 5681 4.2)
-	if c.ooo.holds(seq, seq.Add(len(data))) {
-		c.noteDuplicate(seq, seq.Add(len(data)), false)
+	end := seq.Add(len(data))
+	if fin {
+		end = end.Add(1)
+	}
+	if c.ooo.holds(seq, end) {
+		c.noteDuplicate(seq, end, false)
 		return
 	}
-	if !c.ooo.add(seq, seq.Add(len(data))) {
+	if !c.ooo.add(seq, end) {
 		c.p.Stats.OFODrop.Add(1)
 		return
 	}

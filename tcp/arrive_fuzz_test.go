@@ -68,7 +68,8 @@ func (n *testNet) connIn(s State) (*Conn, *peer) {
 // sequence and acknowledgment numbers near the expected ones, window,
 // raw option bytes, data) to a connection in each state, then checks the
 // connection's invariants: nothing panics, buffers and queues stay
-// within their bounds, SND.UNA <= SND.NXT <= SND.MAX, the send records
+// within their bounds, a FIN held out of order is in the out-of-order
+// ranges, SND.UNA <= SND.NXT <= SND.MAX, the send records
 // cover SND.UNA to SND.MAX and their counts hold.
 func FuzzSegmentArrives(f *testing.F) {
 	f.Add(uint8(Established), uint8(FlagACK|FlagPSH), int32(0), int32(0), uint16(100), []byte{}, []byte("data"))
@@ -77,6 +78,7 @@ func FuzzSegmentArrives(f *testing.F) {
 	f.Add(uint8(TimeWait), uint8(FlagRST), int32(0), int32(0), uint16(0), []byte{}, []byte{})
 	f.Add(uint8(FinWait1), uint8(FlagACK|FlagFIN), int32(5), int32(1), uint16(0), []byte{5, 10, 0, 0, 0, 1, 0, 0, 0, 2}, []byte("x"))
 	f.Add(uint8(SynReceived), uint8(FlagACK), int32(0), int32(-1), uint16(1), []byte{}, []byte("early"))
+	f.Add(uint8(Established), uint8(FlagACK|FlagFIN), int32(100), int32(0), uint16(100), []byte{}, []byte{}) // a lone FIN past a hole
 	f.Fuzz(func(t *testing.T, state, flags uint8, seqOff, ackOff int32, wnd uint16, opts, data []byte) {
 		s := State(state % uint8(TimeWait+1))
 		if s == Closed {
@@ -105,6 +107,9 @@ func FuzzSegmentArrives(f *testing.F) {
 		}
 		if c.rcv.len() > c.rcv.cap() || c.ooo.n > maxOOORanges || c.snd.len() > c.snd.cap() {
 			t.Fatalf("buffers out of bounds: rcv %d/%d snd %d/%d ooo %d", c.rcv.len(), c.rcv.cap(), c.snd.len(), c.snd.cap(), c.ooo.n)
+		}
+		if c.oooFin && !c.ooo.holds(c.oooFinSeq, c.oooFinSeq.Add(1)) {
+			t.Fatalf("a FIN held out of order at %d is not in the ranges: %v", uint32(c.oooFinSeq), c.ooo.r[:c.ooo.n])
 		}
 		if r := &c.recs; r.n > len(r.r) || r.lost < 0 || r.lost > r.n || c.rack.sackedSegs < 0 || c.rack.sackedSegs > r.n ||
 			r.n > 0 && (r.at(0).start.LT(c.sndUna) || r.last().end != c.sndMax) {
