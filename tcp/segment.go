@@ -181,7 +181,7 @@ func (c *Conn) synSentArrives(h Header, o *Options) {
 		return
 	}
 	c.sndUna = ack
-	c.sampleRTT(o)
+	c.ackRTT(c.synRTT(), o, false, true)
 	c.establish()
 	c.sendAck()
 	c.output()
