@@ -11,9 +11,10 @@ import "time"
 // milliseconds. The handshake has no records: its SYN, timed when first
 // sent (Linux's snt_synack), stands in for them.
 
-// ackRTT feeds the estimator from one ACK: acked is the sample of the
-// records it acknowledged (recordsAcked), newSACK whether it SACKed new
-// data, advanced whether it moved SND.UNA.
+// ackRTT feeds the estimator and the minimum RTT (ss's minrtt, RACK's
+// min_RTT) from one ACK: acked is the sample of the records it
+// acknowledged (recordsAcked), newSACK whether it SACKed new data,
+// advanced whether it moved SND.UNA.
 func (c *Conn) ackRTT(acked rttSample, o *Options, newSACK, advanced bool) {
 	if !acked.ok && newSACK {
 		acked = c.sackRTT(o)
@@ -21,7 +22,10 @@ func (c *Conn) ackRTT(acked rttSample, o *Options, newSACK, advanced bool) {
 	if !acked.ok && advanced {
 		acked = c.tsRTT(o)
 	}
-	c.rtt.sample(acked)
+	if acked.ok {
+		c.rtt.sample(acked)
+		c.rackMinRTT(acked.ca, c.since()) // Linux's one windowed minimum (tcp_update_rtt_min)
+	}
 }
 
 // sackRTT is the sample of the records o's SACK blocks newly cover and
