@@ -18,7 +18,10 @@ import (
 )
 
 // ssRTT matches ss -ti's rtt:SRTT/RTTVAR (milliseconds).
-var ssRTT = regexp.MustCompile(`rtt:([\d.]+)/([\d.]+)`)
+var ssRTT = regexp.MustCompile(` rtt:([\d.]+)/([\d.]+)`)
+
+// ssMinRTT matches ss -ti's minrtt (milliseconds).
+var ssMinRTT = regexp.MustCompile(` minrtt:([\d.]+)`)
 
 // Our stack sends 8 MB to the kernel over the TAP, then trades one byte
 // back and forth with it a few dozen times, as an interactive session
@@ -68,11 +71,18 @@ func TestTCPRTTMicrosecondsKernel(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no rtt:SRTT/RTTVAR in our ss -ti:%s", line)
 	}
-	if srtt, _ := strconv.ParseFloat(m[1], 64); srtt <= 0 || srtt >= 1 {
+	srtt, _ := strconv.ParseFloat(m[1], 64)
+	if srtt <= 0 || srtt >= 1 {
 		t.Errorf("our srtt %s ms over a TAP, want above 0 and below 1 ms (microseconds from send times):%s", m[1], line)
 	}
-	if !strings.Contains(line, " minrtt:") {
-		t.Errorf("no minrtt in our ss -ti:%s", line)
+	// The average of samples cannot fall below their minimum (but for
+	// the truncation to microseconds): samples of 0 ms could.
+	mm := ssMinRTT.FindStringSubmatch(line)
+	if mm == nil {
+		t.Fatalf("no minrtt in our ss -ti:%s", line)
+	}
+	if minRTT, _ := strconv.ParseFloat(mm[1], 64); minRTT <= 0 || srtt < minRTT-0.001 {
+		t.Errorf("our srtt %v ms and minrtt %v ms: want 0 < minrtt <= srtt:%s", srtt, minRTT, line)
 	}
 }
 
