@@ -115,7 +115,7 @@ func (c *Conn) acceptSYN(h Header, o *Options, mtu int) {
 // sendSYN sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), the first
 // time or again.
 func (c *Conn) sendSYN() {
-	if c.sndMax == c.iss { // the first: timed (handshakeRTT); a retransmission is not (Karn)
+	if c.sndMax == c.iss { // the first: timed (synRTT); a retransmission is not (Karn)
 		c.synAt = c.p.clock.Now()
 	} else {
 		c.synAt = time.Time{}
