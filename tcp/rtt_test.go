@@ -91,11 +91,16 @@ func TestRTTKarnAndTimestampFallback(t *testing.T) {
 }
 
 // A duplicate ACK that SACKs segments sent once samples their send
-// times (Linux's sack_rtt_us), though SND.UNA stays.
+// times (Linux's sack_rtt_us), though SND.UNA stays; one without SACK
+// blocks gives no sample, not even from its timestamp (RFC 7323 4.1:
+// only an ACK of new data is timed).
 func TestRTTFromSACK(t *testing.T) {
 	n, c, pr := rttConn(t, 50*us, true)
 	seg := flight(t, n, c, pr, 3)
-	n.clk.Advance(70 * us)
+	n.clk.Advance(20 * us)
+	pr.sackAck(seg(0)) // its echo would be a 1 ms sample
+	wantRTT(t, c, "after a duplicate ACK", 50*us, 25*us)
+	n.clk.Advance(50 * us)
 	pr.sackAck(seg(0), SACKBlock{seg(1), seg(3)})
 	wantRTT(t, c, "after the SACK", (7*50*us+70*us)/8, (3*25*us+20*us)/4)
 }
