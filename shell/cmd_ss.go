@@ -25,15 +25,16 @@ unconnected UDP, UNCONN). -t only TCP, -u only UDP. -i adds each TCP
 connection's internals on the next line (not a TIME-WAIT socket's, as
 ss): ts and sack when negotiated, the congestion control (cubic, or
 reno: NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms (measured in
-microseconds from each segment's send time), mss, rcvmss,
-cwnd and ssthresh in segments (no ssthresh before the first loss),
+microseconds from each segment's send time; no rtt before a sample),
+mss, rcvmss, cwnd and ssthresh in segments (no ssthresh before the
+first loss),
 backoff (consecutive timeouts), send (cwnd over rtt) and pacing_rate
 (the rate Linux would pace at; we do not pace), the latest
 delivery_rate sample, delivered (segments) and app_limited when the
 application, not the network, set that rate, and once measured the
 receiver's rcv_rtt (ms) and rcv_space (bytes read in that round trip,
-what receive buffer autotuning grows from), and minrtt (ms), the
-smallest RTT of the last five minutes. -m adds the buffers as
+what receive buffer autotuning grows from), and minrtt: the smallest
+RTT of the last five minutes, in ms. -m adds the buffers as
 skmem:(r unread bytes, rb receive buffer, t unacknowledged and unsent
 bytes, tb send buffer) — ss's first four fields; the rest it prints
 describe kernel memory accounting we do not have. Addresses are always
