@@ -25,14 +25,17 @@ not listening; -a all of them, -l only the listening ones (TCP LISTEN,
 unconnected UDP, UNCONN). -t only TCP, -u only UDP. -i adds each TCP
 connection's internals on the next line (not a TIME-WAIT socket's, as
 ss): ts and sack when negotiated, the congestion control (cubic, or
-reno: NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms, mss, rcvmss,
-cwnd and ssthresh in segments (no ssthresh before the first loss),
+reno: NewReno), wscale:SND,RCV, rto and rtt/rttvar in ms (measured in
+microseconds from each segment's send time; no rtt before a sample),
+mss, rcvmss, cwnd and ssthresh in segments (no ssthresh before the
+first loss),
 backoff (consecutive timeouts), send (cwnd over rtt) and pacing_rate
 (the rate Linux would pace at; we do not pace), the latest
 delivery_rate sample, delivered (segments) and app_limited when the
 application, not the network, set that rate, and once measured the
 receiver's rcv_rtt (ms) and rcv_space (bytes read in that round trip,
-what receive buffer autotuning grows from). -m adds the buffers as
+what receive buffer autotuning grows from), and minrtt: the smallest
+RTT of the last five minutes, in ms. -m adds the buffers as
 skmem:(r unread bytes, rb receive buffer, t unacknowledged and unsent
 bytes, tb send buffer) — ss's first four fields; the rest it prints
 describe kernel memory accounting we do not have. Addresses are always
@@ -181,7 +184,10 @@ func tcpInternals(c *tcp.ConnInfo, numeric bool) string {
 	if c.Retransmits > 0 {
 		f = append(f, fmt.Sprintf("backoff:%d", c.Retransmits))
 	}
-	f = append(f, "rtt:"+msec(c.RTT)+"/"+msec(c.RTTVar))
+	rttUS := float64(c.RTT.Microseconds()) // tcpi_rtt: ss leaves out rtt and send while it is 0
+	if rttUS > 0 {
+		f = append(f, "rtt:"+msec(c.RTT)+"/"+msec(c.RTTVar))
+	}
 	f = append(f, fmt.Sprintf("mss:%d", c.MSS))
 	if c.RcvMSS > 0 {
 		f = append(f, fmt.Sprintf("rcvmss:%d", c.RcvMSS))
@@ -190,8 +196,8 @@ func tcpInternals(c *tcp.ConnInfo, numeric bool) string {
 	if c.Ssthresh < 0xffff { // as ss: not tcp.InfiniteSsthresh, before the first loss
 		f = append(f, fmt.Sprintf("ssthresh:%d", c.Ssthresh))
 	}
-	if c.RTT > 0 && c.Cwnd > 0 { // ss's own figure: cwnd over srtt
-		f = append(f, "send "+bitRate(float64(c.Cwnd*c.MSS)*8/c.RTT.Seconds(), numeric))
+	if rttUS > 0 && c.Cwnd > 0 { // ss's own figure: cwnd over srtt
+		f = append(f, "send "+bitRate(float64(c.Cwnd*c.MSS)*8e6/rttUS, numeric))
 	}
 	if c.PacingRate > 0 {
 		f = append(f, "pacing_rate "+bitRate(float64(c.PacingRate)*8, numeric))
@@ -207,6 +213,9 @@ func tcpInternals(c *tcp.ConnInfo, numeric bool) string {
 	}
 	if c.RcvRTT > 0 {
 		f = append(f, "rcv_rtt:"+msec(c.RcvRTT), fmt.Sprintf("rcv_space:%d", c.RcvSpace))
+	}
+	if c.MinRTT >= time.Microsecond {
+		f = append(f, "minrtt:"+msec(c.MinRTT))
 	}
 	return " " + strings.Join(f, " ")
 }
@@ -232,7 +241,8 @@ func bitRate(bps float64, numeric bool) string {
 	return strconv.FormatFloat(bps, 'g', 6, 64) + "bps" // C's %g
 }
 
-// msec prints d in milliseconds as ss does (%g: 204, 0.046).
+// msec prints d in milliseconds as ss does (%g: 204, 0.046): tcp_info
+// holds microseconds, so at most three decimals.
 func msec(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'g', 6, 64)
 }

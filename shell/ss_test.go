@@ -42,8 +42,8 @@ func TestSS(t *testing.T) {
 		{"ss -ta", []string{`^` + listen + `$`, `^` + estab + `$`}, nil},
 		{"ss -tm", []string{`^` + estab + `$`, `^\t skmem:\(r0,rb131072,t0,tb16384\)$`}, nil},
 		{"ss -tmi", []string{`^\t skmem:\(r0,rb131072,t0,tb16384\) ts sack cubic `}, nil},
-		{"ss -ti", []string{`^` + estab + `$`, `^\t ts sack cubic wscale:\d+,\d+ rto:\d+ rtt:[\d.]+/[\d.]+ mss:1448 rcvmss:\d+ cwnd:10( send [\d.]+[KMG]?bps pacing_rate [\d.]+[KMG]?bps)?( rcv_rtt:[\d.]+ rcv_space:\d+)?$`}, nil},
-		{"ss -tin", []string{`^\t ts sack cubic .* cwnd:10( send \d+bps pacing_rate \d+bps)?( rcv_rtt:[\d.]+ rcv_space:\d+)?$`}, nil},
+		{"ss -ti", []string{`^` + estab + `$`, `^\t ts sack cubic wscale:\d+,\d+ rto:\d+ rtt:[\d.]+/[\d.]+ mss:1448 rcvmss:\d+ cwnd:10( send [\d.]+[KMG]?bps pacing_rate [\d.]+[KMG]?bps)?( rcv_rtt:[\d.]+ rcv_space:\d+)?( minrtt:[\d.]+)?$`}, nil},
+		{"ss -tin", []string{`^\t ts sack cubic .* cwnd:10( send \d+bps pacing_rate \d+bps)?( rcv_rtt:[\d.]+ rcv_space:\d+)?( minrtt:[\d.]+)?$`}, nil},
 		{"ss -u", []string{`^State`}, []string{"ESTAB", "LISTEN", "UNCONN"}},
 		{"ss -ua", []string{`^UNCONN +0 +0 +0\.0\.0\.0:7 +0\.0\.0\.0:\*$`}, []string{"tcp", "ESTAB"}},
 		{"ss -l", []string{`^tcp +` + listen + `$`, `^udp +UNCONN +0 +0 +0\.0\.0\.0:7 +0\.0\.0\.0:\*$`}, []string{"ESTAB"}},
@@ -72,8 +72,8 @@ func TestSS(t *testing.T) {
 	// The client sent a line: one delivery-rate sample, app-limited.
 	client.out.Reset()
 	client.sh.Execute(t.Context(), "ss -ti")
-	if !regexp.MustCompile(`(?m)^\t .* cwnd:10( send [\d.]+[KMG]?bps pacing_rate [\d.]+[KMG]?bps)? delivery_rate [\d.]+[KMG]?bps delivered:1 app_limited$`).MatchString(client.out.String()) {
-		t.Errorf("ss -ti on the client: no delivery_rate, delivered:1 and app_limited after cwnd (and send, pacing_rate):\n%s", client.out)
+	if !regexp.MustCompile(`(?m)^\t .* cwnd:10( send [\d.]+[KMG]?bps pacing_rate [\d.]+[KMG]?bps)? delivery_rate [\d.]+[KMG]?bps delivered:1 app_limited minrtt:[\d.]+$`).MatchString(client.out.String()) {
+		t.Errorf("ss -ti on the client: no delivery_rate, delivered:1, app_limited and minrtt after cwnd (and send, pacing_rate):\n%s", client.out)
 	}
 
 	c.Close() // the client closes first: TIME-WAIT is the client's

@@ -32,10 +32,10 @@ func TestTCPReorderingCostsNoRetransmission(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	ea.SetImpairments(pipe.Impairments{Reorder: 0.05, Delay: 2 * time.Millisecond}) // the handshake's RTT too: it counts in the minimum
 	c1, c2 := tcpPair(t, a, b)
 	defer c1.Close()
 	defer c2.Close()
-	ea.SetImpairments(pipe.Impairments{Reorder: 0.05, Delay: 2 * time.Millisecond})
 	stacktest.Transfer(t, c1, c2, 2<<20)
 	reordered := ea.Netem().Stats.Reordered.Load() + eb.Netem().Stats.Reordered.Load()
 	retrans := a.TCP.Stats.RetransSegs.Load() + b.TCP.Stats.RetransSegs.Load()

@@ -1,7 +1,5 @@
 package tcp
 
-import "time"
-
 // ackArrives is the "fifth, check the ACK field" step. It reports false
 // when the segment is done with (dropped, or the connection ended).
 func (c *Conn) ackArrives(h Header, o *Options) bool {
@@ -23,10 +21,14 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	if c.sackOK {
 		newSACK = c.takeSACK(ack, o)
 	}
-	if ack.GT(c.sndUna) {
-		c.newAck(ack, o)
-	} else if ack == c.sndUna && c.inFlight() > 0 && c.isDupAck(h, o, wnd, newSACK) {
-		c.dupAck()
+	switch {
+	case ack.GT(c.sndUna):
+		c.newAck(ack, o, newSACK > 0)
+	case ack == c.sndUna:
+		c.ackRTT(rttSample{}, o, newSACK > 0, false) // a SACK's own sample (rttsample.go)
+		if c.inFlight() > 0 && c.isDupAck(h, o, wnd, newSACK) {
+			c.dupAck()
+		}
 	}
 	c.detectLosses(ack, o, newSACK > 0, ack == una && o.NumSACK == 0 && len(h.Payload()) == 0)
 	if c.sackRecovering() { // RFC 6937's DeliveredData: SND.UNA's advance and the change in SACKed bytes
@@ -68,7 +70,6 @@ func (c *Conn) handshakeAck(h Header, o *Options) bool {
 			return false // the peer retransmits; our SYN-ACK timer goes on
 		}
 	}
-	c.sampleRTT(o)
 	c.establish()
 	return true
 }
@@ -97,23 +98,23 @@ func (c *Conn) ourFINAcked() bool {
 
 // newAck takes in an ACK of new data: the buffer drops it, the RTT is
 // sampled, the congestion window grows or recovery moves on, and the
-// retransmission timer restarts (RFC 6298 5.2, 5.3).
-func (c *Conn) newAck(ack Seq, o *Options) {
+// retransmission timer restarts (RFC 6298 5.2, 5.3). newSACK: the ACK
+// SACKs new data too.
+func (c *Conn) newAck(ack Seq, o *Options, newSACK bool) {
 	acked := ack.Sub(c.sndUna)
 	c.undoSpuriousRTO(o)
-	c.sampleRTT(o)
-	if !c.rttAt.IsZero() && ack.GT(c.rttSeq) {
-		c.rtt.sample(c.p.clock.Now().Sub(c.rttAt))
-		c.rttAt = time.Time{}
-	}
 	c.retries = 0
 	if dataEnd := c.sndBase.Add(c.snd.len()); MinSeq(ack, dataEnd).GT(c.sndBase) {
 		k := MinSeq(ack, dataEnd).Sub(c.sndBase)
 		c.snd.discard(k)
 		c.sndBase = c.sndBase.Add(k)
 	}
-	c.recordsAcked(ack)
+	sample := c.recordsAcked(ack)
+	if c.sndUna == c.iss { // the ACK of our SYN-ACK: the SYN stands for the records
+		sample = c.synRTT()
+	}
 	c.sndUna = ack
+	c.ackRTT(sample, o, newSACK, true)
 	c.sacked.dropBelow(ack)
 	if c.sndNxt.LT(ack) {
 		c.sndNxt = ack
@@ -178,17 +179,6 @@ func (c *Conn) dupAck() {
 		c.p.Stats.RenoRecovery.Add(1)
 		c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax, c.p.clock.Now())
 		c.retransmitHead("3 duplicate ACKs")
-	}
-}
-
-// sampleRTT takes an RTT sample from the echoed timestamp of an ACK of
-// new data (RFC 7323 4.1), which stays valid across retransmissions.
-func (c *Conn) sampleRTT(o *Options) {
-	if c.tsOK && o.HasTimestamp && o.TSEcr != 0 {
-		ms := int32(c.tsVal() - o.TSEcr)
-		if ms >= 0 {
-			c.rtt.sample(time.Duration(ms) * time.Millisecond)
-		}
 	}
 }
 

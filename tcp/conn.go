@@ -58,8 +58,7 @@ type Conn struct {
 	lastAckSent        Seq
 
 	rtt     rttEstimator
-	rttSeq  Seq       // the segment being timed without timestamps
-	rttAt   time.Time // when it was sent; zero: none timed (Karn)
+	synAt   time.Time // when our SYN first went; zero: not timed (sent again: Karn)
 	retries int       // consecutive RTO expiries
 	cc      congestion
 	undo    rtoUndo // what the last RTO cut, until an ACK shows it spurious (undo.go)

@@ -36,12 +36,13 @@ func (n *testNet) waitTimers(want int) {
 func TestCloseAllRetransmitsLostFIN(t *testing.T) {
 	n := newTestNet(t, nil)
 	c, pr := n.accept(nil)
+	rto := c.Info().RTO // from the handshake's sample: the SYN-ACK's send time
 	c.Close()
 	fin := n.expect(FlagFIN|FlagACK, 0, pr.nxt) // lost: the peer never sees it
 	pending := n.clk.Pending()
 	done := n.closeAll()
 	n.waitTimers(pending + 1)
-	n.clk.Advance(time.Second) // the initial RTO: no RTT measured
+	n.clk.Advance(rto)
 	again := n.expect(FlagFIN|FlagACK, fin.Seq(), pr.nxt)
 	pr.take(again)
 	pr.send(FlagACK, "")

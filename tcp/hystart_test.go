@@ -100,7 +100,9 @@ func TestHyStartSpuriousRiseResumesSlowStart(t *testing.T) {
 }
 
 // The delay threshold is an eighth of the last round's minimum, clamped
-// to 4..16 ms (RFC 9406 4.2).
+// to 4..16 ms (RFC 9406 4.2). On a TAP the RTT is tens of microseconds
+// (the samples come from send times, rttsample.go): even a sixty-fold
+// rise stays below the 4 ms floor, and slow start goes on until a loss.
 func TestHyStartThreshold(t *testing.T) {
 	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
 	for _, c := range []struct {
@@ -110,6 +112,7 @@ func TestHyStartThreshold(t *testing.T) {
 		{ms(10), ms(13.9), false}, {ms(10), ms(14), true}, // 10/8 is below 4 ms
 		{ms(80), ms(89.9), false}, {ms(80), ms(90), true}, // 80/8 = 10 ms
 		{ms(200), ms(215.9), false}, {ms(200), ms(216), true}, // 200/8 is above 16 ms
+		{ms(0.05), ms(3), false}, {ms(0.05), ms(4.05), true}, // a TAP's 50 µs
 	} {
 		r := newHSRun()
 		r.run(4, func(round int) time.Duration {

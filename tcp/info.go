@@ -14,7 +14,8 @@ type ConnInfo struct {
 	RecvQ, SendQ  int            // unread bytes, unacknowledged and unsent bytes (a listener: accept queue, backlog)
 
 	RTO, RTT, RTTVar time.Duration
-	Cwnd, Ssthresh   int // in segments, as ss prints them
+	MinRTT           time.Duration // the smallest RTT over Linux's 5 minutes (RACK's, rack.go); 0: none yet
+	Cwnd, Ssthresh   int           // in segments, as ss prints them
 	MSS, RcvMSS      int
 	SndWScale        uint8
 	RcvWScale        uint8
@@ -74,7 +75,7 @@ func (c *Conn) Info() ConnInfo {
 	return ConnInfo{
 		State: c.state, Local: c.local, Remote: c.remote,
 		RecvQ: c.rcv.len(), SendQ: c.snd.len(),
-		RTO: c.rtt.current(), RTT: c.rtt.srtt, RTTVar: c.rtt.rttvar,
+		RTO: c.rtt.current(), RTT: c.rtt.srtt, RTTVar: c.rtt.rttvar, MinRTT: c.rack.minRTT,
 		Cwnd: c.cc.cwnd / mss, Ssthresh: c.ssthreshSegments(),
 		MSS: c.mss, RcvMSS: c.rcvMSS, SndWScale: c.sndWScale, RcvWScale: c.rcvWScale,
 		WScaleOK: c.wsOK, SACK: c.sackOK, Timestamps: c.tsOK, Retransmits: c.retries,

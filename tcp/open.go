@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"net/netip"
+	"time"
 
 	"github.com/gotapip/gotapip/ip"
 )
@@ -114,6 +115,11 @@ func (c *Conn) acceptSYN(h Header, o *Options, mtu int) {
 // sendSYN sends our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), the first
 // time or again.
 func (c *Conn) sendSYN() {
+	if c.sndMax == c.iss { // the first: timed (synRTT); a retransmission is not (Karn)
+		c.synAt = c.p.clock.Now()
+	} else {
+		c.synAt = time.Time{}
+	}
 	c.send(c.iss, FlagSYN, 0)
 	c.sndNxt, c.sndMax = c.iss.Add(1), c.iss.Add(1)
 }

@@ -3,7 +3,6 @@ package tcp
 import (
 	"net/netip"
 	"syscall"
-	"time"
 
 	"github.com/gotapip/gotapip/ip"
 )
@@ -235,9 +234,6 @@ func (c *Conn) output() {
 		if fin {
 			flags |= FlagFIN
 		}
-		if !resend && c.rttAt.IsZero() && !c.tsOK {
-			c.rttSeq, c.rttAt = c.sndNxt, c.p.clock.Now()
-		}
 		c.send(c.sndNxt, flags, n)
 		c.sndNxt = c.sndNxt.Add(n)
 		if fin {
@@ -301,7 +297,6 @@ func (c *Conn) resend(seq Seq, n int, reason string) int {
 	if n == 0 && flags == 0 {
 		return 0
 	}
-	c.rttAt = time.Time{} // Karn: no sample while a segment went twice
 	if c.cc.inRecovery {
 		c.p.Stats.FastRetrans.Add(1) // as Linux: every retransmission in fast recovery
 	}

@@ -13,9 +13,9 @@ import (
 
 const rackRTT = 10 * time.Millisecond
 
-// rackConn accepts a connection and runs four windows through it, each
-// acknowledged rackRTT after it went, so that RACK's minimum RTT is
-// rackRTT and SRTT is above a quarter of it.
+// rackConn accepts a connection (its handshake rackRTT long) and runs
+// four windows through it, each acknowledged rackRTT after it went, so
+// that RACK's minimum RTT is rackRTT and SRTT is above a quarter of it.
 func rackConn(t *testing.T, mod func(*Config)) (*testNet, *Conn, *peer) {
 	t.Helper()
 	n := newTestNet(t, func(c *Config) {
@@ -24,6 +24,7 @@ func rackConn(t *testing.T, mod func(*Config)) (*testNet, *Conn, *peer) {
 			mod(c)
 		}
 	})
+	n.synRTT = rackRTT
 	c, pr := n.accept(synOptions(1))
 	for range 4 {
 		flight(t, n, c, pr, 10)

@@ -17,19 +17,40 @@ type rttEstimator struct {
 	rto          time.Duration // before backoff
 	measured     bool
 	backoff      uint          // RTO doublings since the last valid sample
-	latest       time.Duration // the last sample, for congestion control (HyStart++)
+	latest       time.Duration // the last sample for congestion control (HyStart++)
 	fresh        bool          // latest is not yet taken
+}
+
+// rttSample is what one ACK measured, in the clock's full resolution:
+// seq for the estimator, the round trip of the oldest segment it newly
+// acknowledges (Linux's seq_rtt_us: it includes the peer's delayed ACK,
+// which the RTO must cover), and ca for congestion control, that of the
+// newest (ca_rtt_us: nearest the path's own delay).
+type rttSample struct {
+	seq, ca time.Duration
+	ok      bool
+}
+
+// add takes in one segment's round trip r.
+func (s *rttSample) add(r time.Duration) {
+	if !s.ok {
+		*s = rttSample{r, r, true}
+		return
+	}
+	s.seq, s.ca = max(s.seq, r), min(s.ca, r)
 }
 
 func (e *rttEstimator) init() { *e = rttEstimator{rto: InitialRTO} }
 
-// sample folds in one measurement r (RFC 6298 2.2 and 2.3, with alpha
-// 1/8 and beta 1/4), and clears the backoff (2.5's "new RTT sample").
-func (e *rttEstimator) sample(r time.Duration) {
-	if r < 0 {
+// sample folds in one ACK's measurement s (RFC 6298 2.2 and 2.3, with
+// alpha 1/8 and beta 1/4), and clears the backoff (2.5's "new RTT
+// sample").
+func (e *rttEstimator) sample(s rttSample) {
+	r := s.seq
+	if !s.ok || r < 0 {
 		return
 	}
-	e.latest, e.fresh = r, true
+	e.latest, e.fresh = max(s.ca, 0), true
 	if !e.measured {
 		e.srtt, e.rttvar, e.measured = r, r/2, true
 	} else {

@@ -181,8 +181,8 @@ func (c *Conn) synSentArrives(h Header, o *Options) {
 		return
 	}
 	c.sndUna = ack
-	c.sampleRTT(o)
 	c.establish()
+	c.ackRTT(c.synRTT(), o, false, true)
 	c.sendAck()
 	c.output()
 }

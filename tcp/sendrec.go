@@ -165,9 +165,13 @@ func (c *Conn) recordSent(seq, end Seq) {
 }
 
 // recordsAcked forgets the records below una, delivering (rate, RACK)
-// those not SACKed before; a record straddling una is cut.
-func (c *Conn) recordsAcked(una Seq) {
+// those not SACKed before; a record straddling una is cut. It returns
+// the RTT sample of those it delivered whole (rttsample.go): none if
+// any record below una was ever retransmitted (Karn, as Linux's
+// FLAG_RETRANS_DATA_ACKED), SACKed or not.
+func (c *Conn) recordsAcked(una Seq) (s rttSample) {
 	now := c.since()
+	rtx := false
 	for c.recs.n > 0 {
 		rec := c.recs.at(0)
 		if rec.end.GT(una) {
@@ -175,15 +179,21 @@ func (c *Conn) recordsAcked(una Seq) {
 				c.rateDelivered(una.Sub(rec.start), rec, now)
 				rec.start = una
 			}
-			return
+			break
 		}
+		rtx = rtx || rec.everRtx
 		if rec.sacked {
 			c.rack.sackedSegs--
 		} else {
+			s.add(now - rec.sentAt)
 			c.delivered(rec, true, now)
 		}
 		c.recs.popFront()
 	}
+	if rtx {
+		return rttSample{}
+	}
+	return s
 }
 
 // recordsSACKed marks the records that [left, right) of the scoreboard
@@ -195,11 +205,17 @@ func (c *Conn) recordsSACKed(left, right Seq) {
 		if !rec.start.LT(right) {
 			return
 		}
-		if !rec.sacked && c.sackedIn(rec.start, rec.end) == rec.end.Sub(rec.start) {
+		if c.newlySACKed(rec) {
 			c.markSACKed(rec)
 			c.delivered(rec, false, now)
 		}
 	}
+}
+
+// newlySACKed reports whether the scoreboard covers all of rec, not yet
+// marked SACKed.
+func (c *Conn) newlySACKed(rec *sendRecord) bool {
+	return !rec.sacked && c.sackedIn(rec.start, rec.end) == rec.end.Sub(rec.start)
 }
 
 // markSACKed notes that the peer holds all of rec.
@@ -213,15 +229,19 @@ func (c *Conn) markSACKed(rec *sendRecord) {
 // recordsSACKedBy marks the records o's SACK blocks cover (not its
 // D-SACK block).
 func (c *Conn) recordsSACKedBy(o *Options) {
-	blocks := o.SACK[:o.NumSACK]
-	if c.rack.dsackNow {
-		blocks = blocks[1:]
-	}
-	for _, b := range blocks {
+	for _, b := range c.sackBlocks(o) {
 		if b.Right.GT(c.sndUna) {
 			c.recordsSACKed(MaxSeq(b.Left, c.sndUna), b.Right)
 		}
 	}
+}
+
+// sackBlocks is o's SACK blocks without its D-SACK block.
+func (c *Conn) sackBlocks(o *Options) []SACKBlock {
+	if c.rack.dsackNow {
+		return o.SACK[1:o.NumSACK]
+	}
+	return o.SACK[:o.NumSACK]
 }
 
 // delivered takes in a record the peer now holds, by the cumulative ACK

@@ -126,7 +126,6 @@ func (c *Conn) onRtx() {
 	}
 	c.p.Stats.Timeouts.Add(1)
 	c.rtt.backoff++
-	c.rttAt = time.Time{} // Karn
 	if c.p.tracing() {
 		c.traceEvent(TraceRetransmit, "RTO, next in "+c.rtt.current().String())
 	}
