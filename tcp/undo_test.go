@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // An RTO that fires while the ACKs of the window wait unread (the
@@ -203,5 +204,50 @@ func TestRecoveryUndoneByTimestamps(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Without SACK (NewReno, RFC 6582) only the timestamps can tell: three
+// duplicate ACKs start the recovery and send segment 0 again; the ACK
+// of all ten then echoes the original's timestamp (it was only late)
+// and the recovery is undone, or the retransmission's, and the cut
+// stays.
+func TestNewRenoRecoveryUndoneByTimestamps(t *testing.T) {
+	for _, original := range []bool{true, false} {
+		t.Run(fmt.Sprintf("original=%v", original), func(t *testing.T) {
+			n := newTestNet(t, nil)
+			c, pr := n.accept(&Options{HasMSS: true, MSS: 1460, HasTimestamp: true, TSVal: 1})
+			seg := sendSegments(t, n, c, 10)
+			c.mu.Lock()
+			before := c.cc.window
+			c.mu.Unlock()
+			n.clk.Advance(10 * time.Millisecond)
+			pr.ack = seg(0)
+			for range 3 {
+				pr.send(FlagACK, "")
+			}
+			rtx := n.drain()
+			if len(rtx) != 1 || rtx[0].Seq() != seg(0) || !c.cc.inRecovery {
+				t.Fatalf("after three duplicate ACKs: sent %v, recovery %v; want segment 0 again, recovery", seqsOf(rtx), c.cc.inRecovery)
+			}
+			n.clk.Advance(10 * time.Millisecond)
+			if !original {
+				pr.take(rtx[0])
+			}
+			pr.ack = seg(10)
+			pr.send(FlagACK, "")
+			c.mu.Lock()
+			w, inRecovery := c.cc.window, c.cc.inRecovery
+			c.mu.Unlock()
+			undone := w.cwnd >= before.cwnd && w.ssthresh >= before.ssthresh
+			want := uint64(0)
+			if original {
+				want = 1
+			}
+			if got := n.p.Stats.FullUndo.Load(); undone != original || inRecovery || got != want {
+				t.Errorf("cwnd %d ssthresh %d (before %d %d), recovery %v, TcpExtTCPFullUndo %d; want undone %v, recovery over",
+					w.cwnd, w.ssthresh, before.cwnd, before.ssthresh, inRecovery, got, original)
+			}
+		})
 	}
 }
