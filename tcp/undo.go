@@ -158,7 +158,7 @@ func (c *Conn) undoRecoveryEnd(o *Options) bool {
 // tcp_try_undo_partial): one echoing an original's timestamp shows a
 // hole filled by a delayed segment. Once no retransmission is left
 // unacknowledged the recovery is undone and ends. It reports whether the
-// ACK was for an original: then it asks for no retransmission.
+// ACK was for an original: then NewReno does not resend the next hole.
 func (c *Conn) undoPartial(o *Options) bool {
 	if !c.undo.armed || c.undo.rto || !c.delayedAck(o) {
 		return false

@@ -119,16 +119,25 @@ func playReordering(t *testing.T, algo string) undoPlay {
 // (undone) or still cut (not undone), and CUBIC's curve likewise.
 func (p undoPlay) checkWindow(t *testing.T, undone bool) {
 	t.Helper()
+	p.checkCwnd(t, undone)
 	p.c.mu.Lock()
-	w, curve, inRecovery := p.c.cc.window, p.c.cc.cubic.cubicCurve, p.c.cc.inRecovery
+	curve := p.c.cc.cubic.cubicCurve
+	p.c.mu.Unlock()
+	if p.c.cc.algo.name() == "cubic" && (curve == p.curve) != undone {
+		t.Errorf("CUBIC's curve %+v, before the recovery %+v: want it restored %v", curve, p.curve, undone)
+	}
+}
+
+// checkCwnd is checkWindow for cwnd and ssthresh alone.
+func (p undoPlay) checkCwnd(t *testing.T, undone bool) {
+	t.Helper()
+	p.c.mu.Lock()
+	w, inRecovery := p.c.cc.window, p.c.cc.inRecovery
 	p.c.mu.Unlock()
 	back := w.cwnd >= p.before.cwnd && w.ssthresh >= p.before.ssthresh
 	if back != undone || inRecovery {
 		t.Errorf("cwnd %d ssthresh %d (before the recovery %d %d, after its cut %d %d), in recovery %v; want undone %v, recovery over",
 			w.cwnd, w.ssthresh, p.before.cwnd, p.before.ssthresh, p.cut.cwnd, p.cut.ssthresh, inRecovery, undone)
-	}
-	if p.c.cc.algo.name() == "cubic" && (curve == p.curve) != undone {
-		t.Errorf("CUBIC's curve %+v, before the recovery %+v: want it restored %v", curve, p.curve, undone)
 	}
 }
 
@@ -248,6 +257,32 @@ func TestNewRenoRecoveryUndoneByTimestamps(t *testing.T) {
 				t.Errorf("cwnd %d ssthresh %d (before %d %d), recovery %v, TcpExtTCPFullUndo %d; want undone %v, recovery over",
 					w.cwnd, w.ssthresh, before.cwnd, before.ssthresh, inRecovery, got, original)
 			}
+		})
+	}
+}
+
+// An RTO in a recovery keeps the recovery's episode, as Linux's
+// tcp_enter_loss: the first ACK after the RTO, echoing the original's
+// timestamp (older than the recovery's first retransmission), gives
+// back the window of before the recovery, not the recovery's cut.
+// (CUBIC's curve comes back as it was before the RTO, its second
+// onLoss: doc/decisions.md, "Undo of a spurious fast recovery".)
+func TestRTOInRecoveryUndone(t *testing.T) {
+	for _, algo := range CongestionControls() {
+		t.Run(algo, func(t *testing.T) {
+			p := playReordering(t, algo)
+			for step := 0; p.n.p.Stats.Timeouts.Load() == 0; step++ {
+				if step == 100 {
+					t.Fatal("no RTO within a second of silence")
+				}
+				p.n.clk.Advance(10 * time.Millisecond)
+			}
+			p.n.drain()
+			p.pr.sackAck(p.seg(10)) // echoing the original of segment 0
+			if got := p.n.p.Stats.SpuriousRTOs.Load(); got != 1 {
+				t.Errorf("TcpExtTCPSpuriousRTOs %d, want 1", got)
+			}
+			p.checkCwnd(t, true)
 		})
 	}
 }
