@@ -68,9 +68,12 @@ type congestionControl interface {
 	// recovery, or an RTO when timeout. cwnd is still the window the
 	// loss happened at; the caller then sets cwnd as recovery wants.
 	onLoss(w *window, flight, mss int, now time.Time, timeout bool)
-	// undo takes back the last onLoss when the loss proves spurious
-	// (undo.go): cwnd from priorCwnd, the window it cut, and the
-	// algorithm's own state. The caller restores ssthresh.
+	// keepForUndo saves the algorithm's own state as it is before an
+	// episode of window reductions (a recovery, an RTO) that may prove
+	// spurious (undo.go).
+	keepForUndo()
+	// undo takes back the episode: cwnd from priorCwnd, the window it
+	// cut, and the state keepForUndo saved. The caller restores ssthresh.
 	undo(w *window, priorCwnd int)
 }
 
@@ -147,6 +150,9 @@ func (reno) onLoss(w *window, flight, mss int, _ time.Time, _ bool) {
 	w.ssthresh = max(flight/2, 2*mss)
 	w.caBytes = 0
 }
+
+// keepForUndo: reno has no state of its own beyond the window.
+func (reno) keepForUndo() {}
 
 // undo is Linux's tcp_reno_undo_cwnd: the larger of now and before.
 func (reno) undo(w *window, priorCwnd int) { w.cwnd = max(w.cwnd, priorCwnd) }

@@ -31,7 +31,7 @@ const (
 // had no loss.
 type cubic struct {
 	cubicCurve
-	beforeLoss cubicCurve // the curve before the last onLoss, for undo
+	beforeLoss cubicCurve // the curve before the episode undo would take back
 	hystart    hystart    // the initial slow start's exit (RFC 9406)
 }
 
@@ -117,7 +117,6 @@ func (cu *cubic) onAck(w *window, a ackEvent) {
 func (cu *cubic) onLoss(w *window, flight, mss int, _ time.Time, timeout bool) {
 	cwnd := float64(w.cwnd) / float64(mss)
 	w.ssthresh = max(int(float64(flight)*cubicBeta), 2*mss)
-	cu.beforeLoss = cu.cubicCurve
 	cu.epoch, cu.cwndPrior = time.Time{}, cwnd
 	switch {
 	case timeout:
@@ -129,11 +128,14 @@ func (cu *cubic) onLoss(w *window, flight, mss int, _ time.Time, timeout bool) {
 	}
 }
 
-// undo takes back the last onLoss, which proved spurious (undo.go):
-// the window of before, as Linux's tcp_reno_undo_cwnd, and the curve of
-// before, W_max, K and the epoch (RFC 9438 4.9), so that growth goes on
-// where the false alarm interrupted it rather than from a new epoch at
-// a W_max the false loss lowered.
+// keepForUndo saves the curve before an episode's first onLoss.
+func (cu *cubic) keepForUndo() { cu.beforeLoss = cu.cubicCurve }
+
+// undo takes back an episode that proved spurious (undo.go): the window
+// of before, as Linux's tcp_reno_undo_cwnd, and the curve of before,
+// W_max, K and the epoch (RFC 9438 4.9), so that growth goes on where
+// the false alarm interrupted it rather than from a new epoch at a
+// W_max the false loss lowered.
 func (cu *cubic) undo(w *window, priorCwnd int) {
 	w.cwnd = max(w.cwnd, priorCwnd)
 	cu.cubicCurve = cu.beforeLoss

@@ -50,6 +50,7 @@ type undoState struct {
 func (c *Conn) beginUndo() {
 	w := c.cc.window
 	c.undo = undoState{armed: true, marker: c.sndUna, cwnd: w.cwnd, ssthresh: max(w.ssthresh, w.cwnd*3/4)}
+	c.cc.algo.keepForUndo()
 }
 
 // startRecovery begins fast recovery (either kind), undoable.

@@ -119,21 +119,12 @@ func playReordering(t *testing.T, algo string) undoPlay {
 // (undone) or still cut (not undone), and CUBIC's curve likewise.
 func (p undoPlay) checkWindow(t *testing.T, undone bool) {
 	t.Helper()
-	p.checkCwnd(t, undone)
 	p.c.mu.Lock()
-	curve := p.c.cc.cubic.cubicCurve
+	w, curve, inRecovery := p.c.cc.window, p.c.cc.cubic.cubicCurve, p.c.cc.inRecovery
 	p.c.mu.Unlock()
 	if p.c.cc.algo.name() == "cubic" && (curve == p.curve) != undone {
 		t.Errorf("CUBIC's curve %+v, before the recovery %+v: want it restored %v", curve, p.curve, undone)
 	}
-}
-
-// checkCwnd is checkWindow for cwnd and ssthresh alone.
-func (p undoPlay) checkCwnd(t *testing.T, undone bool) {
-	t.Helper()
-	p.c.mu.Lock()
-	w, inRecovery := p.c.cc.window, p.c.cc.inRecovery
-	p.c.mu.Unlock()
 	back := w.cwnd >= p.before.cwnd && w.ssthresh >= p.before.ssthresh
 	if back != undone || inRecovery {
 		t.Errorf("cwnd %d ssthresh %d (before the recovery %d %d, after its cut %d %d), in recovery %v; want undone %v, recovery over",
@@ -264,9 +255,8 @@ func TestNewRenoRecoveryUndoneByTimestamps(t *testing.T) {
 // An RTO in a recovery keeps the recovery's episode, as Linux's
 // tcp_enter_loss: the first ACK after the RTO, echoing the original's
 // timestamp (older than the recovery's first retransmission), gives
-// back the window of before the recovery, not the recovery's cut.
-// (CUBIC's curve comes back as it was before the RTO, its second
-// onLoss: doc/decisions.md, "Undo of a spurious fast recovery".)
+// back the window of before the recovery, not the recovery's cut, and
+// CUBIC's curve of before the recovery (not of before the RTO).
 func TestRTOInRecoveryUndone(t *testing.T) {
 	for _, algo := range CongestionControls() {
 		t.Run(algo, func(t *testing.T) {
@@ -282,7 +272,7 @@ func TestRTOInRecoveryUndone(t *testing.T) {
 			if got := p.n.p.Stats.SpuriousRTOs.Load(); got != 1 {
 				t.Errorf("TcpExtTCPSpuriousRTOs %d, want 1", got)
 			}
-			p.checkCwnd(t, true)
+			p.checkWindow(t, true)
 		})
 	}
 }
