@@ -276,3 +276,37 @@ func TestRTOInRecoveryUndone(t *testing.T) {
 		})
 	}
 }
+
+// The D-SACK may come while the recovery is still on: here segments 4
+// to 9 are still out when the retransmission fills the hole (a partial
+// ACK, echoing the retransmission) and the original follows. The undo
+// ends the recovery there, as Linux's tcp_try_undo_dsack then
+// tcp_try_to_open, and nothing is sent again. (The ACKs come within
+// min_RTT of the retransmission, so RACK cannot take its delivery as
+// the latest, and 4 to 9 are not late; later, RACK would rightly call
+// them lost, and their retransmissions would need D-SACKs too.)
+func TestRecoveryUndoneByDSACKInRecovery(t *testing.T) {
+	for _, algo := range CongestionControls() {
+		t.Run(algo, func(t *testing.T) {
+			p := playReordering(t, algo)
+			p.n.clk.Advance(rackRTT / 10)
+			p.pr.take(p.rtx)
+			p.pr.sackAck(p.seg(4))
+			p.c.mu.Lock()
+			inRecovery := p.c.cc.inRecovery
+			p.c.mu.Unlock()
+			if !inRecovery || p.n.p.Stats.PartialUndo.Load() != 0 {
+				t.Fatalf("after a partial ACK echoing the retransmission: recovery %v, TcpExtTCPPartialUndo %d; want recovery on, 0",
+					inRecovery, p.n.p.Stats.PartialUndo.Load())
+			}
+			p.pr.sackAck(p.seg(4), SACKBlock{p.seg(0), p.seg(1)})
+			if got := p.n.p.Stats.DSACKUndo.Load(); got != 1 {
+				t.Errorf("TcpExtTCPDSACKUndo %d, want 1", got)
+			}
+			if got := seqsOf(p.n.drain()); len(got) != 0 {
+				t.Errorf("sent %v again, want nothing (segments 4 to 9 are not lost)", got)
+			}
+			p.checkWindow(t, true)
+		})
+	}
+}
