@@ -68,6 +68,7 @@ func (c *Conn) noteRTO() {
 	switch {
 	case !c.tsOK:
 		c.undo.armed = false
+		return
 	case c.undo.armed && (c.undo.rto || c.cc.inRecovery):
 	default:
 		c.beginUndo()
@@ -85,7 +86,7 @@ func (c *Conn) noteRetransmit(n int) {
 	if !u.armed || u.rto {
 		return
 	}
-	u.retrans += max((n+c.mss-1)/max(c.mss, 1), 1)
+	u.retrans += c.segments(n)
 	if !u.resent {
 		u.resent, u.tsVal = true, c.tsVal()
 	}
@@ -105,8 +106,11 @@ func (c *Conn) dsackForEpisode(b SACKBlock) {
 	if b.Right.GT(c.sndUna) && !c.retransmittedIn(b.Left, b.Right) {
 		return
 	}
-	u.retrans = max(u.retrans-max((b.Right.Sub(b.Left)+c.mss-1)/max(c.mss, 1), 1), 0)
+	u.retrans = max(u.retrans-c.segments(b.Right.Sub(b.Left)), 0)
 }
+
+// segments is how many segments n bytes make (a FIN alone: one).
+func (c *Conn) segments(n int) int { return max((n+c.mss-1)/max(c.mss, 1), 1) }
 
 // delayedAck reports whether o echoes a timestamp from before the
 // episode's first retransmission: its ACK was for an original.
