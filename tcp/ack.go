@@ -123,7 +123,10 @@ func (c *Conn) newAck(ack Seq, o *Options, newSACK bool) {
 	case c.cc.inRecovery && ack.GEQ(c.cc.recover): // full ACK (RFC 6582 3.2 step 3)
 		c.cc.cwnd = min(c.cc.ssthresh, max(c.inFlight(), c.mss)+c.mss)
 		c.cc.inRecovery = false
-		c.rackRecoveryEnded()
+		if !c.undoRecoveryEnd(o) {
+			c.rackRecoveryEnded()
+		}
+	case c.cc.inRecovery && c.undoPartial(o): // partial ACK for an original (undo.go)
 	case c.cc.inRecovery && c.cc.sack: // partial ACK: output sends what the pipe allows
 	case c.cc.inRecovery: // partial ACK: the next hole, at once
 		c.retransmitHead("NewReno partial ACK")
@@ -177,7 +180,7 @@ func (c *Conn) dupAck() {
 		c.enterSACKRecovery("SACK: duplicate ACKs")
 	case !c.sackOK && c.cc.dupAcks == dupThresh:
 		c.p.Stats.RenoRecovery.Add(1)
-		c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax, c.p.clock.Now())
+		c.startRecovery()
 		c.retransmitHead("3 duplicate ACKs")
 	}
 }

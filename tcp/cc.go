@@ -68,6 +68,13 @@ type congestionControl interface {
 	// recovery, or an RTO when timeout. cwnd is still the window the
 	// loss happened at; the caller then sets cwnd as recovery wants.
 	onLoss(w *window, flight, mss int, now time.Time, timeout bool)
+	// keepForUndo saves the algorithm's own state as it is before an
+	// episode of window reductions (a recovery, an RTO) that may prove
+	// spurious (undo.go).
+	keepForUndo()
+	// undo takes back the episode: cwnd from priorCwnd, the window it
+	// cut, and the state keepForUndo saved. The caller restores ssthresh.
+	undo(w *window, priorCwnd int)
 }
 
 // CongestionControls lists the algorithms by their Linux names, as
@@ -143,6 +150,12 @@ func (reno) onLoss(w *window, flight, mss int, _ time.Time, _ bool) {
 	w.ssthresh = max(flight/2, 2*mss)
 	w.caBytes = 0
 }
+
+// keepForUndo: reno has no state of its own beyond the window.
+func (reno) keepForUndo() {}
+
+// undo is Linux's tcp_reno_undo_cwnd: the larger of now and before.
+func (reno) undo(w *window, priorCwnd int) { w.cwnd = max(w.cwnd, priorCwnd) }
 
 // pacingRate is the rate Linux's tcp_update_pacing_rate computes for a
 // connection (sk_pacing_rate, which ss prints as pacing_rate): the

@@ -61,7 +61,7 @@ type Conn struct {
 	synAt   time.Time // when our SYN first went; zero: not timed (sent again: Karn)
 	retries int       // consecutive RTO expiries
 	cc      congestion
-	undo    rtoUndo // what the last RTO cut, until an ACK shows it spurious (undo.go)
+	undo    undoState // what the last recovery or RTO cut, until shown spurious or superseded (undo.go)
 
 	ackPending int // bytes received and not yet acknowledged
 	ackNow     bool

@@ -30,6 +30,14 @@ const (
 // cubic is one connection's CUBIC state; zero is a connection that has
 // had no loss.
 type cubic struct {
+	cubicCurve
+	beforeLoss cubicCurve // the curve before the episode undo would take back
+	hystart    hystart    // the initial slow start's exit (RFC 9406)
+}
+
+// cubicCurve is the state a congestion event changes, and an undo of it
+// puts back.
+type cubicCurve struct {
 	wMax      float64   // W_max: the window before the last reduction; 0 after an RTO (4.8)
 	cwndPrior float64   // the window at the last congestion event (4.3)
 	k         float64   // K: seconds from the epoch until W_cubic is back at W_max
@@ -38,7 +46,6 @@ type cubic struct {
 	wEst      float64   // W_est: the window Reno would have now (4.3)
 	grow      float64   // bytes of growth earned and not yet a whole MSS
 	lastAck   time.Time // the last ACK that grew the window: an idle gap moves the epoch
-	hystart   hystart   // the initial slow start's exit (RFC 9406)
 }
 
 // cubicK is equation (2); a window already at or past W_max gives 0.
@@ -119,4 +126,17 @@ func (cu *cubic) onLoss(w *window, flight, mss int, _ time.Time, timeout bool) {
 	default:
 		cu.wMax = cwnd
 	}
+}
+
+// keepForUndo saves the curve before an episode's first onLoss.
+func (cu *cubic) keepForUndo() { cu.beforeLoss = cu.cubicCurve }
+
+// undo takes back an episode that proved spurious (undo.go): the window
+// of before, as Linux's tcp_reno_undo_cwnd, and the curve of before,
+// W_max, K and the epoch (RFC 9438 4.9), so that growth goes on where
+// the false alarm interrupted it rather than from a new epoch at a
+// W_max the false loss lowered.
+func (cu *cubic) undo(w *window, priorCwnd int) {
+	w.cwnd = max(w.cwnd, priorCwnd)
+	cu.cubicCurve = cu.beforeLoss
 }

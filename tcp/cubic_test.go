@@ -19,7 +19,7 @@ func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 // to compute by hand.
 func TestCubicCurve(t *testing.T) {
 	// A loss at 100 segments, congestion avoidance from 70: K = cbrt(30/0.4).
-	cu := cubic{wMax: 100}
+	cu := cubic{cubicCurve: cubicCurve{wMax: 100}}
 	cu.startEpoch(70, epoch0)
 	if want := math.Cbrt(75); !near(cu.k, want, 1e-9) || !near(cu.k, 4.2172, 1e-4) {
 		t.Errorf("K = %.6f, want cbrt(75) = %.6f", cu.k, want)

@@ -21,6 +21,7 @@ func (c *Conn) takeDSACK(ack Seq, o *Options) bool {
 	c.p.Stats.DSACKRecv.Add(1)
 	c.rack.dsackNow, c.rack.reorderingSeen = true, true
 	c.rack.dsackEnd = b.Right
+	c.dsackForEpisode(b)
 	return true
 }
 

@@ -30,7 +30,9 @@ func playLoss(t *testing.T) lossPlay {
 	for top := 4; top <= 6; top++ {
 		pr.sackAck(seg(2), SACKBlock{seg(3), seg(top)})
 	}
-	n.drain()
+	for _, h := range n.drain() {
+		pr.take(h) // the retransmission fills the hole: the last ACK echoes its timestamp
+	}
 	n.clk.Advance(5 * time.Millisecond)
 	end := c.sndMax
 	pr.sackAck(end)

@@ -303,6 +303,7 @@ func (c *Conn) resend(seq Seq, n int, reason string) int {
 	if c.sackRecovering() {
 		c.cc.rxt.note(seq, seq.Add(max(n, 1)), c.sndMax)
 	}
+	c.noteRetransmit(n)
 	c.traceEvent(TraceRetransmit, reason)
 	c.send(seq, flags, n)
 	if flags&FlagFIN != 0 {

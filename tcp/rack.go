@@ -190,6 +190,9 @@ func (c *Conn) detectLosses(ack Seq, o *Options, newSACK, pureDup bool) {
 	if newSACK {
 		c.recordsSACKedBy(o)
 	}
+	if c.rack.dsackNow {
+		c.undoByDSACK()
+	}
 	c.tlpAck(ack, pureDup)
 	if c.rackOn() {
 		c.rackAck()

@@ -68,7 +68,7 @@ func (c *Conn) holeAt(seq Seq) (start, end Seq) {
 // caller's output then sends what cwnd - pipe allows.
 func (c *Conn) enterSACKRecovery(reason string) {
 	c.p.Stats.SackRecovery.Add(1)
-	c.cc.enterRecovery(c.inFlight(), c.mss, c.sndMax, c.p.clock.Now())
+	c.startRecovery()
 	c.cc.cwnd, c.cc.sack, c.cc.rescue = c.cc.ssthresh, true, false
 	c.cc.prr = prr{recoverFS: c.inFlight()}
 	c.cc.rxt.n = 0

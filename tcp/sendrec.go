@@ -294,3 +294,24 @@ func (c *Conn) forgetLost() {
 		c.recs.at(i).lost = false
 	}
 }
+
+// retransmittedIn reports whether a record in [left, right) went twice.
+func (c *Conn) retransmittedIn(left, right Seq) bool {
+	for i := c.recs.find(left); i < c.recs.n && c.recs.at(i).start.LT(right); i++ {
+		if c.recs.at(i).everRtx {
+			return true
+		}
+	}
+	return false
+}
+
+// retransmissionsOut reports whether a retransmission is neither
+// acknowledged nor SACKed (Linux's retrans_out > 0).
+func (c *Conn) retransmissionsOut() bool {
+	for i := range c.recs.n {
+		if rec := c.recs.at(i); rec.rtxOut && !rec.sacked {
+			return true
+		}
+	}
+	return false
+}

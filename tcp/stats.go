@@ -54,6 +54,9 @@ type Stats struct {
 	ICMPIgnored       atomic.Uint64 `nstat:"TcpExtICMPIgnored"`          // ICMP errors for no connection, or failing RFC 5927 checks
 	NoBuffers         atomic.Uint64 `nstat:"TcpExtNoBuffers"`            // connections refused by the per-stack bounds
 	SpuriousRTOs      atomic.Uint64 `nstat:"TcpExtTCPSpuriousRTOs"`      // RTOs undone: the ACK echoed the original (RFC 3522)
+	DSACKUndo         atomic.Uint64 `nstat:"TcpExtTCPDSACKUndo"`         // fast recoveries undone: D-SACKs reported every retransmission (RFC 3708)
+	FullUndo          atomic.Uint64 `nstat:"TcpExtTCPFullUndo"`          // fast recoveries undone at their end: the ACK echoed an original
+	PartialUndo       atomic.Uint64 `nstat:"TcpExtTCPPartialUndo"`       // fast recoveries undone early: a partial ACK echoed an original
 }
 
 // Reset zeroes every counter (not the gauge CurrEstab).
