@@ -38,7 +38,7 @@ func (s State) String() string {
 type Config struct {
 	MaxEntries    int           // default 512 (Linux gc_thresh2)
 	QueueLen      int           // packets held per unresolved entry; default 3 (Linux unres_qlen)
-	Retries       int           // broadcast requests before giving up; default 4 (tapip)
+	Retries       int           // broadcast requests before giving up; default 3 (Linux mcast_solicit)
 	UnicastProbes int           // unicast requests to a stale neighbour in use before it fails; default 3 (Linux ucast_solicit)
 	RetryInterval time.Duration // between requests, broadcast or unicast; default 1 s (tapip)
 	ReachableTime time.Duration // reachable -> stale; default 30 s (Linux base_reachable_time)
@@ -59,7 +59,7 @@ func (c *Config) setDefaults() {
 	}
 	def(&c.MaxEntries, 512)
 	def(&c.QueueLen, 3)
-	def(&c.Retries, 4)
+	def(&c.Retries, 3)
 	def(&c.UnicastProbes, 3)
 	defDur(&c.RetryInterval, time.Second)
 	defDur(&c.ReachableTime, 30*time.Second)

@@ -216,7 +216,7 @@ var macC = netdev.MAC{0x02, 0x00, 0x0a, 0x00, 0x00, 0x03}
 func TestConfigDefaults(t *testing.T) {
 	var c Config
 	c.setDefaults()
-	want := Config{MaxEntries: 512, QueueLen: 3, Retries: 4, UnicastProbes: 3, RetryInterval: time.Second, ReachableTime: 30 * time.Second, Lifetime: 600 * time.Second}
+	want := Config{MaxEntries: 512, QueueLen: 3, Retries: 3, UnicastProbes: 3, RetryInterval: time.Second, ReachableTime: 30 * time.Second, Lifetime: 600 * time.Second}
 	if c.Now == nil {
 		t.Error("Now defaults to nil, want time.Now")
 	}
@@ -406,8 +406,9 @@ func TestQueueLenConfig(t *testing.T) {
 	h.wantIP(macB, "new")
 }
 
-// TestRetriesThenFail: 4 requests one second apart, then the entry fails
-// and Unresolved receives what was queued.
+// TestRetriesThenFail: 3 requests one second apart (Linux's mcast_solicit
+// and retrans_time_ms), then the entry fails at 3 s and Unresolved
+// receives what was queued.
 func TestRetriesThenFail(t *testing.T) {
 	h := newHarness(t, Config{})
 	var unresolved []string
@@ -423,17 +424,17 @@ func TestRetriesThenFail(t *testing.T) {
 	h.wantRequests(0, ipB) // not yet
 	h.tick(time.Millisecond)
 	h.wantRequests(1, ipB) // 1 s: second
-	h.tick(time.Second)
-	h.wantRequests(1, ipB) // 2 s: third
 	h.tick(500 * time.Millisecond)
 	h.wantRequests(0, ipB)
 	h.tick(500 * time.Millisecond)
-	h.wantRequests(1, ipB) // 3 s: fourth
+	h.wantRequests(1, ipB) // 2 s: third
 	h.wantState(ipB, Incomplete)
+	h.tick(999 * time.Millisecond)
 	if len(unresolved) != 0 {
 		t.Fatalf("Unresolved called before giving up: %q", unresolved)
 	}
-	h.tick(time.Second) // 4 s: give up
+	h.wantState(ipB, Incomplete)
+	h.tick(time.Millisecond) // 3 s: give up
 	h.wantRequests(0, ipB)
 	h.wantNoEntry(ipB)
 	if fmt.Sprint(unresolved) != "[p1 p2]" {
@@ -442,8 +443,11 @@ func TestRetriesThenFail(t *testing.T) {
 	if n := h.cache.Stats.Failed.Load(); n != 1 {
 		t.Errorf("Failed = %d, want 1", n)
 	}
-	if n := h.cache.Stats.OutRequests.Load(); n != 4 {
-		t.Errorf("OutRequests = %d, want 4", n)
+	if n := h.cache.Stats.OutRequests.Load(); n != 3 {
+		t.Errorf("OutRequests = %d, want 3", n)
+	}
+	if n := h.cache.Queued(); n != 0 {
+		t.Errorf("Queued = %d after the failure, want 0", n)
 	}
 	// A new packet starts over.
 	h.resolve(ipB, "p3")
