@@ -216,7 +216,7 @@ var macC = netdev.MAC{0x02, 0x00, 0x0a, 0x00, 0x00, 0x03}
 func TestConfigDefaults(t *testing.T) {
 	var c Config
 	c.setDefaults()
-	want := Config{MaxEntries: 512, QueueLen: 3, Retries: 3, UnicastProbes: 3, RetryInterval: time.Second, ReachableTime: 30 * time.Second, Lifetime: 600 * time.Second}
+	want := Config{MaxEntries: 512, QueueLen: 101, QueueBytes: 212992, Retries: 3, UnicastProbes: 3, RetryInterval: time.Second, ReachableTime: 30 * time.Second, Lifetime: 600 * time.Second}
 	if c.Now == nil {
 		t.Error("Now defaults to nil, want time.Now")
 	}
@@ -380,9 +380,9 @@ func TestResolveAndLearn(t *testing.T) {
 	}
 }
 
-// TestQueueBound: at most QueueLen (3) packets wait; the oldest go first.
+// TestQueueBound: at most QueueLen packets wait; the oldest go first.
 func TestQueueBound(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, Config{QueueLen: 3})
 	for i := 1; i <= 5; i++ {
 		h.resolve(ipB, fmt.Sprintf("p%d", i))
 	}
@@ -395,6 +395,53 @@ func TestQueueBound(t *testing.T) {
 	}
 	h.receive(macA, macB, Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA})
 	h.wantIP(macB, "p3", "p4", "p5")
+}
+
+// TestQueueBytesBound: the packets waiting hold at most QueueBytes of
+// buffers (Linux's unres_qlen_bytes); the oldest go first.
+func TestQueueBytesBound(t *testing.T) {
+	h := newHarness(t, Config{QueueBytes: 5000}) // two 2 KB buffers
+	for i := 1; i <= 4; i++ {
+		h.resolve(ipB, fmt.Sprintf("p%d", i))
+	}
+	h.sent()
+	if n := h.cache.Stats.QueueDrops.Load(); n != 2 {
+		t.Errorf("QueueDrops = %d, want 2", n)
+	}
+	if n := h.pool.InUse(); n != 2 {
+		t.Errorf("%d packets held, want 2", n)
+	}
+	h.receive(macA, macB, Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA})
+	h.wantIP(macB, "p3", "p4")
+	// The bytes went with the queue: a new queue starts empty.
+	if err := h.cache.Delete(ipB); err != nil {
+		t.Fatal(err)
+	}
+	h.resolve(ipB, "p5")
+	h.resolve(ipB, "p6")
+	h.sent()
+	if n := h.cache.Stats.QueueDrops.Load(); n != 2 {
+		t.Errorf("QueueDrops = %d after a fresh entry's two packets, want still 2", n)
+	}
+}
+
+// By default as many packets wait as Linux's unres_qlen (101): ping's
+// echo requests, one a second, all hear host unreachable when ARP fails.
+func TestQueueDefaultHoldsLinuxUnresQlen(t *testing.T) {
+	h := newHarness(t, Config{})
+	for i := range 101 {
+		h.resolve(ipB, fmt.Sprintf("p%d", i))
+	}
+	if n := h.cache.Stats.QueueDrops.Load(); n != 0 {
+		t.Errorf("QueueDrops = %d after 101 packets, want 0", n)
+	}
+	h.resolve(ipB, "one too many")
+	if n := h.cache.Stats.QueueDrops.Load(); n != 1 {
+		t.Errorf("QueueDrops = %d after 102 packets, want 1", n)
+	}
+	if n := h.cache.Queued(); n != 101 {
+		t.Errorf("Queued = %d, want 101", n)
+	}
 }
 
 func TestQueueLenConfig(t *testing.T) {
