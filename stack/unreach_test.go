@@ -48,6 +48,29 @@ func (l *unreachLab) run(d time.Duration) {
 	}
 }
 
+// loopbackBarrier returns a function that returns once everything A has
+// sent itself so far has been handled: a datagram to its own address
+// queues on lo behind the ICMP errors ARP's failures made, and lo's poller
+// handles its frames in order. The errors reach TCP on that poller, not
+// under the fake clock, so a test waits for them before moving time on.
+func (l *unreachLab) loopbackBarrier(t *testing.T) func() {
+	s, err := l.a.UDP.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	self := netip.AddrPortFrom(stacktest.AddrA.Addr(), 40999)
+	if err := s.Bind(self); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if _, err := s.SendTo([]byte("barrier"), self); err != nil {
+			t.Fatal(err)
+		}
+		stacktest.RecvString(t, s)
+	}
+}
+
 // connections counts A's TCP sockets, listeners included.
 func (l *unreachLab) connections() int { return len(l.a.TCP.Connections()) }
 
@@ -113,6 +136,7 @@ func TestTCPEstablishedSilentNeighbourIsSoftError(t *testing.T) {
 	if _, err := c1.Write([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}
+	barrier := l.loopbackBarrier(t)
 	sawUnreachable := false
 	for elapsed := time.Duration(0); ; elapsed += 100 * time.Millisecond {
 		select {
@@ -132,6 +156,9 @@ func TestTCPEstablishedSilentNeighbourIsSoftError(t *testing.T) {
 		}
 		if elapsed > 10*time.Minute {
 			t.Fatal("connection still up 10 min after its peer went silent")
+		}
+		if l.a.ICMP.Stats.OutType[3].Load() > l.a.ICMP.Stats.InType[3].Load() {
+			barrier() // TCP has its host unreachable before time moves on
 		}
 		if l.a.ICMP.Stats.InType[3].Load() > 0 && !sawUnreachable {
 			sawUnreachable = true
