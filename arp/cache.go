@@ -128,9 +128,11 @@ func (c *Cache) Config() Config {
 	return c.cfg
 }
 
-// SetTimers changes the cache's timers and counts from now on (sysctl):
-// those of t's ReachableTime, Lifetime, RetryInterval, Retries and
-// UnicastProbes that are above zero; the other fields of t are ignored.
+// SetTimers changes the cache's timers, counts and queue bounds from now
+// on (sysctl): those of t's ReachableTime, Lifetime, RetryInterval,
+// Retries, UnicastProbes, QueueLen and QueueBytes that are above zero; the
+// other fields of t are ignored. A queue already longer keeps its packets
+// until its next one.
 func (c *Cache) SetTimers(t Config) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -149,6 +151,12 @@ func (c *Cache) SetTimers(t Config) {
 	}
 	if t.UnicastProbes > 0 {
 		c.cfg.UnicastProbes = t.UnicastProbes
+	}
+	if t.QueueLen > 0 {
+		c.cfg.QueueLen = t.QueueLen
+	}
+	if t.QueueBytes > 0 {
+		c.cfg.QueueBytes = t.QueueBytes
 	}
 }
 

@@ -45,3 +45,30 @@ func TestPingSilentNeighbourSummary(t *testing.T) {
 		t.Errorf("ping with no answer printed:\n%q\nwant it to match %s", l.out, want)
 	}
 }
+
+// net.ipv4.neigh.default.unres_qlen bounds the packets waiting for ARP
+// (Linux's default 101): with 2, of four echo requests to a silent
+// neighbour the oldest two are dropped and only the last two hear host
+// unreachable.
+func TestSysctlUnresQlen(t *testing.T) {
+	l := newLab(t)
+	for _, c := range []struct{ line, want string }{
+		{"sysctl net.ipv4.neigh.default.unres_qlen", "net.ipv4.neigh.default.unres_qlen = 101\n"},
+		{"sysctl net.ipv4.neigh.default.unres_qlen_bytes", "net.ipv4.neigh.default.unres_qlen_bytes = 212992\n"},
+		{"sysctl net.ipv4.neigh.default.unres_qlen=2", "net.ipv4.neigh.default.unres_qlen = 2\n"},
+		{"sysctl net.ipv4.neigh.default.retrans_time_ms=300", "net.ipv4.neigh.default.retrans_time_ms = 300\n"},
+	} {
+		if err := l.run(t, c.line); err != nil || l.out.String() != c.want {
+			t.Errorf("%s: %v %q, want %q", c.line, err, l.out, c.want)
+		}
+	}
+	l.run(t, "ping -c 4 -i 0.05 -W 2 10.0.0.66") // -W: two will never be answered
+	out := l.out.String()
+	want := regexp.MustCompile(`^PING [^\n]*\n` +
+		`From 10\.0\.0\.1 icmp_seq=3 Destination Host Unreachable\n` +
+		`From 10\.0\.0\.1 icmp_seq=4 Destination Host Unreachable\n\n` +
+		`--- 10\.0\.0\.66 ping statistics ---\n4 packets transmitted, 0 received, \+2 errors, 100% packet loss`)
+	if !want.MatchString(out) {
+		t.Errorf("ping with unres_qlen 2 printed:\n%s\nwant it to match %s", out, want)
+	}
+}
