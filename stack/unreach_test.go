@@ -71,6 +71,18 @@ func (l *unreachLab) loopbackBarrier(t *testing.T) func() {
 	}
 }
 
+// recvErrSocket is a UDP socket on A that asked for errors (IP_RECVERR),
+// closed when the test ends.
+func (l *unreachLab) recvErrSocket(t *testing.T) *udp.Socket {
+	s, err := l.a.UDP.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.SetRecvErrors(true)
+	return s
+}
+
 // connections counts A's TCP sockets, listeners included.
 func (l *unreachLab) connections() int { return len(l.a.TCP.Connections()) }
 
@@ -175,12 +187,7 @@ func TestTCPEstablishedSilentNeighbourIsSoftError(t *testing.T) {
 // offender, with EHOSTUNREACH.
 func TestUDPRecvErrorsHostUnreachableFromARP(t *testing.T) {
 	l := newUnreachLab(t, stack.Config{})
-	s, err := l.a.UDP.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	s.SetRecvErrors(true)
+	s := l.recvErrSocket(t)
 	to := netip.AddrPortFrom(silentHost, 33434)
 	if _, err := s.SendTo([]byte("probe"), to); err != nil {
 		t.Fatal(err)
@@ -203,12 +210,7 @@ func TestUDPRecvErrorsHostUnreachableFromARP(t *testing.T) {
 // holds 64.)
 func TestHostUnreachableBurstNotRateLimited(t *testing.T) {
 	l := newUnreachLab(t, stack.Config{})
-	s, err := l.a.UDP.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	s.SetRecvErrors(true)
+	s := l.recvErrSocket(t)
 	const burst = 60
 	for i := range burst {
 		if _, err := s.SendTo([]byte("probe"), netip.AddrPortFrom(silentHost, uint16(33434+i))); err != nil {
