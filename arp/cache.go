@@ -37,8 +37,9 @@ func (s State) String() string {
 // Config holds the cache's limits and timers; zero fields take defaults.
 type Config struct {
 	MaxEntries    int           // default 512 (Linux gc_thresh2)
-	QueueLen      int           // packets held per unresolved entry; default 3 (Linux unres_qlen)
-	Retries       int           // broadcast requests before giving up; default 4 (tapip)
+	QueueLen      int           // packets held per unresolved entry; default 101 (Linux unres_qlen)
+	QueueBytes    int           // and their buffers' bytes (Packet.Truesize); default 212992 (Linux unres_qlen_bytes)
+	Retries       int           // broadcast requests before giving up; default 3 (Linux mcast_solicit)
 	UnicastProbes int           // unicast requests to a stale neighbour in use before it fails; default 3 (Linux ucast_solicit)
 	RetryInterval time.Duration // between requests, broadcast or unicast; default 1 s (tapip)
 	ReachableTime time.Duration // reachable -> stale; default 30 s (Linux base_reachable_time)
@@ -58,8 +59,9 @@ func (c *Config) setDefaults() {
 		}
 	}
 	def(&c.MaxEntries, 512)
-	def(&c.QueueLen, 3)
-	def(&c.Retries, 4)
+	def(&c.QueueLen, 101)
+	def(&c.QueueBytes, 212992)
+	def(&c.Retries, 3)
 	def(&c.UnicastProbes, 3)
 	defDur(&c.RetryInterval, time.Second)
 	defDur(&c.ReachableTime, 30*time.Second)
@@ -126,9 +128,11 @@ func (c *Cache) Config() Config {
 	return c.cfg
 }
 
-// SetTimers changes the cache's timers and counts from now on (sysctl):
-// those of t's ReachableTime, Lifetime, RetryInterval, Retries and
-// UnicastProbes that are above zero; the other fields of t are ignored.
+// SetTimers changes the cache's timers, counts and queue bounds from now
+// on (sysctl): those of t's ReachableTime, Lifetime, RetryInterval,
+// Retries, UnicastProbes, QueueLen and QueueBytes that are above zero; the
+// other fields of t are ignored. A queue already longer keeps its packets
+// until its next one.
 func (c *Cache) SetTimers(t Config) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -147,6 +151,12 @@ func (c *Cache) SetTimers(t Config) {
 	}
 	if t.UnicastProbes > 0 {
 		c.cfg.UnicastProbes = t.UnicastProbes
+	}
+	if t.QueueLen > 0 {
+		c.cfg.QueueLen = t.QueueLen
+	}
+	if t.QueueBytes > 0 {
+		c.cfg.QueueBytes = t.QueueBytes
 	}
 }
 
@@ -212,15 +222,21 @@ func (c *Cache) resolveLocked(dev *netdev.NetDev, nextHop netip.Addr, p *netdev.
 	return nil, nil
 }
 
-// enqueue holds p until e resolves, dropping the oldest beyond QueueLen.
+// enqueue holds p until e resolves, dropping the oldest beyond QueueLen
+// packets or QueueBytes bytes, as Linux's __neigh_event_send: each packet
+// queued is one its sender hears about (host unreachable) if ARP fails,
+// so the queue is as long as Linux's, and a dropped one is counted.
 func (c *Cache) enqueue(e *entry, p *netdev.Packet) {
-	if len(e.queue) >= c.cfg.QueueLen {
-		c.Tracer.Drop(netdev.LayerARP, e.dev, e.queue[0].Data(), "queue full: oldest packet waiting for "+e.ip.String()+" dropped")
-		e.queue[0].Free()
+	for len(e.queue) > 0 && (len(e.queue) >= c.cfg.QueueLen || e.queueBytes+p.Truesize() > c.cfg.QueueBytes) {
+		old := e.queue[0]
+		c.Tracer.Drop(netdev.LayerARP, e.dev, old.Data(), "queue full: oldest packet waiting for "+e.ip.String()+" dropped")
+		e.queueBytes -= old.Truesize()
+		old.Free()
 		e.queue = slices.Delete(e.queue, 0, 1)
 		c.Stats.QueueDrops.Add(1)
 	}
 	e.queue = append(e.queue, p)
+	e.queueBytes += p.Truesize()
 }
 
 // insert makes a new, incomplete entry, evicting the least recently
@@ -281,8 +297,7 @@ func (c *Cache) update(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC, crea
 	e.dev, e.confirmed, e.tries = dev, now, 0
 	e.nextProbe.Store(never) // until a sender starts probing it, once stale
 	e.set(Reachable, mac)    // from here senders use mac, and nothing more is queued
-	queue := e.queue
-	e.queue = nil
+	queue := e.takeQueue()
 	c.mu.Unlock()
 	for _, p := range queue {
 		dev.Transmit(p, mac, netdev.EtherTypeIPv4)

@@ -216,7 +216,7 @@ var macC = netdev.MAC{0x02, 0x00, 0x0a, 0x00, 0x00, 0x03}
 func TestConfigDefaults(t *testing.T) {
 	var c Config
 	c.setDefaults()
-	want := Config{MaxEntries: 512, QueueLen: 3, Retries: 4, UnicastProbes: 3, RetryInterval: time.Second, ReachableTime: 30 * time.Second, Lifetime: 600 * time.Second}
+	want := Config{MaxEntries: 512, QueueLen: 101, QueueBytes: 212992, Retries: 3, UnicastProbes: 3, RetryInterval: time.Second, ReachableTime: 30 * time.Second, Lifetime: 600 * time.Second}
 	if c.Now == nil {
 		t.Error("Now defaults to nil, want time.Now")
 	}
@@ -380,9 +380,9 @@ func TestResolveAndLearn(t *testing.T) {
 	}
 }
 
-// TestQueueBound: at most QueueLen (3) packets wait; the oldest go first.
+// TestQueueBound: at most QueueLen packets wait; the oldest go first.
 func TestQueueBound(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, Config{QueueLen: 3})
 	for i := 1; i <= 5; i++ {
 		h.resolve(ipB, fmt.Sprintf("p%d", i))
 	}
@@ -397,6 +397,53 @@ func TestQueueBound(t *testing.T) {
 	h.wantIP(macB, "p3", "p4", "p5")
 }
 
+// TestQueueBytesBound: the packets waiting hold at most QueueBytes of
+// buffers (Linux's unres_qlen_bytes); the oldest go first.
+func TestQueueBytesBound(t *testing.T) {
+	h := newHarness(t, Config{QueueBytes: 5000}) // two 2 KB buffers
+	for i := 1; i <= 4; i++ {
+		h.resolve(ipB, fmt.Sprintf("p%d", i))
+	}
+	h.sent()
+	if n := h.cache.Stats.QueueDrops.Load(); n != 2 {
+		t.Errorf("QueueDrops = %d, want 2", n)
+	}
+	if n := h.pool.InUse(); n != 2 {
+		t.Errorf("%d packets held, want 2", n)
+	}
+	h.receive(macA, macB, Fields{Op: OpReply, SenderMAC: macB, SenderIP: ipB, TargetMAC: macA, TargetIP: ipA})
+	h.wantIP(macB, "p3", "p4")
+	// The bytes went with the queue: a new queue starts empty.
+	if err := h.cache.Delete(ipB); err != nil {
+		t.Fatal(err)
+	}
+	h.resolve(ipB, "p5")
+	h.resolve(ipB, "p6")
+	h.sent()
+	if n := h.cache.Stats.QueueDrops.Load(); n != 2 {
+		t.Errorf("QueueDrops = %d after a fresh entry's two packets, want still 2", n)
+	}
+}
+
+// By default as many packets wait as Linux's unres_qlen (101): ping's
+// echo requests, one a second, all hear host unreachable when ARP fails.
+func TestQueueDefaultHoldsLinuxUnresQlen(t *testing.T) {
+	h := newHarness(t, Config{})
+	for i := range 101 {
+		h.resolve(ipB, fmt.Sprintf("p%d", i))
+	}
+	if n := h.cache.Stats.QueueDrops.Load(); n != 0 {
+		t.Errorf("QueueDrops = %d after 101 packets, want 0", n)
+	}
+	h.resolve(ipB, "one too many")
+	if n := h.cache.Stats.QueueDrops.Load(); n != 1 {
+		t.Errorf("QueueDrops = %d after 102 packets, want 1", n)
+	}
+	if n := h.cache.Queued(); n != 101 {
+		t.Errorf("Queued = %d, want 101", n)
+	}
+}
+
 func TestQueueLenConfig(t *testing.T) {
 	h := newHarness(t, Config{QueueLen: 1})
 	h.resolve(ipB, "old")
@@ -406,8 +453,9 @@ func TestQueueLenConfig(t *testing.T) {
 	h.wantIP(macB, "new")
 }
 
-// TestRetriesThenFail: 4 requests one second apart, then the entry fails
-// and Unresolved receives what was queued.
+// TestRetriesThenFail: 3 requests one second apart (Linux's mcast_solicit
+// and retrans_time_ms), then the entry fails at 3 s and Unresolved
+// receives what was queued.
 func TestRetriesThenFail(t *testing.T) {
 	h := newHarness(t, Config{})
 	var unresolved []string
@@ -423,17 +471,17 @@ func TestRetriesThenFail(t *testing.T) {
 	h.wantRequests(0, ipB) // not yet
 	h.tick(time.Millisecond)
 	h.wantRequests(1, ipB) // 1 s: second
-	h.tick(time.Second)
-	h.wantRequests(1, ipB) // 2 s: third
 	h.tick(500 * time.Millisecond)
 	h.wantRequests(0, ipB)
 	h.tick(500 * time.Millisecond)
-	h.wantRequests(1, ipB) // 3 s: fourth
+	h.wantRequests(1, ipB) // 2 s: third
 	h.wantState(ipB, Incomplete)
+	h.tick(999 * time.Millisecond)
 	if len(unresolved) != 0 {
 		t.Fatalf("Unresolved called before giving up: %q", unresolved)
 	}
-	h.tick(time.Second) // 4 s: give up
+	h.wantState(ipB, Incomplete)
+	h.tick(time.Millisecond) // 3 s: give up
 	h.wantRequests(0, ipB)
 	h.wantNoEntry(ipB)
 	if fmt.Sprint(unresolved) != "[p1 p2]" {
@@ -442,8 +490,11 @@ func TestRetriesThenFail(t *testing.T) {
 	if n := h.cache.Stats.Failed.Load(); n != 1 {
 		t.Errorf("Failed = %d, want 1", n)
 	}
-	if n := h.cache.Stats.OutRequests.Load(); n != 4 {
-		t.Errorf("OutRequests = %d, want 4", n)
+	if n := h.cache.Stats.OutRequests.Load(); n != 3 {
+		t.Errorf("OutRequests = %d, want 3", n)
+	}
+	if n := h.cache.Queued(); n != 0 {
+		t.Errorf("Queued = %d after the failure, want 0", n)
 	}
 	// A new packet starts over.
 	h.resolve(ipB, "p3")

@@ -34,13 +34,22 @@ import (
 //	not PERMANENT -> REACHABLE  update: an ARP packet from the neighbour, at the MAC it gives
 //	any        -> PERMANENT   AddPermanent; and evicted, Delete, Flush: removed
 type entry struct {
-	ip        netip.Addr
-	word      atomic.Uint64 // state and MAC: see pack
-	nextProbe atomic.Int64  // when to send the next request, as Cache.since; never: not probing
-	dev       *netdev.NetDev
-	confirmed time.Time // last reply or request that proved the MAC (or creation)
-	tries     int       // broadcast requests sent while incomplete; unicast probes sent by Tick while probing
-	queue     []*netdev.Packet
+	ip         netip.Addr
+	word       atomic.Uint64 // state and MAC: see pack
+	nextProbe  atomic.Int64  // when to send the next request, as Cache.since; never: not probing
+	dev        *netdev.NetDev
+	confirmed  time.Time // last reply or request that proved the MAC (or creation)
+	tries      int       // broadcast requests sent while incomplete; unicast probes sent by Tick while probing
+	queue      []*netdev.Packet
+	queueBytes int // the queue's Truesize, bounded by Config.QueueBytes
+}
+
+// takeQueue empties the queue and returns what was on it. Call with
+// Cache.mu held.
+func (e *entry) takeQueue() []*netdev.Packet {
+	q := e.queue
+	e.queue, e.queueBytes = nil, 0
+	return q
 }
 
 // never is the nextProbe of an entry with no request due: a resolved entry

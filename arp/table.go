@@ -127,8 +127,7 @@ func (c *Cache) AddPermanent(dev *netdev.NetDev, addr netip.Addr, mac netdev.MAC
 	e.dev, e.confirmed, e.tries = dev, now, 0
 	e.nextProbe.Store(never)
 	e.set(Permanent, mac) // a sender that read the old MAC uses it once more
-	queue := e.queue
-	e.queue = nil
+	queue := e.takeQueue()
 	c.mu.Unlock()
 	for _, p := range queue {
 		dev.Transmit(p, mac, netdev.EtherTypeIPv4)

@@ -111,8 +111,11 @@ func (c *Protocol) ReportError(p *netdev.Packet, kind ip.ErrorKind, info int) {
 		return
 	}
 	// Fragmentation needed is exempt, as in Linux: path-MTU discovery
-	// depends on every one arriving (RFC 1191).
-	if kind != ip.FragNeeded && !c.errorBucket.allow(c.Now()) {
+	// depends on every one arriving (RFC 1191). So are errors about our
+	// own datagrams (ARP gave up): they go to ourselves, on lo, which
+	// Linux does not limit either, and each is a sender waiting to hear.
+	toUs := c.ip.LocalDevice(orig.Src()) != nil
+	if kind != ip.FragNeeded && !toUs && !c.errorBucket.allow(c.Now()) {
 		c.Stats.OutRateLimited.Add(1)
 		return
 	}

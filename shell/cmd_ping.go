@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gotapip/gotapip/icmp"
@@ -116,8 +117,9 @@ func ping(ctx context.Context, sh *Shell, args []string, st *pingStats) error {
 
 // pingStats is what one ping run counted.
 type pingStats struct {
-	start, last                    time.Time
+	start, last                    time.Time // last: the last request sent (iputils' cur_time)
 	sent, received, errors, dups   int
+	pipe                           int     // most requests outstanding when one was answered
 	rttMin, rttMax, rttSum, rttSq2 float64 // milliseconds
 	// seq is the sequence number of the last request sent, so the first is
 	// 1 as in iputils; after 65535 comes 0.
@@ -182,7 +184,10 @@ func (st *pingStats) lingerTime(pc pingConfig) time.Duration {
 }
 
 func (st *pingStats) onReply(sh *Shell, r icmp.Reply, pc pingConfig) {
-	st.last = time.Now()
+	// As iputils' acknowledge: requests sent up to this one's answer.
+	if outstanding := st.seq - r.Seq; outstanding <= 0x7fff {
+		st.pipe = max(st.pipe, int(outstanding)+1)
+	}
 	if r.Err != nil {
 		st.errors++
 		if !pc.quiet {
@@ -244,12 +249,20 @@ func (st *pingStats) summary(sh *Shell, dst string) {
 	}
 	elapsed := st.last.Sub(st.start).Milliseconds()
 	fmt.Fprintf(sh.Out, "%s, %s%% packet loss, time %dms\n", line, strconv.FormatFloat(loss, 'g', 6, 64), elapsed)
+	// The second line, empty when there is nothing to say, as iputils
+	// prints it: the round trips, and the pipe when requests overlapped
+	// (answers slower than the interval, or errors after ARP gave up).
+	var second []string
 	if st.received > 0 {
 		n := float64(st.received)
 		avg := st.rttSum / n
 		mdev := math.Sqrt(max(st.rttSq2/n-avg*avg, 0))
-		fmt.Fprintf(sh.Out, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", st.rttMin, avg, st.rttMax, mdev)
+		second = append(second, fmt.Sprintf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms", st.rttMin, avg, st.rttMax, mdev))
 	}
+	if st.pipe > 1 {
+		second = append(second, fmt.Sprintf("pipe %d", st.pipe))
+	}
+	fmt.Fprintln(sh.Out, strings.Join(second, ", "))
 }
 
 // sendError words a failed send as iputils ping does: "local error:

@@ -20,7 +20,7 @@ debug -c
 arpcache
 echo "== 5. arping asks directly"
 arping -c 2 10.0.0.254
-echo "== 6. Nobody at 10.0.0.99: 4 requests, then host unreachable"
+echo "== 6. Nobody at 10.0.0.99: 3 requests, then host unreachable"
 sysctl net.ipv4.neigh.default.retrans_time_ms=100
 ping -c 1 -W 1 10.0.0.99
 echo "== 7. Permanent entries never age"
