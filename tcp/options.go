@@ -120,6 +120,7 @@ func (o *Options) parseOne(kind byte, v []byte) error {
 			return bad()
 		}
 		o.NumSACK = len(v) / 8
+		clear(o.SACK[:]) // a second SACK option replaces the first whole
 		for j := range o.NumSACK {
 			o.SACK[j] = SACKBlock{Seq(binary.BigEndian.Uint32(v[8*j:])), Seq(binary.BigEndian.Uint32(v[8*j+4:]))}
 		}
