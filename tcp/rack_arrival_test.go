@@ -14,12 +14,12 @@ import (
 // original, queued on the device as the retransmission left, read 10 ms
 // (min_RTT) later, looks like the retransmission's. Taken, it moves
 // RACK.xmit_ts to the retransmission's send time, and every segment sent
-// more than reo_wnd before it is lost at once: here the ten of a second
+// more than reo_wnd before it is lost at once: here the eight of a second
 // flight, whose ACKs wait in the queue behind. Each is then resent for
 // nothing (the kernel-peer test without timestamps resent hundreds).
 //
-// The scenario: segment 0 of a flight of ten is held back; a second
-// flight of ten goes 5 ms later; the SACK of 1-9 makes 0 lost (reo_wnd
+// The scenario: segment 0 of a flight of eight is held back; a second
+// flight of eight goes 5 ms later; the SACK of 1-7 makes 0 lost (reo_wnd
 // 0: DupThresh SACKed, no reordering seen) and it goes again; then the
 // stack stalls 10 ms and reads the ACK of 0's original. The device can
 // say when it last had no frame ready (netdev's Packet.ArrivedAfter):
