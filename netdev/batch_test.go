@@ -50,30 +50,40 @@ func (p plainDriver) Kind() string                      { return p.b.Kind() }
 // frames had been received at each batch end, once want ends were seen.
 func runBatches(t *testing.T, drv Driver, want int) []int {
 	t.Helper()
+	received := 0
+	var ends []int
+	runPoller(t, drv, func(d *NetDev, demux *Demux, stop func()) {
+		demux.Register(EtherTypeIPv4, func(p *Packet) { p.Free(); received++ })
+		d.OnBatchEnd(func() { // on the poller goroutine, as the handler
+			ends = append(ends, received)
+			if len(ends) == want {
+				stop()
+			}
+		})
+	})
+	return ends
+}
+
+// runPoller makes a device over drv, lets hook set it up (hook calls
+// stop, once, when it has seen enough), runs its poller until then and
+// closes it.
+func runPoller(t *testing.T, drv Driver, hook func(d *NetDev, demux *Demux, stop func())) {
+	t.Helper()
 	demux := &Demux{}
 	d, err := New(Config{Name: "veth0", MAC: macA}, drv, demux, NewPool())
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.SetUp(true)
-	received := 0
-	var ends []int
 	done := make(chan struct{})
-	demux.Register(EtherTypeIPv4, func(p *Packet) { p.Free(); received++ })
-	d.OnBatchEnd(func() { // on the poller goroutine, as the handler
-		ends = append(ends, received)
-		if len(ends) == want {
-			close(done)
-		}
-	})
+	hook(d, demux, func() { close(done) })
 	d.Start()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		t.Fatalf("batch ends after %v, want %d of them", ends, want)
+		t.Fatal("the poller did not see what the test waits for in 10 s")
 	}
 	d.Close(true)
-	return ends
 }
 
 func frames(n int) [][]byte {

@@ -41,6 +41,7 @@ func (d *NetDev) readFrames() error {
 			d.endBatch() // nothing more comes now, whatever the reason
 			switch {
 			case err == ErrBatchEnd:
+				d.noteEmpty()
 				continue
 			case errors.Is(err, ErrClosed):
 				return nil
@@ -58,6 +59,7 @@ func (d *NetDev) readFrames() error {
 			continue
 		}
 		p.tail = p.head + n
+		p.ArrivedAfter = d.emptyAt
 		d.Receive(p)
 		d.received(n)
 		if d.yield.Load() {

@@ -6,6 +6,9 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/gotapip/gotapip/clock"
 )
 
 // Flags describe what a device is.
@@ -68,6 +71,8 @@ type NetDev struct {
 
 	onBatchEnd func() // set before Start; see OnBatchEnd
 	batch      batch  // the poller's current batch (batch.go)
+	clock      clock.Clock
+	emptyAt    time.Time // when the driver last had no frame ready (arrival.go)
 }
 
 // ErrMTU is wrapped by errors about MTU values and oversized frames.

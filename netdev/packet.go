@@ -3,6 +3,7 @@ package netdev
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Headroom is the space kept in front of a fresh packet's data so that each
@@ -48,6 +49,10 @@ type Packet struct {
 	off  offload    // checksum and segmentation offload (offload.go)
 
 	pool *Pool
+
+	// ArrivedAfter is the earliest the frame can have reached the device
+	// (input; zero: not known). See NetDev.SetClock.
+	ArrivedAfter time.Time
 }
 
 // Data returns the packet's current contents.
@@ -158,7 +163,7 @@ func (pl *Pool) Compact(p *Packet) *Packet {
 	if p.transport >= 0 {
 		q.transport = p.transport + shift
 	}
-	q.Dev, q.Type, q.off = p.Dev, p.Type, p.off
+	q.Dev, q.Type, q.off, q.ArrivedAfter = p.Dev, p.Type, p.off, p.ArrivedAfter
 	if q.off.partial {
 		q.off.csumStart += shift
 	}
@@ -205,7 +210,7 @@ func (pl *Pool) Get(size int) *Packet {
 	}
 	p.head, p.tail = Headroom, Headroom
 	p.network, p.transport = -1, -1
-	p.Dev, p.Type, p.pool, p.off = nil, PacketHost, pl, offload{}
+	p.Dev, p.Type, p.pool, p.off, p.ArrivedAfter = nil, PacketHost, pl, offload{}, time.Time{}
 	pl.Allocs.Add(1)
 	return p
 }

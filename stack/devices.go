@@ -39,6 +39,7 @@ func (s *Stack) AddDevice(drv netdev.Driver, cfg netdev.Config, addr netip.Prefi
 	dev.SetTracer(s.Tracer)
 	dev.OnGone(s.deviceGone)
 	dev.OnBatchEnd(s.endBatch)
+	dev.SetClock(s.clock)
 
 	s.IP.AttachDevice(dev)
 	dev.Start()

@@ -18,6 +18,7 @@ func (c *Conn) ackArrives(h Header, o *Options) bool {
 	wnd := int(h.Window()) << c.sndWScale
 	newSACK, una, sacked := 0, c.sndUna, c.sackedIn(c.sndUna, c.sndMax)
 	c.rack.tsEcr, c.rack.hasTSEcr = o.TSEcr, c.tsOK && o.HasTimestamp
+	c.rack.ackArrived = c.ackArrival()
 	if c.sackOK {
 		newSACK = c.takeSACK(ack, o)
 	}

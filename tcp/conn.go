@@ -82,6 +82,10 @@ type Conn struct {
 	rcvSegMax  int             // the largest segment received: "full-sized" for delayed ACKs
 	offloads   netdev.Offloads // the route's device's, read at each output (tso.go)
 
+	// arrivedAfter is the earliest the segment being processed can have
+	// reached the device (zero: not known; netdev's Packet.ArrivedAfter).
+	arrivedAfter time.Time
+
 	rtxTimer, delackTimer, keepTimer clock.Timer
 	rtxWhen, delackWhen, keepWhen    time.Time
 	persist                          bool // rtxTimer is the persist timer

@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"net/netip"
+	"time"
 
 	"github.com/gotapip/gotapip/ip"
 	"github.com/gotapip/gotapip/netdev"
@@ -40,7 +41,7 @@ func (p *Protocol) Input(pk *netdev.Packet, iph ip.Header) {
 		p.emit(TraceEvent{Kind: TraceIn, Src: src, Dst: dst, Segment: h, Reason: pk.GSONote()})
 	}
 	local, remote := netip.AddrPortFrom(dst, h.DstPort()), netip.AddrPortFrom(src, h.SrcPort())
-	p.deliver(local, remote, h, &o)
+	p.deliver(local, remote, h, &o, pk.ArrivedAfter)
 	dev := pk.Dev
 	pk.Free()
 	if dev != nil {
@@ -48,13 +49,15 @@ func (p *Protocol) Input(pk *netdev.Packet, iph ip.Header) {
 	}
 }
 
-// deliver hands a segment to its connection or listener.
-func (p *Protocol) deliver(local, remote netip.AddrPort, h Header, o *Options) {
+// deliver hands a segment to its connection or listener; arrivedAfter is
+// the earliest it can have reached the device (zero: not known).
+func (p *Protocol) deliver(local, remote netip.AddrPort, h Header, o *Options, arrivedAfter time.Time) {
 	c, l := p.lookup(local, remote)
 	if c != nil {
 		c.mu.Lock()
 		relisten := c.dead
 		if !relisten {
+			c.arrivedAfter = arrivedAfter
 			relisten = c.segmentArrives(h, o)
 			c.notify()
 		}

@@ -47,6 +47,8 @@ type rackState struct {
 	hasTSEcr       bool
 	reorderNow     bool // this ACK delivered a segment below fack
 	sackedSegs     int  // RACK.segs_sacked: records SACKed now
+
+	ackArrived time.Duration // the earliest that ACK can have arrived (ackArrival)
 }
 
 // rackOn reports whether RACK marks losses: SACK negotiated and
@@ -81,13 +83,18 @@ func (c *Conn) rackDelivered(rec *sendRecord, cumulative bool, now time.Duration
 	}
 	// A retransmission's ACK may be for the original (RFC 8985 6.2 step
 	// 2): it is when it echoes a timestamp older than the retransmission's,
-	// and may be when it comes sooner than the minimum RTT. Taken, it
-	// would make everything sent shortly before the retransmission late.
+	// and may be when it can have arrived sooner than the minimum RTT
+	// after the retransmission went — dated by when it can first have
+	// arrived, not when we read it: a busy stack reads late, and the
+	// original's ACK, queued meanwhile, would look a round trip old.
+	// Taken, it would make everything sent shortly before the
+	// retransmission late (hundreds of records at once, TCP without
+	// timestamps through netem's reordering).
 	// The echo is that of the segment that moved the cumulative ACK
 	// (RFC 7323 4.3), so it speaks for the records that ACK covers, not
 	// for those a SACK block covers above a hole.
 	forOriginal := cumulative && r.hasTSEcr && int32(r.tsEcr-rec.tsVal) < 0
-	if !rec.everRtx || rtt >= r.minRTT && !forOriginal {
+	if !rec.everRtx || r.ackArrived-rec.sentAt >= r.minRTT && !forOriginal {
 		r.rtt = rtt
 		if !r.valid || sentAfter(rec.sentAt, rec.order, r.xmitTS, r.xmitOrder) {
 			r.xmitTS, r.xmitOrder, r.valid = rec.sentAt, rec.order, true
@@ -248,4 +255,15 @@ func (c *Conn) reoTimeout() {
 	if c.rtxWhen.IsZero() && c.inFlight() > 0 {
 		c.armRtx()
 	}
+}
+
+// ackArrival is the earliest the ACK being processed can have arrived, as
+// the records keep time: when the device last had no frame ready, if it
+// can tell, else when we read it.
+func (c *Conn) ackArrival() time.Duration {
+	at := c.lastRecv
+	if !c.arrivedAfter.IsZero() && c.arrivedAfter.Before(at) {
+		at = c.arrivedAfter
+	}
+	return at.Sub(c.recs.epoch)
 }

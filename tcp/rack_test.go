@@ -40,11 +40,11 @@ func rackConn(t *testing.T, mod func(*Config)) (*testNet, *Conn, *peer) {
 	return n, c, pr
 }
 
-// flight writes k full segments, checks that all of them went at once,
+// flight writes k full segments (of c.mss: 1448 bytes with timestamps), checks that all of them went at once,
 // and returns the sequence number of segment i as seg(i).
 func flight(t *testing.T, n *testNet, c *Conn, pr *peer, k int) func(int) Seq {
 	t.Helper()
-	c.Write(bytes.Repeat([]byte("k"), k*1448))
+	c.Write(bytes.Repeat([]byte("k"), k*c.mss))
 	sent := n.drain()
 	if len(sent) != k {
 		t.Fatalf("%d segments sent of a flight of %d", len(sent), k)
@@ -53,7 +53,7 @@ func flight(t *testing.T, n *testNet, c *Conn, pr *peer, k int) func(int) Seq {
 		pr.take(h)
 	}
 	base := sent[0].Seq()
-	return func(i int) Seq { return base.Add(i * 1448) }
+	return func(i int) Seq { return base.Add(i * c.mss) }
 }
 
 // resent fails the test if TCP sent anything since the last look.
