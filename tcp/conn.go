@@ -93,6 +93,7 @@ type Conn struct {
 	tlpOut                           bool // a probe went at tlpHigh (SND.MAX then): no other until it is acknowledged
 	tlpHigh                          Seq
 	tlpRetrans                       bool // that probe sent old data again (RFC 8985's TLP.is_retrans)
+	probing                          bool // lossProbe's output: a held TSO tail goes as the probe (tso.go)
 	reo                              bool // rtxTimer is RACK's reorder timer (rack.go)
 	persistBackoff                   int
 

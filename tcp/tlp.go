@@ -49,8 +49,9 @@ func (c *Conn) lossProbe() {
 	before := c.sndMax
 	if c.newDataAllowed() { // one new segment, cwnd or not (RFC 8985 7.3)
 		c.cc.cwnd += c.mss
+		c.probing = true
 		c.output()
-		c.cc.cwnd -= c.mss
+		c.cc.cwnd, c.probing = c.cc.cwnd-c.mss, false
 	}
 	if c.sndMax == before { // nothing new could go: the last segment again
 		start := MaxSeq(c.sndMax.Add(-c.mss), c.sndUna)

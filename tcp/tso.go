@@ -78,10 +78,11 @@ func markOffload(pk *netdev.Packet, h Header, o segmentOffload) {
 // frame's, where Linux autocorks it until earlier packets leave the host
 // (our writes to the device complete at once). With a full super-frame
 // in flight its ACK comes at once, and the tail rides with what the
-// application writes next or goes then;
+// application writes next or goes then (or as a tail loss probe's new
+// data, RFC 8985 7.3);
 // sent now, each write that is not a whole number of super-frames costs
 // a short segment of its own: snc's 128 KB writes made a fifth of all
 // segments 1504 bytes long (doc/performance.md).
 func (c *Conn) holdTail(n, avail, limit int) bool {
-	return n > c.mss && n == avail && n < limit && !c.noDelay && !c.cc.inRecovery && c.inFlight() >= limit
+	return n > c.mss && n == avail && n < limit && !c.noDelay && !c.cc.inRecovery && !c.probing && c.inFlight() >= limit
 }

@@ -274,3 +274,28 @@ func TestTSOTailWaits(t *testing.T) {
 		t.Fatalf("the FIN went with %d bytes, want the 3000 held", payload(h))
 	}
 }
+
+// A tail held for the next ACK goes as a tail loss probe's new data
+// when that ACK does not come (RFC 8985 7.3), not the last segment again.
+func TestTSOTailGoesAsLossProbe(t *testing.T) {
+	const full = 10 * 1448
+	n := newTestNetOn(t, smallTSODriver{}, nil)
+	c, pr := n.accept(synOptions(1))
+	c.mu.Lock()
+	c.cc.cwnd = 40 * 1448
+	c.mu.Unlock()
+	c.Write(make([]byte, 2*full+2000))
+	pr.recv(FlagACK)
+	last := pr.recv(FlagACK)
+	n.none()
+	for i := 0; i < 100 && len(n.out) == 0; i++ {
+		n.clk.Advance(5 * time.Millisecond)
+	}
+	h := n.next()
+	if h.Seq() != last.Seq().Add(full) || len(h.Payload()) != 2000 {
+		t.Fatalf("the probe is %s, want the held 2000 bytes at %d", h, uint32(last.Seq().Add(full)))
+	}
+	if got := n.p.Stats.LossProbes.Load(); got != 1 {
+		t.Errorf("TcpExtTCPLossProbes %d, want 1", got)
+	}
+}
