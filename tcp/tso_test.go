@@ -219,6 +219,20 @@ func TestTSORecordsPerPiece(t *testing.T) {
 	}
 }
 
+// full is a smallTSODriver super-frame's data: 10 MSS of 1448.
+const full = 10 * 1448
+
+// tailTestConn is an accepted connection on a smallTSODriver whose
+// congestion window holds four super-frames.
+func tailTestConn(t *testing.T) (*testNet, *Conn, *peer) {
+	n := newTestNetOn(t, smallTSODriver{}, nil)
+	c, pr := n.accept(synOptions(1))
+	c.mu.Lock()
+	c.cc.cwnd = 4 * full
+	c.mu.Unlock()
+	return n, c, pr
+}
+
 // smallTSODriver cuts super-frames of up to 10 MSS (1448 with
 // timestamps), so a test needs only a small window to fill several.
 type smallTSODriver struct{ offloadDriver }
@@ -231,12 +245,7 @@ func (smallTSODriver) Offloads() netdev.Offloads {
 // flight, for the application's next write or the next ACK (Nagle's
 // rule carried to TSO, holdTail); TCP_NODELAY and a FIN send it at once.
 func TestTSOTailWaits(t *testing.T) {
-	const full = 10 * 1448
-	n := newTestNetOn(t, smallTSODriver{}, nil)
-	c, pr := n.accept(synOptions(1))
-	c.mu.Lock()
-	c.cc.cwnd = 40 * 1448
-	c.mu.Unlock()
+	n, c, pr := tailTestConn(t)
 	payload := func(h Header) int { return len(h.Payload()) }
 
 	c.Write(make([]byte, 2*full+2000))
@@ -278,12 +287,7 @@ func TestTSOTailWaits(t *testing.T) {
 // A tail held for the next ACK goes as a tail loss probe's new data
 // when that ACK does not come (RFC 8985 7.3), not the last segment again.
 func TestTSOTailGoesAsLossProbe(t *testing.T) {
-	const full = 10 * 1448
-	n := newTestNetOn(t, smallTSODriver{}, nil)
-	c, pr := n.accept(synOptions(1))
-	c.mu.Lock()
-	c.cc.cwnd = 40 * 1448
-	c.mu.Unlock()
+	n, c, pr := tailTestConn(t)
 	c.Write(make([]byte, 2*full+2000))
 	pr.recv(FlagACK)
 	last := pr.recv(FlagACK)
